@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// iot-wire-lab: the command-line entry point. Each subcommand lives in its own
+// module and exports `run(argv: string[]): Promise<number>` (the exit code).
+import { UsageError, CaptureFileError } from "./errors";
+
+type Runner = (argv: string[]) => Promise<number>;
+
+const subcommands: Record<string, { summary: string; load: () => Promise<Runner> }> = {
+  analyze: { summary: "decode a pcap/pcapng capture into TCP connections, MQTT messages and phases", load: async () => (await import("./analyze")).run },
+};
+
+function usage(): string {
+  const lines = ["usage: iot-wire-lab <command> [options]", "", "commands:"];
+  for (const [name, { summary }] of Object.entries(subcommands)) lines.push(`  ${name.padEnd(10)} ${summary}`);
+  lines.push("", "Run `iot-wire-lab <command> --help` for a command's options.");
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const entry = subcommands[name];
+  if (!entry) {
+    console.error(`iot-wire-lab: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const run = await entry.load();
+    return await run(rest);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof CaptureFileError) {
+      console.error(`iot-wire-lab ${name}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+      process.exitCode = 1;
+    },
+  );
+}

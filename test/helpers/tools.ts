@@ -1,0 +1,50 @@
+// Tests that need a system tool skip with a clear message when it is missing on
+// a developer's machine, and fail when CI=true (CI installs every tool in .ci/run).
+import { spawnSync } from "node:child_process";
+import type { TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+export const inCI = process.env.CI === "true" || process.env.CI === "1";
+
+/** Debian package that provides each tool, for the skip message. */
+const debianPackage: Record<string, string> = {
+  tshark: "tshark",
+  tcpdump: "tcpdump",
+  dumpcap: "tshark (wireshark-common)",
+  editcap: "tshark (wireshark-common)",
+  mosquitto: "mosquitto",
+  mosquitto_pub: "mosquitto-clients",
+  chromium: "chromium",
+  "jupyter-nbconvert": "jupyter-nbconvert python3-nbclient",
+  unshare: "util-linux",
+};
+
+export function which(tool: string): string | undefined {
+  const result = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
+  const path = result.stdout.trim();
+  return result.status === 0 && path ? path : undefined;
+}
+
+/**
+ * Returns the tool's path, or skips the test (locally) / fails it (CI) with a
+ * message naming the package to install.
+ */
+export function needTool(t: TestContext, tool: string): string | undefined {
+  const path = which(tool);
+  if (path) return path;
+  const message = `${tool} is not installed: sudo apt-get install ${debianPackage[tool] ?? tool}`;
+  if (inCI) assert.fail(`${message} (CI=true, so this is a failure, not a skip)`);
+  t.skip(message);
+  return undefined;
+}
+
+/** Folder of public captures shared beside the project (never copied into it). */
+export const publicCapturesDir = join(__dirname, "..", "..", "..", "..", "shared", "captures", "public");
+
+export function needPublicCaptures(t: TestContext): string | undefined {
+  if (existsSync(publicCapturesDir)) return publicCapturesDir;
+  t.skip(`public captures not found at ${publicCapturesDir} (they live in ../shared beside the repo)`);
+  return undefined;
+}
