@@ -5,8 +5,13 @@ import { UsageError, CaptureFileError } from "./errors";
 
 type Runner = (argv: string[]) => Promise<number>;
 
-const subcommands: Record<string, { summary: string; load: () => Promise<Runner> }> = {
-  analyze: { summary: "decode a pcap/pcapng capture into TCP connections, MQTT messages and phases", load: async () => (await import("./analyze")).run },
+// Subcommands load lazily (a plain require of the compiled module), so
+// `analyze` never pays for loading the MQTT broker or the chart renderer.
+const subcommands: Record<string, { summary: string; load: () => Runner }> = {
+  analyze: {
+    summary: "decode a pcap/pcapng capture into TCP connections, MQTT messages and phases",
+    load: () => (require("./analyze") as typeof import("./analyze")).run,
+  },
 };
 
 function usage(): string {
@@ -28,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const run = await entry.load();
+    const run = entry.load();
     return await run(rest);
   } catch (error) {
     if (error instanceof UsageError || error instanceof CaptureFileError) {

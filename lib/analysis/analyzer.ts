@@ -1,0 +1,512 @@
+/**
+ * The analysis pipeline, one frame at a time:
+ *
+ *   frame → link layer → IPv4/IPv6 → TCP → connection (tcp.stream)
+ *         → reassembly → MQTT framing → mqtt-packet → messages → phases
+ *
+ * The Analyzer is a synchronous push engine: the capture reader calls
+ * `frame()` for each record, and results go out through an AnalysisSink as
+ * they are known. Nothing is kept per packet; per connection, only what an
+ * open connection needs, released when it closes. That is what keeps memory
+ * bounded by the number of open connections rather than the file size.
+ */
+import type { CaptureInfo, Frame } from "../capture/frame";
+import { linkTypeName } from "../capture/frame";
+import type { FrameSink } from "../capture/reader";
+import { etherTypeNames } from "../layers/ethernet";
+import { decodeIpv4, formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
+import { decodeIpv6, formatIpv6, type Ipv6Header } from "../layers/ipv6";
+import { linkDecoders } from "../layers/link";
+import { decodeTcp, decodeTcpOptions, TcpFlag, type TcpHeader } from "../layers/tcp";
+import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
+import { decodeUdp } from "../layers/udp";
+import { messageInfo } from "../mqtt/message";
+import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
+import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence } from "./connection";
+import { makeIssue, type Issue, type IssueCode } from "./issues";
+import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
+
+export interface AnalyzeOptions {
+  /** Extra ports that carry plain MQTT (1883 always does). */
+  mqttPorts?: number[];
+  /** Ports that carry MQTT over TLS (default [8883]); reported as TLS. */
+  tlsPorts?: number[];
+  /** Recognise MQTT on other ports by a CONNECT at the start of a stream (default true). */
+  heuristics?: boolean;
+  /** Replace CONNECT passwords with "<redacted N bytes>" (for sharing results). */
+  redactPasswords?: boolean;
+  /** MQTT protocol level for streams whose CONNECT was not captured (default 4, i.e. 3.1.1). */
+  defaultMqttVersion?: 3 | 4 | 5;
+  /** MQTT packets longer than this are skipped rather than assembled (default 16 MiB). */
+  maxPacketLength?: number;
+  /** Bounds on out-of-order buffering per direction. */
+  reassemblyLimits?: ReassemblyLimits;
+  /** Seconds a closed connection's 4-tuple is remembered for late packets (default 120). */
+  closedConnectionMemory?: number;
+}
+
+/** Receives results as they are known. Omit what you do not need: it is then not built. */
+export interface AnalysisSink {
+  capture?(info: CaptureInfo): void;
+  packet?(row: PacketRow): void;
+  message?(message: MqttMessage): void;
+  phase?(phase: Phase): void;
+  connection?(connection: ConnectionSummary): void;
+  issue?(issue: Issue): void;
+}
+
+export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_MQTT_TLS_PORT = 8883;
+
+const SWEEP_EVERY_FRAMES = 1 << 16;
+
+export class Analyzer implements FrameSink, ConnectionListener {
+  private readonly sink: AnalysisSink;
+  private readonly wantPackets: boolean;
+  private readonly mqttPorts: Set<number>;
+  private readonly tlsPorts: Set<number>;
+  private readonly heuristics: boolean;
+  private readonly connectionOptions: ConnectionOptions;
+  private readonly closedMemory: number;
+  /** Connections by a hash of their 4-tuple (numeric keys; collisions chain in arrays). */
+  private readonly table = new Map<number, TcpConnection | TcpConnection[]>();
+  private nextStream = 0;
+  private phaseIdCounter = 0;
+  private readonly srcWords = new Uint32Array(4);
+  private readonly dstWords = new Uint32Array(4);
+  private readonly unsupportedLinkTypes = new Set<number>();
+  private captureInfo: CaptureInfo | undefined;
+  private firstSeconds = -1;
+  private firstNanos = 0;
+  private frames = 0;
+  private bytes = 0;
+  private startTime: number | undefined;
+  private endTime: number | undefined;
+  private messageCount = 0;
+  private phaseCount = 0;
+  private connectionCount = 0;
+  readonly issueCounts: Record<string, number> = {};
+  private finished = false;
+
+  constructor(options: AnalyzeOptions = {}, sink: AnalysisSink = {}) {
+    this.sink = sink;
+    this.wantPackets = typeof sink.packet === "function";
+    this.mqttPorts = new Set([DEFAULT_MQTT_PORT, ...(options.mqttPorts ?? [])]);
+    this.tlsPorts = new Set(options.tlsPorts ?? [DEFAULT_MQTT_TLS_PORT]);
+    for (const port of this.mqttPorts) this.tlsPorts.delete(port);
+    this.heuristics = options.heuristics ?? true;
+    this.closedMemory = options.closedConnectionMemory ?? 120;
+    this.connectionOptions = {
+      redactPasswords: options.redactPasswords ?? false,
+      defaultMqttVersion: options.defaultMqttVersion ?? 4,
+      maxPacketLength: options.maxPacketLength ?? 16 * 1024 * 1024,
+      reassemblyLimits: options.reassemblyLimits ?? defaultReassemblyLimits,
+    };
+  }
+
+  // FrameSink -----------------------------------------------------------------
+
+  info(info: CaptureInfo): void {
+    this.captureInfo = info;
+    this.sink.capture?.(info);
+  }
+
+  issue(issue: Issue): void {
+    this.issueCounts[issue.code] = (this.issueCounts[issue.code] ?? 0) + 1;
+    this.sink.issue?.(issue);
+  }
+
+  frame(frame: Frame): void {
+    this.frames++;
+    this.bytes += frame.originalLength;
+    if (this.firstSeconds < 0) {
+      this.firstSeconds = frame.seconds;
+      this.firstNanos = frame.nanos;
+      this.startTime = frame.time;
+    }
+    this.endTime = frame.time;
+    try {
+      this.decodeFrame(frame);
+    } catch (error) {
+      // A decoder bug must not end the analysis: keep the frame, say what failed.
+      this.issue(makeIssue("frame.decode_failure", frame.frame, `Decoding frame ${frame.frame} failed unexpectedly: ${(error as Error).message}`));
+      if (this.wantPackets) this.emitRow(frame, "", "", "DecodeFailure", "Decoding failed; see issues", -1);
+    }
+    if ((this.frames & (SWEEP_EVERY_FRAMES - 1)) === 0) this.forgetClosedConnections(frame.time);
+  }
+
+  // ConnectionListener ----------------------------------------------------------
+
+  message(message: MqttMessage): void {
+    this.messageCount++;
+    this.sink.message?.(message);
+  }
+
+  phase(phase: Phase): void {
+    this.phaseCount++;
+    this.sink.phase?.(phase);
+  }
+
+  connection(summary: ConnectionSummary): void {
+    this.sink.connection?.(summary);
+  }
+
+  nextPhaseId(): number {
+    return this.phaseIdCounter++;
+  }
+
+  /** End of capture: finish every open connection and return the summary. */
+  finish(source?: string): CaptureSummary {
+    if (!this.finished) {
+      this.finished = true;
+      const open: TcpConnection[] = [];
+      for (const entry of this.table.values()) {
+        if (Array.isArray(entry)) open.push(...entry);
+        else open.push(entry);
+      }
+      open.sort((a, b) => a.stream - b.stream);
+      for (const connection of open) connection.finish();
+      this.table.clear();
+    }
+    const info: CaptureInfo = this.captureInfo ?? { format: "pcap", byteOrder: "little-endian", timestampPrecision: "microseconds", version: "", interfaces: [] };
+    const summary: CaptureSummary = {
+      ...info,
+      frames: this.frames,
+      bytes: this.bytes,
+      duration: this.startTime !== undefined && this.endTime !== undefined ? this.endTime - this.startTime : 0,
+      connections: this.connectionCount,
+      mqttMessages: this.messageCount,
+      phases: this.phaseCount,
+      issueCounts: { ...this.issueCounts },
+    };
+    if (source !== undefined) summary.source = source;
+    if (this.startTime !== undefined) summary.start = this.startTime;
+    if (this.endTime !== undefined) summary.end = this.endTime;
+    return summary;
+  }
+
+  // Decoding ------------------------------------------------------------------
+
+  private report(code: IssueCode, frame: number, message: string, stream?: number): void {
+    this.issue(makeIssue(code, frame, message, stream));
+  }
+
+  private decodeFrame(frame: Frame): void {
+    const bytes = frame.bytes;
+    const decodeLink = linkDecoders[frame.linkType];
+    if (!decodeLink) {
+      if (!this.unsupportedLinkTypes.has(frame.linkType)) {
+        this.unsupportedLinkTypes.add(frame.linkType);
+        this.report("link.unsupported", frame.frame, `Link type ${linkTypeName(frame.linkType)} is not decoded; frames of this type are listed but not analysed`);
+      }
+      if (this.wantPackets) this.emitRow(frame, "", "", linkTypeName(frame.linkType), `${frame.capturedLength} bytes`, -1);
+      return;
+    }
+    const link = decodeLink(bytes);
+    if (link.problem) {
+      this.report("link.malformed", frame.frame, link.problem);
+      if (this.wantPackets) this.emitRow(frame, "", "", "Malformed", link.problem, -1);
+      return;
+    }
+    if (link.networkType === 0x0800) {
+      const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd);
+      this.onIp(frame, ip, undefined);
+    } else if (link.networkType === 0x86dd) {
+      const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd);
+      this.onIp(frame, undefined, ip);
+    } else if (this.wantPackets) {
+      const name = etherTypeNames[link.networkType] ?? (link.networkType >= 0 && link.networkType <= 1500 ? "LLC" : `0x${link.networkType.toString(16).padStart(4, "0")}`);
+      this.emitRow(frame, "", "", name, link.networkType === 0x0806 ? "ARP" : `EtherType ${name}`, -1);
+    }
+  }
+
+  private onIp(frame: Frame, v4: Ipv4Header | undefined, v6: Ipv6Header | undefined): void {
+    const bytes = frame.bytes;
+    const ip = (v4 ?? v6)!;
+    if (ip.problem) {
+      this.report("ip.malformed", frame.frame, ip.problem);
+      if (ip.truncated && frame.capturedLength < frame.originalLength) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
+      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `[Malformed Packet: ${ip.problem}]`, -1);
+      return;
+    }
+    if (v4?.lengthNote) this.report("ip.bad_length", frame.frame, v4.lengthNote);
+    const fragment = v4 ? v4.moreFragments || v4.fragmentOffset > 0 : v6!.isFragment;
+    if (fragment) {
+      const offset = v4 ? v4.fragmentOffset : v6!.fragmentOffset;
+      this.report("ip.fragment", frame.frame, `IP fragment (offset ${offset}); fragments are not reassembled, so its payload is not decoded`);
+      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `Fragmented IP protocol (proto=${ip.protocol}, off=${offset}${v4 ? `, ID=${v4.identification.toString(16).padStart(4, "0")}` : ""})`, -1);
+      return;
+    }
+    if (ip.protocol === IpProtocol.TCP) {
+      this.onTcp(frame, v4, v6);
+      return;
+    }
+    if (!this.wantPackets) return;
+    const src = this.ipText(v4, v6, bytes, true);
+    const dst = this.ipText(v4, v6, bytes, false);
+    if (ip.protocol === IpProtocol.UDP) {
+      const udp = decodeUdp(bytes, ip.payloadStart, ip.payloadEnd);
+      this.emitRow(frame, src, dst, "UDP", udp.problem ? `[Malformed Packet: ${udp.problem}]` : `${udp.srcPort} → ${udp.dstPort} Len=${Math.max(udp.length - 8, 0)}`, -1);
+    } else if (ip.protocol === IpProtocol.ICMP || ip.protocol === IpProtocol.ICMPv6) {
+      const type = ip.payloadStart < ip.payloadEnd ? bytes[ip.payloadStart] : -1;
+      this.emitRow(frame, src, dst, ip.protocol === IpProtocol.ICMP ? "ICMP" : "ICMPv6", `type ${type}`, -1);
+    } else {
+      this.emitRow(frame, src, dst, v4 ? "IPv4" : "IPv6", `IP protocol ${ip.protocol}`, -1);
+    }
+  }
+
+  private ipText(v4: Ipv4Header | undefined, v6: Ipv6Header | undefined, bytes: Uint8Array, source: boolean): string {
+    if (v4) return formatIpv4(source ? v4.src : v4.dst);
+    if (v6 && v6.srcOffset + 32 <= bytes.length) return formatIpv6(bytes, source ? v6.srcOffset : v6.dstOffset);
+    return "";
+  }
+
+  private onTcp(frame: Frame, v4: Ipv4Header | undefined, v6: Ipv6Header | undefined): void {
+    const bytes = frame.bytes;
+    const ip = (v4 ?? v6)!;
+    const tcp = decodeTcp(bytes, ip.payloadStart, ip.payloadEnd);
+    if (tcp.problem) {
+      this.report("tcp.malformed", frame.frame, tcp.problem);
+      if (ip.truncated) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
+      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), "TCP", `${tcp.srcPort} → ${tcp.dstPort} [Malformed Packet: ${tcp.problem}]`, -1);
+      return;
+    }
+    // Payload length on the wire comes from the IP length, not the capture.
+    const ipPayloadLength = v4 ? v4.payloadLength : v6!.payloadLength === 0 ? v6!.payloadEnd - v6!.payloadStart : v6!.payloadLength - (v6!.payloadStart - v6!.srcOffset - 32);
+    const wireLength = Math.max(0, ipPayloadLength - tcp.dataOffset);
+    const payloadStart = tcp.payloadStart;
+    const payloadEnd = Math.min(tcp.payloadEnd, payloadStart + wireLength);
+    if (payloadEnd - payloadStart < wireLength) {
+      this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${payloadEnd - payloadStart} of ${wireLength} TCP payload bytes captured`);
+    }
+
+    // Find the connection (numeric hash of the 4-tuple; no strings on the hot path).
+    let srcKey: number | Uint32Array;
+    let dstKey: number | Uint32Array;
+    let hashSrc: number;
+    let hashDst: number;
+    if (v4) {
+      srcKey = v4.src;
+      dstKey = v4.dst;
+      hashSrc = v4.src;
+      hashDst = v4.dst;
+    } else {
+      const s = this.srcWords;
+      const d = this.dstWords;
+      readWords(bytes, v6!.srcOffset, s);
+      readWords(bytes, v6!.dstOffset, d);
+      srcKey = s;
+      dstKey = d;
+      hashSrc = s[0] ^ Math.imul(s[1], 0x27d4eb2d) ^ Math.imul(s[2], 0x165667b1) ^ Math.imul(s[3], 0x9e3779b1);
+      hashDst = d[0] ^ Math.imul(d[1], 0x27d4eb2d) ^ Math.imul(d[2], 0x165667b1) ^ Math.imul(d[3], 0x9e3779b1);
+    }
+    const key = tupleKey(hashSrc, tcp.srcPort, hashDst, tcp.dstPort);
+    let connection = this.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
+    let fromClient = connection ? connection.isFromClient(srcKey, tcp.srcPort) : true;
+    const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+    if (connection && synOnly && connection.isReusedBy(tcp, fromClient)) {
+      if (!connection.released) connection.finish();
+      this.remove(key, connection);
+      this.report("tcp.port_numbers_reused", frame.frame, `A new connection reuses the 4-tuple of tcp.stream ${connection.stream}`, this.nextStream);
+      connection = undefined;
+    }
+    if (!connection) {
+      connection = this.open(key, frame, tcp, v4 !== undefined, srcKey, dstKey, bytes, v6);
+      fromClient = connection.isFromClient(srcKey, tcp.srcPort);
+    }
+    const synOptions = tcp.flags & TcpFlag.SYN ? decodeTcpOptions(bytes, tcp.optionsStart, tcp.payloadStart) : undefined;
+    if (connection.released) {
+      // A late packet of a closed connection (a retransmitted FIN, a last ACK).
+      if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, connection.lateSegment(tcp, fromClient));
+      return;
+    }
+    const result = connection.segment(frame.frame, frame.time, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions);
+    if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, result);
+  }
+
+  private lookup(key: number, src: number | Uint32Array, srcPort: number, dst: number | Uint32Array, dstPort: number): TcpConnection | undefined {
+    const entry = this.table.get(key);
+    if (entry === undefined) return undefined;
+    if (!Array.isArray(entry)) return matches(entry, src, srcPort, dst, dstPort) ? entry : undefined;
+    for (const connection of entry) if (matches(connection, src, srcPort, dst, dstPort)) return connection;
+    return undefined;
+  }
+
+  private remove(key: number, connection: TcpConnection): void {
+    const entry = this.table.get(key);
+    if (entry === connection) this.table.delete(key);
+    else if (Array.isArray(entry)) {
+      const rest = entry.filter((c) => c !== connection);
+      if (rest.length === 0) this.table.delete(key);
+      else this.table.set(key, rest.length === 1 ? rest[0] : rest);
+    }
+  }
+
+  private open(key: number, frame: Frame, tcp: TcpHeader, isV4: boolean, src: number | Uint32Array, dst: number | Uint32Array, bytes: Uint8Array, v6: Ipv6Header | undefined): TcpConnection {
+    const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+    const synAck = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
+    // Roles: the SYN sender is the client; else the side on a known port is the server.
+    let sourceIsClient: boolean;
+    let roles: RoleEvidence;
+    const known = (port: number) => this.mqttPorts.has(port) || this.tlsPorts.has(port);
+    if (synOnly) {
+      sourceIsClient = true;
+      roles = "syn";
+    } else if (synAck) {
+      sourceIsClient = false;
+      roles = "syn-ack";
+    } else if (known(tcp.dstPort) !== known(tcp.srcPort)) {
+      sourceIsClient = known(tcp.dstPort);
+      roles = "port";
+    } else {
+      const src = serverLikeness(tcp.srcPort);
+      const dst = serverLikeness(tcp.dstPort);
+      sourceIsClient = src !== dst ? dst > src : tcp.srcPort >= tcp.dstPort;
+      roles = "guess";
+    }
+    const text = (which: "src" | "dst"): string => (isV4 ? formatIpv4((which === "src" ? src : dst) as number) : formatIpv6(bytes, which === "src" ? v6!.srcOffset : v6!.dstOffset));
+    const endpoint = (which: "src" | "dst") => {
+      const value = which === "src" ? src : dst;
+      return {
+        words: typeof value === "number" ? Uint32Array.of(value, 0, 0, 0) : Uint32Array.from(value),
+        port: which === "src" ? tcp.srcPort : tcp.dstPort,
+        text: text(which),
+      };
+    };
+    const client = endpoint(sourceIsClient ? "src" : "dst");
+    const server = endpoint(sourceIsClient ? "dst" : "src");
+    let protocol: StreamProtocol | undefined;
+    if (this.tlsPorts.has(server.port)) protocol = "TLS";
+    else if (this.mqttPorts.has(server.port)) protocol = "MQTT";
+    else if (!this.heuristics) protocol = "TCP";
+    const connection = new TcpConnection(this.nextStream++, isV4 ? 4 : 6, client, server, roles, protocol, frame.frame, frame.time, this, this.connectionOptions);
+    this.connectionCount++;
+    if (protocol === "TLS") this.report("tls.encrypted", frame.frame, `tcp.stream ${connection.stream} is MQTT over TLS (port ${server.port}): reported as TLS; its messages are encrypted and not decoded`, connection.stream);
+    const entry = this.table.get(key);
+    if (entry === undefined) this.table.set(key, connection);
+    else if (Array.isArray(entry)) entry.push(connection);
+    else this.table.set(key, [entry, connection]);
+    return connection;
+  }
+
+  /** Drop closed connections whose 4-tuple has been quiet for a while (bounds memory). */
+  private forgetClosedConnections(now: number): void {
+    const horizon = now - this.closedMemory;
+    for (const [key, entry] of this.table) {
+      if (Array.isArray(entry)) {
+        const rest = entry.filter((c) => !(c.released && c.lastTime < horizon));
+        if (rest.length === 0) this.table.delete(key);
+        else if (rest.length !== entry.length) this.table.set(key, rest.length === 1 ? rest[0] : rest);
+      } else if (entry.released && entry.lastTime < horizon) {
+        this.table.delete(key);
+      }
+    }
+  }
+
+  // Packet rows -----------------------------------------------------------------
+
+  private relativeTime(frame: Frame): number {
+    return frame.seconds - this.firstSeconds + (frame.nanos - this.firstNanos) / 1e9;
+  }
+
+  private emitRow(frame: Frame, source: string, destination: string, protocol: string, info: string, stream: number): void {
+    this.sink.packet!({
+      frame: frame.frame,
+      time: frame.time,
+      relativeTime: this.relativeTime(frame),
+      source,
+      destination,
+      protocol,
+      length: frame.originalLength,
+      info,
+      stream,
+    });
+  }
+
+  private emitTcpRow(frame: Frame, connection: TcpConnection, tcp: TcpHeader, fromClient: boolean, wireLength: number, result: TcpConnection["current"]): void {
+    let protocol = "TCP";
+    let info: string;
+    if (result.messages.length > 0) {
+      protocol = "MQTT";
+      info = result.analysisPrefix + result.messages.map(messageInfo).join(", ");
+    } else if (result.tlsRecords.length > 0) {
+      protocol = "TLS";
+      info = result.analysisPrefix + result.tlsRecords.join(", ");
+    } else if (result.partialPdu) {
+      info = `${result.analysisPrefix}[TCP segment of a reassembled PDU]`;
+    } else {
+      const flags = tcp.flags;
+      let text = `${result.analysisPrefix}${tcp.srcPort} → ${tcp.dstPort} [${tcpFlagsText(flags)}] Seq=${result.relativeSeq}`;
+      if (flags & TcpFlag.ACK) text += ` Ack=${result.relativeAck}`;
+      text += ` Win=${result.window} Len=${wireLength}`;
+      if (tcp.payloadStart > tcp.optionsStart) {
+        const peer = fromClient ? connection.server : connection.client;
+        text += tcpOptionsText(frame.bytes, tcp.optionsStart, tcp.payloadStart, peer.base);
+      }
+      info = text;
+    }
+    const row: PacketRow = {
+      frame: frame.frame,
+      time: frame.time,
+      relativeTime: this.relativeTime(frame),
+      source: fromClient ? connection.clientText : connection.serverText,
+      destination: fromClient ? connection.serverText : connection.clientText,
+      protocol,
+      length: frame.originalLength,
+      info,
+      stream: connection.stream,
+      direction: fromClient ? "client->server" : "server->client",
+      srcPort: tcp.srcPort,
+      dstPort: tcp.dstPort,
+      seq: result.relativeSeq,
+      ack: result.relativeAck,
+      tcpLength: wireLength,
+      tcpFlags: tcp.flags,
+    };
+    if (result.phase) row.phase = result.phase;
+    this.sink.packet!(row);
+  }
+}
+
+/**
+ * How likely a port is to be the listening side when no SYN was seen:
+ * well-known (< 1024) and registered (< 32768) ports are servers' ports;
+ * Linux's default ephemeral range (32768–60999) is where clients' ports come
+ * from; above that is ambiguous (IANA calls it dynamic, Linux never uses it
+ * by default, and servers sometimes listen there).
+ */
+function serverLikeness(port: number): number {
+  if (port < 1024) return 3;
+  if (port < 32768) return 2;
+  if (port <= 60999) return 0;
+  return 1;
+}
+
+function readWords(bytes: Uint8Array, offset: number, out: Uint32Array): void {
+  for (let i = 0; i < 4; i++) {
+    const o = offset + 4 * i;
+    out[i] = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
+  }
+}
+
+/** A symmetric 30-bit key for a 4-tuple: both directions map to the same key. */
+function tupleKey(srcHash: number, srcPort: number, dstHash: number, dstPort: number): number {
+  const a = Math.imul(srcHash ^ Math.imul(srcPort, 0x85ebca6b), 0xcc9e2d51);
+  const b = Math.imul(dstHash ^ Math.imul(dstPort, 0x85ebca6b), 0xcc9e2d51);
+  let h = (a + b) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  return h & 0x3fffffff;
+}
+
+function matches(connection: TcpConnection, src: number | Uint32Array, srcPort: number, dst: number | Uint32Array, dstPort: number): boolean {
+  if (connection.isFromClient(src, srcPort)) return sameEndpoint(connection.serverWords, connection.serverPort, dst, dstPort);
+  return connection.isFromClient(dst, dstPort) && sameEndpoint(connection.serverWords, connection.serverPort, src, srcPort);
+}
+
+function sameEndpoint(words: Uint32Array, port: number, address: number | Uint32Array, addressPort: number): boolean {
+  if (port !== addressPort) return false;
+  if (typeof address === "number") return words[0] === address;
+  return words[0] === address[0] && words[1] === address[1] && words[2] === address[2] && words[3] === address[3];
+}

@@ -1,0 +1,922 @@
+/**
+ * One TCP connection (one Wireshark tcp.stream) as it unfolds: roles, the
+ * three-way handshake, per-direction sequence analysis and reassembly, the
+ * application protocol on top (MQTT, or TLS on 8883), the phases, and the
+ * teardown. The analyzer feeds it one segment at a time; it reports messages,
+ * phases and issues through the analyzer's sink and frees its buffers as soon
+ * as the connection closes.
+ */
+import { TcpFlag, type TcpHeader } from "../layers/tcp";
+import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
+import { PacketType, SUBACK_FAILURE, describeReturnCode, protocolLevelNames } from "../mqtt/constants";
+import { decodeMqttPacket } from "../mqtt/decoder";
+import { MqttFramer, type PduSink } from "../mqtt/framer";
+import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
+import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
+import { seqAdd, seqDiff } from "../tcp/sequence";
+import { makeIssue, type Issue, type IssueCode } from "./issues";
+import { PhaseRecord, phaseOfPacketType, summarizePhase } from "./phases";
+import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, StreamProtocol } from "./types";
+
+/** What the connection reports to, implemented by the analyzer. */
+export interface ConnectionListener {
+  message(message: MqttMessage): void;
+  phase(phase: Phase): void;
+  connection(summary: ConnectionSummary): void;
+  issue(issue: Issue): void;
+  nextPhaseId(): number;
+}
+
+export interface ConnectionOptions {
+  redactPasswords: boolean;
+  defaultMqttVersion: number;
+  maxPacketLength: number;
+  reassemblyLimits: ReassemblyLimits;
+}
+
+/** How the roles were decided (see ConnectionSummary.roles). */
+export type RoleEvidence = ConnectionSummary["roles"];
+
+/** Per-frame facts the analyzer needs to build the packet-list row. */
+export interface SegmentResult {
+  fromClient: boolean;
+  relativeSeq: number;
+  relativeAck: number;
+  /** Window after scaling, as Wireshark shows Win=. */
+  window: number;
+  /** "[TCP Retransmission] " etc., or "". */
+  analysisPrefix: string;
+  /** MQTT messages completed in this frame. */
+  messages: MqttMessage[];
+  /** TLS record labels that started in this frame. */
+  tlsRecords: string[];
+  /** The frame carried MQTT bytes of a packet that is not complete yet. */
+  partialPdu: boolean;
+  phase: PhaseKind | undefined;
+}
+
+/** One direction of the connection: what one endpoint sent. */
+class Half implements ReassemblySink, PduSink, TlsRecordSink {
+  readonly connection: TcpConnection;
+  readonly fromClient: boolean;
+  readonly direction: Direction;
+  /** Base for relative sequence numbers (Wireshark: ISN, or first seq − 1). */
+  base = 0;
+  baseSet = false;
+  /** Initial sequence number from this side's SYN. */
+  isn = -1;
+  /** One past the highest sequence number sent, counting SYN and FIN (Wireshark's nextseq). */
+  nextSeq = 0;
+  sentAny = false;
+  /** Window scale shift from this side's SYN, -1 when none was seen. */
+  windowScale = -1;
+  sawSyn = false;
+  finSeq = -1;
+  finFrame = 0;
+  finAcked = false;
+  lastAck = -1;
+  lastWindow = -1;
+  lastAckFrame = 0;
+  dupAcks = 0;
+  packets = 0;
+  bytes = 0;
+  payloadBytes = 0;
+  reassembler: StreamReassembler | undefined;
+  framer: MqttFramer | undefined;
+  tls: TlsRecordFramer | undefined;
+  /** Phase of the last message this side completed (its ACKs go there). */
+  lastPhase: PhaseRecord | undefined;
+  /** Frames that carried only part of a packet still being assembled: their overhead waits for the packet's phase. */
+  partialFrames: number[] = [];
+  partialOverhead: number[] = [];
+
+  constructor(connection: TcpConnection, fromClient: boolean) {
+    this.connection = connection;
+    this.fromClient = fromClient;
+    this.direction = fromClient ? "client->server" : "server->client";
+  }
+
+  // ReassemblySink: in-order bytes go to the protocol framer.
+  data(bytes: Uint8Array, start: number, end: number, frame: number): void {
+    if (this.framer) this.framer.push(bytes, start, end, frame);
+    else if (this.tls) this.tls.push(bytes, start, end, frame);
+  }
+
+  gap(length: number, frame: number): void {
+    if (frame === 0) frame = this.connection.currentFrame;
+    this.framer?.gap();
+    this.tls?.gap();
+    this.partialFrames.length = 0;
+    this.partialOverhead.length = 0;
+    this.connection.report(
+      "tcp.reassembly_gap",
+      frame,
+      `${length} byte(s) of the ${this.direction} stream were not captured; ${this.framer ? "MQTT decoding resumes at the next packet boundary" : "decoding resumes after the hole"}`,
+    );
+  }
+
+  // PduSink: a framed MQTT packet.
+  pdu(bytes: Uint8Array, start: number, end: number, headerLength: number, lastFrame: number, frames: number[] | undefined, tentative: boolean): boolean {
+    return this.connection.decodePdu(this, bytes, start, end, headerLength, lastFrame, frames, tentative);
+  }
+
+  skipped(byteCount: number, frame: number, reason: "resync" | "too-large" | "malformed-length"): void {
+    if (reason === "too-large") {
+      this.connection.report("mqtt.too_large", frame, `An MQTT packet of ${byteCount} bytes in the ${this.direction} stream is larger than the decoding limit; it was skipped`);
+    } else if (reason === "malformed-length") {
+      this.connection.report("mqtt.malformed", frame, `Invalid MQTT Remaining Length (more than 4 bytes, MQTT §1.5.5) in the ${this.direction} stream; ${byteCount} byte(s) skipped until the next packet boundary`);
+    }
+  }
+
+  resynchronised(byteCount: number, frame: number): void {
+    this.connection.report("mqtt.resync", frame, `MQTT decoding of the ${this.direction} stream resumed at a packet boundary after skipping ${byteCount} byte(s)`);
+  }
+
+  // TlsRecordSink
+  record(label: string, _frame: number): void {
+    this.connection.current.tlsRecords.push(label);
+  }
+}
+
+/**
+ * The connection itself. Endpoint matching uses the raw address words so the
+ * hot path never formats addresses; the text forms are made once.
+ */
+export class TcpConnection {
+  readonly stream: number;
+  readonly ipVersion: 4 | 6;
+  /** Client address words (IPv4 uses only word 0) and port. */
+  readonly clientWords: Uint32Array;
+  readonly clientPort: number;
+  readonly serverWords: Uint32Array;
+  readonly serverPort: number;
+  readonly clientText: string;
+  readonly serverText: string;
+  readonly roles: RoleEvidence;
+  readonly client: Half;
+  readonly server: Half;
+  protocol: StreamProtocol | undefined;
+  readonly firstFrame: number;
+  lastFrame: number;
+  readonly startTime: number;
+  lastTime: number;
+  state: ConnectionSummary["state"] = "open";
+  closedBy: "client" | "server" | undefined;
+  closedAtTime = 0;
+  /** All heavy state released (the connection closed). */
+  released = false;
+
+  // Handshake.
+  private handshakePhase: PhaseRecord | undefined;
+  private synTime = 0;
+  private synAckTime = 0;
+  private handshakeDone = false;
+  initialRtt: number | undefined;
+
+  // Teardown.
+  private teardownPhase: PhaseRecord | undefined;
+
+  // MQTT.
+  mqttVersion = 0;
+  versionFromConnect = false;
+  private connectMissingNoted = false;
+  mqttClientId: string | undefined;
+  mqttUsername: string | undefined;
+  messageCount = 0;
+  private openConnect: PhaseRecord | undefined;
+  private openByMessageId = new Map<number, PhaseRecord>();
+  private openPings: PhaseRecord[] = [];
+  private phasesInProgress: PhaseRecord[] = [];
+  private lastPhase: PhaseRecord | undefined;
+
+  // Counters.
+  retransmissions = 0;
+  outOfOrder = 0;
+  lostSegments = 0;
+  duplicateAcks = 0;
+
+  private readonly listener: ConnectionListener;
+  private readonly options: ConnectionOptions;
+
+  /** Per-frame scratch, reused (read by the analyzer right after each segment). */
+  readonly current: SegmentResult = {
+    fromClient: true,
+    relativeSeq: 0,
+    relativeAck: 0,
+    window: 0,
+    analysisPrefix: "",
+    messages: [],
+    tlsRecords: [],
+    partialPdu: false,
+    phase: undefined,
+  };
+  private frameNumber = 0;
+  private frameTime = 0;
+  get currentFrame(): number {
+    return this.frameNumber;
+  }
+  /** Header bytes of the current frame not yet credited to a phase. */
+  private frameOverhead = 0;
+  private frameCounted = false;
+
+  constructor(
+    stream: number,
+    ipVersion: 4 | 6,
+    client: { words: Uint32Array; port: number; text: string },
+    server: { words: Uint32Array; port: number; text: string },
+    roles: RoleEvidence,
+    protocol: StreamProtocol | undefined,
+    frame: number,
+    time: number,
+    listener: ConnectionListener,
+    options: ConnectionOptions,
+  ) {
+    this.stream = stream;
+    this.ipVersion = ipVersion;
+    this.clientWords = client.words;
+    this.clientPort = client.port;
+    this.clientText = client.text;
+    this.serverWords = server.words;
+    this.serverPort = server.port;
+    this.serverText = server.text;
+    this.roles = roles;
+    this.protocol = protocol;
+    this.firstFrame = frame;
+    this.lastFrame = frame;
+    this.startTime = time;
+    this.lastTime = time;
+    this.listener = listener;
+    this.options = options;
+    this.client = new Half(this, true);
+    this.server = new Half(this, false);
+  }
+
+  /** Does a packet from (srcWords, srcPort) come from this connection's client? */
+  isFromClient(srcWords: Uint32Array | number, srcPort: number): boolean {
+    if (srcPort !== this.clientPort) return false;
+    if (typeof srcWords === "number") return this.clientWords[0] === srcWords;
+    const w = this.clientWords;
+    return w[0] === srcWords[0] && w[1] === srcWords[1] && w[2] === srcWords[2] && w[3] === srcWords[3];
+  }
+
+  report(code: IssueCode, frame: number, message: string): void {
+    this.listener.issue(makeIssue(code, frame, message, this.stream));
+  }
+
+  /** Should a SYN on this tuple start a new stream (port reuse)? */
+  isReusedBy(tcp: TcpHeader, fromClient: boolean): boolean {
+    if (this.state !== "open") return true;
+    if ((tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return false;
+    const half = fromClient ? this.client : this.server;
+    return half.sawSyn && half.isn !== tcp.seq && (this.handshakeDone || half.finSeq >= 0);
+  }
+
+  /**
+   * Process one segment. `bytes[payloadStart, payloadEnd)` is the captured
+   * payload; `wireLength` the payload length on the wire; `frameLength` the
+   * frame's original length.
+   */
+  segment(frame: number, time: number, tcp: TcpHeader, fromClient: boolean, bytes: Uint8Array, payloadStart: number, payloadEnd: number, wireLength: number, frameLength: number, synOptions: { mss?: number; windowScale?: number } | undefined): SegmentResult {
+    const result = this.current;
+    result.fromClient = fromClient;
+    result.analysisPrefix = "";
+    if (result.messages.length > 0) result.messages = [];
+    if (result.tlsRecords.length > 0) result.tlsRecords = [];
+    result.partialPdu = false;
+    result.phase = undefined;
+    this.frameNumber = frame;
+    this.frameTime = time;
+    this.frameOverhead = frameLength - wireLength;
+    this.frameCounted = false;
+    this.lastFrame = frame;
+    this.lastTime = time;
+
+    const sender = fromClient ? this.client : this.server;
+    const receiver = fromClient ? this.server : this.client;
+    const flags = tcp.flags;
+    const syn = (flags & TcpFlag.SYN) !== 0;
+    const fin = (flags & TcpFlag.FIN) !== 0;
+    const rst = (flags & TcpFlag.RST) !== 0;
+    const hasAck = (flags & TcpFlag.ACK) !== 0;
+    sender.packets++;
+    sender.bytes += frameLength;
+    sender.payloadBytes += wireLength;
+
+    // Relative sequence numbers, as Wireshark computes them.
+    if (syn) {
+      if (!sender.sawSyn) {
+        sender.sawSyn = true;
+        sender.isn = tcp.seq;
+        sender.base = tcp.seq;
+        sender.baseSet = true;
+        if (synOptions && synOptions.windowScale !== undefined) sender.windowScale = synOptions.windowScale;
+      }
+    } else if (!sender.baseSet) {
+      sender.base = (tcp.seq - 1) >>> 0;
+      sender.baseSet = true;
+    }
+    if (hasAck && !receiver.baseSet) {
+      receiver.base = (tcp.ack - 1) >>> 0;
+      receiver.baseSet = true;
+    }
+    result.relativeSeq = (tcp.seq - sender.base) >>> 0;
+    result.relativeAck = hasAck ? (tcp.ack - receiver.base) >>> 0 : 0;
+    result.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? tcp.window * 2 ** sender.windowScale : tcp.window;
+
+    // Sequence analysis (packet-tcp.c tcp_analyze_sequence_number, simplified).
+    let prefix = "";
+    const segmentSeqEnd = seqAdd(tcp.seq, wireLength + (syn ? 1 : 0) + (fin ? 1 : 0));
+    const plainSegment = !syn && !fin && !rst;
+    let keepAlive = false;
+    if (plainSegment && wireLength <= 1 && sender.sentAny && tcp.seq === seqAdd(sender.nextSeq, -1) && wireLength <= 1) {
+      keepAlive = true;
+      prefix += "[TCP Keep-Alive] ";
+      this.report("tcp.keep_alive", frame, "TCP keep-alive segment");
+    }
+    if (plainSegment && tcp.window === 0) {
+      prefix += "[TCP ZeroWindow] ";
+      this.report("tcp.zero_window", frame, `${sender.direction} advertises a zero window: its receive buffer is full`);
+    }
+    if (hasAck && receiver.sentAny && seqDiff(tcp.ack, receiver.nextSeq) > 0) {
+      prefix += "[TCP ACKed unseen segment] ";
+      this.report("tcp.ack_lost_segment", frame, `ACKed segment that wasn't captured (common at capture start): ack ${result.relativeAck} is beyond the ${receiver.direction} data seen`);
+    }
+    if (hasAck && wireLength === 0 && plainSegment && !keepAlive) {
+      if (tcp.ack === sender.lastAck && tcp.window === sender.lastWindow && receiver.sentAny) {
+        sender.dupAcks++;
+        this.duplicateAcks++;
+        prefix += `[TCP Dup ACK ${sender.lastAckFrame}#${sender.dupAcks}] `;
+        this.report("tcp.duplicate_ack", frame, `Duplicate ACK (#${sender.dupAcks}) of frame ${sender.lastAckFrame}`);
+      } else if (tcp.ack === sender.lastAck && sender.lastWindow >= 0 && tcp.window !== sender.lastWindow) {
+        prefix += "[TCP Window Update] ";
+      }
+    }
+    if (hasAck && tcp.ack !== sender.lastAck) {
+      sender.lastAck = tcp.ack;
+      sender.lastAckFrame = frame;
+      sender.dupAcks = 0;
+    }
+    if (hasAck) sender.lastWindow = tcp.window;
+
+    // Handshake (RFC 9293 §3.5).
+    if (syn) this.onSyn(frame, time, hasAck, fromClient, sender, prefix);
+
+    // Payload: reassemble in sequence order, then frame and decode.
+    if (wireLength > 0 && !keepAlive) {
+      if (this.protocol === undefined) this.decideProtocol(bytes, payloadStart, payloadEnd, fromClient);
+      if (fromClient ? this.server.finSeq >= 0 : this.client.finSeq >= 0) this.markHalfClose();
+      const reassembler = sender.reassembler ?? this.createReassembler(sender, tcp.seq);
+      const dataSeq = syn ? seqAdd(tcp.seq, 1) : tcp.seq;
+      // Bytes before this segment that the receiver already acknowledged were
+      // sent but never captured: no point waiting for them.
+      if (receiver.lastAck >= 0 && seqDiff(dataSeq, reassembler.expected) > 0 && seqDiff(receiver.lastAck, dataSeq) >= 0) {
+        reassembler.skipUnseen(dataSeq);
+      }
+      const verdict = reassembler.push(dataSeq, bytes, payloadStart, payloadEnd, wireLength, frame);
+      switch (verdict) {
+        case SegmentVerdict.retransmission:
+        case SegmentVerdict.partialRetransmission: {
+          this.retransmissions++;
+          const spurious = receiver.lastAck >= 0 && seqDiff(segmentSeqEnd, receiver.lastAck) <= 0;
+          prefix = (spurious ? "[TCP Spurious Retransmission] " : "[TCP Retransmission] ") + prefix;
+          this.report(spurious ? "tcp.spurious_retransmission" : "tcp.retransmission", frame, spurious ? "Spurious retransmission: the receiver had already acknowledged these bytes" : `Retransmission of ${wireLength} byte(s) already seen`);
+          break;
+        }
+        case SegmentVerdict.outOfOrder:
+          this.outOfOrder++;
+          prefix = "[TCP Out-Of-Order] " + prefix;
+          this.report("tcp.out_of_order", frame, "Out-of-order segment: it arrived after later bytes of the stream");
+          break;
+        case SegmentVerdict.previousSegmentNotCaptured:
+          this.lostSegments++;
+          prefix = "[TCP Previous segment not captured] " + prefix;
+          this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${seqDiff(dataSeq, sender.nextSeq)} byte(s)`);
+          break;
+        default:
+          break;
+      }
+    } else if (wireLength === 0 && !syn && !rst && sender.sentAny && seqDiff(tcp.seq, sender.nextSeq) > 0 && !fin) {
+      // A pure ACK beyond what this side sent: its data was not captured.
+      this.lostSegments++;
+      prefix = "[TCP Previous segment not captured] " + prefix;
+      this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${seqDiff(tcp.seq, sender.nextSeq)} byte(s)`);
+    }
+    if (hasAck) {
+      receiver.reassembler?.peerAcknowledged(tcp.ack);
+      if (receiver.finSeq >= 0 && !receiver.finAcked && seqDiff(tcp.ack, seqAdd(receiver.finSeq, 1)) >= 0) {
+        receiver.finAcked = true;
+      }
+    }
+
+    // FIN retransmission, then this side's next sequence number.
+    if (fin && sender.finSeq >= 0 && sender.finSeq === seqAdd(tcp.seq, wireLength) && wireLength === 0) {
+      if (!prefix.includes("Retransmission")) prefix = "[TCP Retransmission] " + prefix;
+      this.retransmissions++;
+    }
+    if (!sender.sentAny || seqDiff(segmentSeqEnd, sender.nextSeq) > 0) sender.nextSeq = segmentSeqEnd;
+    sender.sentAny = true;
+    result.analysisPrefix = prefix;
+
+    // Teardown (RFC 9293 §3.6).
+    if (fin || rst) this.onFinOrRst(frame, time, fin, rst, sender, tcp, wireLength);
+
+    this.attributeFrame(frame, time, fromClient, syn, fin, rst, wireLength, hasAck, sender, receiver);
+    if (this.state !== "open" && this.state !== "half-closed") this.maybeClose();
+    return result;
+  }
+
+  /**
+   * A packet on a connection that has already closed and been released (a
+   * last ACK, a retransmitted FIN): numbered and labelled, not analysed.
+   */
+  lateSegment(tcp: TcpHeader, fromClient: boolean): SegmentResult {
+    const result = this.current;
+    const sender = fromClient ? this.client : this.server;
+    const receiver = fromClient ? this.server : this.client;
+    result.fromClient = fromClient;
+    result.messages = [];
+    result.tlsRecords = [];
+    result.partialPdu = false;
+    result.relativeSeq = (tcp.seq - sender.base) >>> 0;
+    result.relativeAck = tcp.flags & TcpFlag.ACK ? (tcp.ack - receiver.base) >>> 0 : 0;
+    result.window = sender.windowScale >= 0 && receiver.windowScale >= 0 ? tcp.window * 2 ** sender.windowScale : tcp.window;
+    result.analysisPrefix = tcp.flags & TcpFlag.FIN && sender.finSeq === tcp.seq ? "[TCP Retransmission] " : "";
+    result.phase = "tcp-teardown";
+    return result;
+  }
+
+  private onSyn(frame: number, time: number, hasAck: boolean, fromClient: boolean, sender: Half, _prefix: string): void {
+    if (!hasAck && fromClient) {
+      if (!this.handshakePhase) {
+        this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
+        this.synTime = time;
+      }
+      this.handshakePhase.addStep("SYN", frame, time, "client->server");
+    } else if (hasAck && !fromClient) {
+      if (!this.handshakePhase) {
+        // The SYN was not captured: the handshake starts at the SYN/ACK.
+        this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
+      }
+      if (this.synAckTime === 0) this.synAckTime = time;
+      this.handshakePhase.addStep("SYN/ACK", frame, time, "server->client");
+    }
+    void sender;
+  }
+
+  private onFinOrRst(frame: number, time: number, fin: boolean, rst: boolean, sender: Half, tcp: TcpHeader, wireLength: number): void {
+    const who = sender.fromClient ? "client" : "server";
+    if (!this.teardownPhase) {
+      this.teardownPhase = this.newPhase("tcp-teardown", frame, time);
+      this.teardownPhase.phase.initiator = who;
+      this.closedBy = who;
+    }
+    const phase = this.teardownPhase;
+    if (rst) {
+      phase.addStep("RST", frame, time, sender.direction);
+      phase.phase.closedBy = phase.phase.closedBy ?? "rst";
+      this.state = "reset";
+      this.report("tcp.connection_reset", frame, `Connection reset (RST) by the ${who}`);
+      return;
+    }
+    if (fin && sender.finSeq < 0) {
+      sender.finSeq = seqAdd(tcp.seq, wireLength);
+      sender.finFrame = frame;
+      phase.phase.closedBy = phase.phase.closedBy ?? "fin";
+      phase.addStep("FIN", frame, time, sender.direction);
+      this.state = this.client.finSeq >= 0 && this.server.finSeq >= 0 ? "closed" : "half-closed";
+    }
+  }
+
+  private markHalfClose(): void {
+    if (this.teardownPhase) this.teardownPhase.phase.halfClose = true;
+  }
+
+  private decideProtocol(bytes: Uint8Array, start: number, end: number, fromClient: boolean): void {
+    // Heuristic (as Wireshark's MQTT heuristic dissector): a client's first
+    // bytes that form a CONNECT with protocol name "MQTT" or "MQIsdp".
+    if (fromClient && looksLikeConnect(bytes, start, end)) this.protocol = "MQTT";
+    else this.protocol = "TCP";
+  }
+
+  private createReassembler(half: Half, seq: number): StreamReassembler {
+    const reassembler = new StreamReassembler(half, this.options.reassemblyLimits);
+    if (this.protocol === "MQTT") half.framer = new MqttFramer(half, { maxPacketLength: this.options.maxPacketLength });
+    else if (this.protocol === "TLS") half.tls = new TlsRecordFramer(half);
+    else reassembler.trackOnly = true;
+    if (half.sawSyn) reassembler.start(seqAdd(half.isn, 1));
+    else if (half.sentAny) reassembler.start(half.nextSeq);
+    void seq;
+    half.reassembler = reassembler;
+    return reassembler;
+  }
+
+  /** Decode one framed MQTT packet from `half`'s stream. */
+  decodePdu(half: Half, bytes: Uint8Array, start: number, end: number, headerLength: number, _lastFrame: number, frames: number[] | undefined, tentative: boolean): boolean {
+    const firstByte = bytes[start];
+    const type = firstByte >> 4;
+    if (this.mqttVersion === 0) {
+      if (type === PacketType.CONNECT) {
+        this.mqttVersion = this.options.defaultMqttVersion;
+      } else {
+        this.mqttVersion = this.options.defaultMqttVersion;
+        if (!this.connectMissingNoted) {
+          this.connectMissingNoted = true;
+          this.report("mqtt.connect_missing", this.frameNumber, `Unknown version (missing the CONNECT packet?): the stream's CONNECT was not captured, so it is decoded as ${protocolLevelNames[this.mqttVersion] ?? `level ${this.mqttVersion}`}`);
+        }
+      }
+    }
+    const decoded = decodeMqttPacket(bytes, start, end, this.mqttVersion);
+    if (decoded.error !== undefined && tentative) return false;
+    const context: MessageContext = {
+      frame: this.frameNumber,
+      frames,
+      time: this.frameTime,
+      stream: this.stream,
+      direction: half.direction,
+      protocolVersion: this.mqttVersion,
+      redactPasswords: this.options.redactPasswords,
+    };
+    let message: MqttMessage;
+    if (decoded.packet) {
+      message = toMqttMessage(decoded.packet, end - start, headerLength, context);
+      if (message.type === "CONNECT" && message.protocolVersion !== this.mqttVersion) {
+        this.mqttVersion = message.protocolVersion;
+      }
+      if (message.type === "CONNECT") {
+        this.versionFromConnect = true;
+        this.mqttClientId = message.clientId;
+        this.mqttUsername = message.username;
+      }
+    } else {
+      message = malformedMessage(firstByte, end - start, headerLength, decoded.error ?? "undecodable", context);
+      this.report("mqtt.malformed", this.frameNumber, `Malformed MQTT ${message.type} (${end - start} bytes) in the ${half.direction} stream: ${decoded.error}`);
+    }
+    this.onMessage(half, message);
+    return true;
+  }
+
+  private onMessage(half: Half, message: MqttMessage): void {
+    this.messageCount++;
+    const result = this.current;
+    result.messages.push(message);
+    const record = this.phaseFor(half, message);
+    // Bytes: the MQTT bytes to this message's phase; the frame's header bytes
+    // (and frames that carried only earlier parts of it) to the first phase.
+    const payload = message.payloadLength ?? 0;
+    if (record) {
+      if (half.partialFrames.length > 0) {
+        for (let i = 0; i < half.partialFrames.length; i++) record.addFrame(half.partialFrames[i], this.frameTime, half.fromClient, true, half.partialOverhead[i], 0, 0);
+        half.partialFrames.length = 0;
+        half.partialOverhead.length = 0;
+      }
+      const countFrame = !this.frameCounted;
+      record.addFrame(this.frameNumber, this.frameTime, half.fromClient, countFrame, countFrame ? this.frameOverhead : 0, message.length - payload, payload);
+      this.frameCounted = true;
+      if (!result.phase) result.phase = record.phase.kind;
+      half.lastPhase = record;
+      this.lastPhase = record;
+    }
+    this.listener.message(message);
+    this.emitSettledPhases(false);
+  }
+
+  /** Match a message to its phase: open a new one for a request, complete one for a response. */
+  private phaseFor(half: Half, message: MqttMessage): PhaseRecord | undefined {
+    if (message.malformed) return half.lastPhase ?? this.lastPhase;
+    const frame = this.frameNumber;
+    const time = this.frameTime;
+    const direction = half.direction;
+    const count = this.messageCount;
+    switch (message.type) {
+      case "CONNECT": {
+        const record = this.newPhase("connect", frame, time);
+        const phase = record.phase;
+        phase.clientId = message.clientId;
+        if (message.username !== undefined) phase.username = message.username;
+        phase.keepalive = message.keepalive;
+        phase.protocolVersion = message.protocolVersion;
+        record.addStep("CONNECT", frame, time, direction);
+        this.openConnect = record;
+        return record;
+      }
+      case "CONNACK": {
+        let record = this.openConnect;
+        this.openConnect = undefined;
+        if (!record) {
+          record = this.newPhase("connect", frame, time);
+          record.phase.status = "request-not-captured";
+          this.report("mqtt.unexpected_response", frame, "CONNACK without a captured CONNECT");
+        }
+        const phase = record.phase;
+        record.addStep("CONNACK", frame, time, direction);
+        phase.protocolVersion = phase.protocolVersion ?? this.mqttVersion;
+        phase.sessionPresent = message.sessionPresent;
+        const code = message.reasonCode ?? message.returnCode ?? 0;
+        if (message.reasonCode !== undefined) phase.reasonCode = message.reasonCode;
+        if (message.returnCode !== undefined) phase.returnCode = message.returnCode;
+        if (record.phase.status !== "request-not-captured") phase.latency = time - phase.start;
+        const refused = this.mqttVersion === 5 ? code >= 0x80 : code !== 0;
+        if (refused) this.report("mqtt.connection_refused", frame, `The server refused the connection: ${describeReturnCode(code, this.mqttVersion)} (code ${code})`);
+        record.settle(record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
+        return record;
+      }
+      case "PUBLISH": {
+        const qos = message.qos ?? 0;
+        const key = this.publishKey(half.fromClient, message.messageId ?? 0);
+        if (qos > 0 && message.dup) {
+          const existing = this.openByMessageId.get(key);
+          if (existing) {
+            existing.addStep("PUBLISH (DUP)", frame, time, direction);
+            return existing;
+          }
+        }
+        const record = this.newPhase("publish", frame, time);
+        const phase = record.phase;
+        phase.direction = direction;
+        phase.topic = message.topic;
+        phase.qos = qos;
+        if (qos > 0) phase.messageId = message.messageId;
+        record.addStep("PUBLISH", frame, time, direction);
+        if (qos === 0) record.settle("complete", count);
+        else this.openByMessageId.set(key, record);
+        return record;
+      }
+      case "PUBACK":
+      case "PUBREC":
+      case "PUBCOMP":
+      case "PUBREL": {
+        // PUBACK/PUBREC/PUBCOMP answer a PUBLISH from the other side; PUBREL comes from the publisher.
+        const publisherIsClient = message.type === "PUBREL" ? half.fromClient : !half.fromClient;
+        const key = this.publishKey(publisherIsClient, message.messageId ?? 0);
+        const record = this.openByMessageId.get(key);
+        if (!record) return this.orphanResponse(message, "publish", half);
+        record.addStep(message.type, frame, time, direction);
+        if (message.type === "PUBACK" || message.type === "PUBCOMP") {
+          this.openByMessageId.delete(key);
+          record.phase.latency = time - record.phase.start;
+          record.settle("complete", count);
+        }
+        return record;
+      }
+      case "SUBSCRIBE":
+      case "UNSUBSCRIBE": {
+        const kind: PhaseKind = message.type === "SUBSCRIBE" ? "subscribe" : "unsubscribe";
+        const record = this.newPhase(kind, frame, time);
+        const phase = record.phase;
+        phase.messageId = message.messageId;
+        if (message.subscriptions) {
+          phase.topics = message.subscriptions.map((s) => s.topic);
+          phase.requestedQos = message.subscriptions.map((s) => s.qos);
+        } else if (message.unsubscriptions) {
+          phase.topics = [...message.unsubscriptions];
+        }
+        record.addStep(message.type, frame, time, direction);
+        this.openByMessageId.set(this.subscribeKey(kind, message.messageId ?? 0), record);
+        return record;
+      }
+      case "SUBACK":
+      case "UNSUBACK": {
+        const kind: PhaseKind = message.type === "SUBACK" ? "subscribe" : "unsubscribe";
+        const key = this.subscribeKey(kind, message.messageId ?? 0);
+        const record = this.openByMessageId.get(key);
+        if (!record) return this.orphanResponse(message, kind, half);
+        this.openByMessageId.delete(key);
+        record.addStep(message.type, frame, time, direction);
+        record.phase.latency = time - record.phase.start;
+        if (message.granted) record.phase.granted = message.granted;
+        const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
+        if (failed) this.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
+        record.settle(failed && message.granted!.every((g) => g >= SUBACK_FAILURE) ? "refused" : "complete", count);
+        return record;
+      }
+      case "PINGREQ": {
+        const record = this.newPhase("ping", frame, time);
+        record.addStep("PINGREQ", frame, time, direction);
+        this.openPings.push(record);
+        return record;
+      }
+      case "PINGRESP": {
+        const record = this.openPings.shift();
+        if (!record) return this.orphanResponse(message, "ping", half);
+        record.addStep("PINGRESP", frame, time, direction);
+        record.phase.latency = time - record.phase.start;
+        record.settle("complete", count);
+        return record;
+      }
+      case "DISCONNECT":
+      case "AUTH": {
+        const record = this.newPhase(message.type === "DISCONNECT" ? "disconnect" : "auth", frame, time);
+        record.phase.direction = direction;
+        if (message.reasonCode !== undefined) record.phase.reasonCode = message.reasonCode;
+        record.addStep(message.type, frame, time, direction);
+        record.settle("complete", count);
+        return record;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private orphanResponse(message: MqttMessage, kind: PhaseKind, half: Half): PhaseRecord {
+    const record = this.newPhase(kind, this.frameNumber, this.frameTime);
+    record.phase.messageId = message.messageId;
+    if (kind === "publish") record.phase.direction = half.fromClient ? "server->client" : "client->server";
+    record.addStep(message.type, this.frameNumber, this.frameTime, half.direction);
+    this.report("mqtt.unexpected_response", this.frameNumber, `${message.type}${message.messageId !== undefined ? ` (id=${message.messageId})` : ""} answers a request that was not captured`);
+    record.settle("request-not-captured", this.messageCount);
+    return record;
+  }
+
+  private publishKey(publisherIsClient: boolean, messageId: number): number {
+    return (publisherIsClient ? 0x10000 : 0x20000) + messageId;
+  }
+
+  private subscribeKey(kind: PhaseKind, messageId: number): number {
+    return (kind === "subscribe" ? 0x30000 : 0x40000) + messageId;
+  }
+
+  private newPhase(kind: PhaseKind, frame: number, time: number): PhaseRecord {
+    const record = new PhaseRecord(this.listener.nextPhaseId(), this.stream, kind, frame, time);
+    this.phasesInProgress.push(record);
+    return record;
+  }
+
+  /** Credit the frame to a phase when no message did. */
+  private attributeFrame(frame: number, time: number, fromClient: boolean, syn: boolean, fin: boolean, rst: boolean, wireLength: number, hasAck: boolean, sender: Half, receiver: Half): void {
+    const result = this.current;
+    if (this.frameCounted) return;
+    let record: PhaseRecord | undefined;
+    if (syn) {
+      record = this.handshakePhase;
+    } else if (fin || rst || (this.teardownPhase && wireLength === 0)) {
+      record = this.teardownPhase;
+      if (record && hasAck && !fin && !rst) {
+        // The ACK of a FIN.
+        const finOfOther = receiver.finSeq >= 0 && receiver.finAcked && receiver.finFrame > 0;
+        if (finOfOther && !record.phase.steps.some((s) => s.type === "ACK" && s.direction === sender.direction && s.frame === frame)) record.addStep("ACK", frame, time, sender.direction);
+      }
+    } else if (!this.handshakeDone && this.handshakePhase && fromClient && hasAck && wireLength === 0 && this.synAckTime > 0) {
+      record = this.handshakePhase;
+      record.addStep("ACK", frame, time, "client->server");
+      this.handshakeDone = true;
+      record.phase.latency = this.synTime > 0 ? time - this.synTime : undefined;
+      if (this.synTime > 0) {
+        record.phase.synToSynAck = this.synAckTime - this.synTime;
+        record.phase.synAckToAck = time - this.synAckTime;
+        this.initialRtt = time - this.synTime;
+      }
+      record.settle(this.synTime > 0 ? "complete" : "incomplete", this.messageCount);
+    } else if (wireLength > 0 && sender.framer && sender.framer.hasPartial) {
+      // Bytes of a packet not complete yet: credit the frame when it completes.
+      sender.partialFrames.push(frame);
+      sender.partialOverhead.push(this.frameOverhead);
+      result.partialPdu = true;
+      result.phase = sender.framer.partialType > 0 ? phaseOfPacketType[sender.framer.partialType] : undefined;
+      return;
+    } else if (wireLength === 0) {
+      // A pure ACK: it acknowledges the other side's latest message.
+      record = receiver.lastPhase ?? this.lastPhase;
+      if (record?.emitted) record = undefined;
+    }
+    if (!record) return;
+    if (!this.handshakeDone && syn === false && record === this.handshakePhase) this.handshakeDone = true;
+    record.addFrame(frame, time, fromClient, true, this.frameOverhead, 0, 0);
+    this.frameCounted = true;
+    result.phase = record.phase.kind;
+  }
+
+  /** Emit phases that have settled and had a chance to collect their trailing ACKs. */
+  private emitSettledPhases(all: boolean): void {
+    const list = this.phasesInProgress;
+    if (list.length === 0) return;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const record = list[i];
+      if (all || (record.settled && this.messageCount >= record.settledAtMessage + 2 && record !== this.teardownPhase)) {
+        this.emitPhase(record);
+      } else {
+        list[kept++] = record;
+      }
+    }
+    list.length = kept;
+  }
+
+  private emitPhase(record: PhaseRecord): void {
+    if (record.emitted) return;
+    const phase = record.phase;
+    if (!record.settled) {
+      // Still waiting for a response when the connection ended.
+      if (phase.kind === "tcp-handshake") phase.status = this.handshakeDone ? "complete" : "incomplete";
+      else if (phase.kind === "tcp-teardown") phase.status = phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete";
+      else {
+        phase.status = "unanswered";
+        this.report("mqtt.unanswered", phase.startFrame, `${phase.steps[0]?.type ?? phase.kind}${phase.messageId !== undefined ? ` (id=${phase.messageId})` : ""} got no response in the capture`);
+      }
+    }
+    if (phase.kind === "tcp-teardown" && phase.closedBy !== "rst") {
+      phase.latency = phase.end - phase.start;
+    }
+    if (phase.frames.length > 0) {
+      phase.startFrame = Math.min(phase.startFrame, phase.frames[0]);
+    }
+    phase.summary = summarizePhase(phase);
+    record.emitted = true;
+    this.listener.phase(phase);
+  }
+
+  /** After FIN/RST: once both FINs are acknowledged (or on RST), close and release. */
+  private maybeClose(): void {
+    if (this.released) return;
+    if (this.state === "reset" || (this.client.finAcked && this.server.finAcked)) {
+      if (this.state !== "reset") this.state = "closed";
+      this.closedAtTime = this.lastTime;
+      this.finish();
+    }
+  }
+
+  /** The connection is over (closed, or the capture ended): flush, emit, release. */
+  finish(): void {
+    if (this.released) return;
+    for (const half of [this.client, this.server]) {
+      half.reassembler?.flush();
+      if (half.framer?.hasPartial) {
+        this.report("mqtt.incomplete", this.lastFrame, `The ${half.direction} stream ends inside an MQTT packet (${half.framer.partialBytes} byte(s) of it captured)`);
+      }
+    }
+    if (this.teardownPhase && !this.teardownPhase.settled) {
+      const td = this.teardownPhase;
+      td.settle(td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.messageCount);
+    }
+    this.emitSettledPhases(true);
+    this.listener.connection(this.summary());
+    for (const half of [this.client, this.server]) {
+      half.reassembler?.release();
+      half.reassembler = undefined;
+      half.framer = undefined;
+      half.tls = undefined;
+      half.lastPhase = undefined;
+      half.partialFrames = [];
+      half.partialOverhead = [];
+    }
+    this.openByMessageId = new Map();
+    this.openPings = [];
+    this.openConnect = undefined;
+    this.lastPhase = undefined;
+    this.handshakePhase = undefined;
+    this.released = true;
+  }
+
+  summary(): ConnectionSummary {
+    const summary: ConnectionSummary = {
+      stream: this.stream,
+      protocol: this.protocol ?? "TCP",
+      client: this.clientText,
+      clientPort: this.clientPort,
+      server: this.serverText,
+      serverPort: this.serverPort,
+      roles: this.roles,
+      ipVersion: this.ipVersion,
+      firstFrame: this.firstFrame,
+      lastFrame: this.lastFrame,
+      start: this.startTime,
+      end: this.lastTime,
+      packets: { clientToServer: this.client.packets, serverToClient: this.server.packets },
+      bytes: { clientToServer: this.client.bytes, serverToClient: this.server.bytes },
+      payloadBytes: { clientToServer: this.client.payloadBytes, serverToClient: this.server.payloadBytes },
+      handshake: this.handshakeDone && this.synTime > 0 ? "complete" : this.client.sawSyn || this.server.sawSyn ? "partial" : "not-captured",
+      state: this.state,
+      retransmissions: this.retransmissions,
+      outOfOrder: this.outOfOrder,
+      lostSegments: this.lostSegments,
+      lostBytes: (this.client.reassembler?.lostBytes ?? 0) + (this.server.reassembler?.lostBytes ?? 0),
+      duplicateAcks: this.duplicateAcks,
+    };
+    if (this.initialRtt !== undefined) summary.initialRtt = this.initialRtt;
+    if (this.closedBy) summary.closedBy = this.closedBy;
+    if (this.protocol === "MQTT") {
+      summary.mqtt = {
+        protocolVersion: this.mqttVersion || this.options.defaultMqttVersion,
+        versionFromConnect: this.versionFromConnect,
+        messages: this.messageCount,
+      };
+      if (this.mqttClientId !== undefined) summary.mqtt.clientId = this.mqttClientId;
+      if (this.mqttUsername !== undefined) summary.mqtt.username = this.mqttUsername;
+    }
+    return summary;
+  }
+}
+
+/** Does `bytes[start, end)` begin with an MQTT CONNECT (3.1.1 §3.1.2.1 protocol name)? */
+export function looksLikeConnect(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 8 || bytes[start] !== 0x10) return false;
+  let position = start + 1;
+  for (let i = 0; i < 4; i++, position++) {
+    if (position >= end) return false;
+    if ((bytes[position] & 0x80) === 0) break;
+  }
+  position++;
+  if (position + 8 > end) return false;
+  const nameLength = (bytes[position] << 8) | bytes[position + 1];
+  const name = String.fromCharCode(...bytes.subarray(position + 2, position + 2 + Math.min(nameLength, 6)));
+  return (nameLength === 4 && name === "MQTT") || (nameLength === 6 && name === "MQIsdp");
+}

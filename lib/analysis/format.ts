@@ -1,0 +1,23 @@
+/** Small text helpers shared by summaries, tables and charts. */
+
+/** A duration in seconds as a short human string: "71 µs", "1.25 ms", "3.00 s". */
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return "–";
+  const abs = Math.abs(seconds);
+  if (abs < 1e-3) return `${(seconds * 1e6).toFixed(0)} µs`;
+  if (abs < 1) return `${(seconds * 1e3).toFixed(abs < 0.01 ? 2 : 1)} ms`;
+  if (abs < 120) return `${seconds.toFixed(2)} s`;
+  return `${(seconds / 60).toFixed(1)} min`;
+}
+
+/** Wireshark's relative time column: seconds with 6 decimals. */
+export function formatRelativeTime(seconds: number): string {
+  return seconds.toFixed(6);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

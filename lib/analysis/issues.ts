@@ -1,0 +1,108 @@
+/**
+ * Problems found in a capture, reported the way Wireshark's expert info does:
+ * a registered code (a dotted name such as `tcp.previous_segment_not_captured`),
+ * a group, a severity, the frame it is attached to and a message. Issues are
+ * collected, never thrown: the analysis carries on after each one.
+ */
+
+/** Severities, lowest first, as in Wireshark (Chat, Note, Warning, Error). */
+export const Severity = { chat: 0, note: 1, warning: 2, error: 3 } as const;
+export type SeverityName = keyof typeof Severity;
+
+/** Wireshark's expert groups that we use. */
+export type IssueGroup =
+  | "malformed"
+  | "sequence"
+  | "protocol"
+  | "response-code"
+  | "reassemble"
+  | "undecoded"
+  | "comment";
+
+/** Layers named in issues, outermost first. */
+export type IssueLayer = "file" | "frame" | "link" | "ip" | "tcp" | "tls" | "mqtt";
+
+interface ExpertEntry {
+  readonly layer: IssueLayer;
+  readonly group: IssueGroup;
+  readonly severity: SeverityName;
+  readonly summary: string;
+}
+
+/**
+ * The registry of every issue code, like the `ei_*` fields a Wireshark
+ * dissector registers. Messages are written per occurrence; the summary here
+ * describes the code in general (used in listings and docs).
+ */
+export const expertInfo = {
+  // The capture file itself.
+  "file.truncated": { layer: "file", group: "malformed", severity: "error", summary: "The capture file ends in the middle of a record" },
+  "file.record_too_large": { layer: "file", group: "malformed", severity: "error", summary: "A record claims more captured bytes than any real packet has; the rest of the file cannot be trusted" },
+  "file.bad_block": { layer: "file", group: "malformed", severity: "error", summary: "A pcapng block is damaged (bad length or trailer)" },
+  "file.unknown_interface": { layer: "file", group: "malformed", severity: "warning", summary: "A packet refers to an interface that no Interface Description Block declared" },
+  "file.read_error": { layer: "file", group: "malformed", severity: "error", summary: "Reading the capture failed part-way" },
+  // One frame.
+  "frame.truncated": { layer: "frame", group: "malformed", severity: "warning", summary: "Packet size limited during capture (snapshot length)" },
+  "frame.decode_failure": { layer: "frame", group: "malformed", severity: "error", summary: "An unexpected failure while decoding this frame; its bytes are kept" },
+  // Link layer.
+  "link.unsupported": { layer: "link", group: "undecoded", severity: "note", summary: "A link-layer type this tool does not decode" },
+  "link.malformed": { layer: "link", group: "malformed", severity: "error", summary: "The link-layer header is shorter than its type requires" },
+  // IP.
+  "ip.malformed": { layer: "ip", group: "malformed", severity: "error", summary: "A malformed IPv4 or IPv6 header" },
+  "ip.bad_length": { layer: "ip", group: "malformed", severity: "warning", summary: "The IP length field disagrees with the captured bytes" },
+  "ip.fragment": { layer: "ip", group: "undecoded", severity: "note", summary: "An IP fragment; fragments are not reassembled" },
+  // TCP, as in packet-tcp.c's analysis.
+  "tcp.malformed": { layer: "tcp", group: "malformed", severity: "error", summary: "A malformed TCP header" },
+  "tcp.previous_segment_not_captured": { layer: "tcp", group: "sequence", severity: "warning", summary: "Previous segment(s) not captured (common at capture start)" },
+  "tcp.ack_lost_segment": { layer: "tcp", group: "sequence", severity: "warning", summary: "ACKed segment that wasn't captured (common at capture start)" },
+  "tcp.retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) retransmission" },
+  "tcp.spurious_retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) spurious retransmission: its data was already acknowledged" },
+  "tcp.out_of_order": { layer: "tcp", group: "sequence", severity: "warning", summary: "This frame is a (suspected) out-of-order segment" },
+  "tcp.duplicate_ack": { layer: "tcp", group: "sequence", severity: "note", summary: "Duplicate ACK" },
+  "tcp.keep_alive": { layer: "tcp", group: "sequence", severity: "note", summary: "TCP keep-alive segment" },
+  "tcp.zero_window": { layer: "tcp", group: "sequence", severity: "warning", summary: "TCP zero window: the receiver's buffer is full" },
+  "tcp.port_numbers_reused": { layer: "tcp", group: "sequence", severity: "note", summary: "A new connection (SYN) on a 4-tuple that was used before" },
+  "tcp.connection_reset": { layer: "tcp", group: "sequence", severity: "warning", summary: "Connection reset (RST)" },
+  "tcp.reassembly_gap": { layer: "tcp", group: "reassemble", severity: "warning", summary: "Bytes of this stream were never captured; decoding resumes after the hole" },
+  // TLS.
+  "tls.encrypted": { layer: "tls", group: "undecoded", severity: "note", summary: "MQTT over TLS (port 8883): the messages are encrypted and are not decoded" },
+  // MQTT, as in packet-mqtt.c.
+  "mqtt.malformed": { layer: "mqtt", group: "malformed", severity: "error", summary: "Malformed MQTT packet" },
+  "mqtt.connect_missing": { layer: "mqtt", group: "protocol", severity: "note", summary: "Unknown version (missing the CONNECT packet?); decoding with the default version" },
+  "mqtt.resync": { layer: "mqtt", group: "reassemble", severity: "note", summary: "Decoding resumed at a packet boundary after a gap" },
+  "mqtt.too_large": { layer: "mqtt", group: "undecoded", severity: "warning", summary: "An MQTT packet larger than the decoding limit; its bytes were skipped" },
+  "mqtt.connection_refused": { layer: "mqtt", group: "response-code", severity: "warning", summary: "The server refused the connection (CONNACK return code / reason code)" },
+  "mqtt.subscription_refused": { layer: "mqtt", group: "response-code", severity: "warning", summary: "The server refused a subscription (SUBACK failure code)" },
+  "mqtt.unanswered": { layer: "mqtt", group: "sequence", severity: "note", summary: "A request with no response in the capture" },
+  "mqtt.incomplete": { layer: "mqtt", group: "reassemble", severity: "note", summary: "The stream ends inside an MQTT packet" },
+  "mqtt.unexpected_response": { layer: "mqtt", group: "sequence", severity: "note", summary: "A response whose request was not seen" },
+} as const satisfies Record<string, ExpertEntry>;
+
+export type IssueCode = keyof typeof expertInfo;
+
+/** One problem, attached to a frame (0 for problems with the file as a whole). */
+export interface Issue {
+  /** Wireshark's frame number (1-based); 0 when the issue belongs to the file. */
+  frame: number;
+  /** tcp.stream of the connection, when the issue belongs to one. */
+  stream?: number;
+  layer: IssueLayer;
+  code: IssueCode;
+  group: IssueGroup;
+  severity: SeverityName;
+  message: string;
+}
+
+export function makeIssue(code: IssueCode, frame: number, message: string, stream?: number): Issue {
+  const entry: ExpertEntry = expertInfo[code];
+  const issue: Issue = { frame, layer: entry.layer, code, group: entry.group, severity: entry.severity, message };
+  if (stream !== undefined) issue.stream = stream;
+  return issue;
+}
+
+/** `frame 12 · tcp · warning · tcp.previous_segment_not_captured: …` */
+export function formatIssue(issue: Issue): string {
+  const where = issue.frame > 0 ? `frame ${issue.frame}` : "file";
+  const stream = issue.stream !== undefined ? ` (tcp.stream ${issue.stream})` : "";
+  return `${where}${stream} · ${issue.layer} · ${issue.severity} · ${issue.code}: ${issue.message}`;
+}

@@ -1,0 +1,135 @@
+/**
+ * Phases: the steps of a device's conversation, each a request and its
+ * response(s). This module holds the pieces shared by every phase kind; the
+ * matching of requests to responses happens per connection (connection.ts).
+ */
+import { describeReturnCode, PacketType } from "../mqtt/constants";
+import { formatDuration } from "./format";
+import type { Direction, MqttMessage, Phase, PhaseKind, PhaseTraffic } from "./types";
+
+/** Which phase an MQTT packet type belongs to. */
+export const phaseOfPacketType: readonly (PhaseKind | undefined)[] = [
+  undefined,
+  "connect", // CONNECT
+  "connect", // CONNACK
+  "publish", // PUBLISH
+  "publish", // PUBACK
+  "publish", // PUBREC
+  "publish", // PUBREL
+  "publish", // PUBCOMP
+  "subscribe", // SUBSCRIBE
+  "subscribe", // SUBACK
+  "unsubscribe", // UNSUBSCRIBE
+  "unsubscribe", // UNSUBACK
+  "ping", // PINGREQ
+  "ping", // PINGRESP
+  "disconnect", // DISCONNECT
+  "auth", // AUTH
+];
+
+export function emptyTraffic(): PhaseTraffic {
+  return { packets: 0, bytes: 0, tcpIpBytes: 0, mqttHeaderBytes: 0, payloadBytes: 0 };
+}
+
+/** A phase while it is being built, with the bookkeeping that is not published. */
+export class PhaseRecord {
+  readonly phase: Phase;
+  /** Handed to the sink; later traffic is no longer added. */
+  emitted = false;
+  /** Complete (or otherwise settled): no further messages will join it. */
+  settled = false;
+  /** The connection's message count when it settled (emission waits a little for trailing ACKs). */
+  settledAtMessage = 0;
+
+  constructor(id: number, stream: number, kind: PhaseKind, frame: number, time: number) {
+    this.phase = {
+      id,
+      stream,
+      kind,
+      status: "incomplete",
+      start: time,
+      end: time,
+      startFrame: frame,
+      endFrame: frame,
+      frames: [],
+      clientToServer: emptyTraffic(),
+      serverToClient: emptyTraffic(),
+      summary: "",
+      steps: [],
+    };
+  }
+
+  /** Count a frame (once) and bytes toward this phase. */
+  addFrame(frame: number, time: number, fromClient: boolean, countPacket: boolean, tcpIpBytes: number, mqttHeaderBytes: number, payloadBytes: number): void {
+    if (this.emitted) return;
+    const phase = this.phase;
+    const traffic = fromClient ? phase.clientToServer : phase.serverToClient;
+    if (countPacket) {
+      traffic.packets++;
+      const frames = phase.frames;
+      if (frames.length === 0 || frames[frames.length - 1] !== frame) frames.push(frame);
+      if (frame > phase.endFrame) phase.endFrame = frame;
+      if (time > phase.end) phase.end = time;
+      if (frame < phase.startFrame) phase.startFrame = frame;
+    }
+    traffic.tcpIpBytes += tcpIpBytes;
+    traffic.mqttHeaderBytes += mqttHeaderBytes;
+    traffic.payloadBytes += payloadBytes;
+    traffic.bytes += tcpIpBytes + mqttHeaderBytes + payloadBytes;
+  }
+
+  addStep(type: string, frame: number, time: number, direction: Direction): void {
+    this.phase.steps.push({ type, frame, time, direction });
+    if (frame > this.phase.endFrame) this.phase.endFrame = frame;
+    if (time > this.phase.end) this.phase.end = time;
+  }
+
+  settle(status: Phase["status"], messageCount: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settledAtMessage = messageCount;
+    this.phase.status = status;
+  }
+}
+
+/** The one-line description shown in phase tables. */
+export function summarizePhase(phase: Phase): string {
+  const steps = phase.steps.map((s) => s.type).join(" → ");
+  const latency = phase.latency !== undefined ? ` in ${formatDuration(phase.latency)}` : "";
+  switch (phase.kind) {
+    case "tcp-handshake":
+      if (phase.status === "complete") return `SYN → SYN/ACK → ACK, RTT ${formatDuration(phase.latency)}`;
+      return `${steps || "SYN"} (handshake ${phase.status})`;
+    case "connect": {
+      const code = phase.reasonCode ?? phase.returnCode;
+      const outcome = code !== undefined ? ` (${describeReturnCode(code, phase.protocolVersion ?? 4)})` : "";
+      const who = phase.clientId !== undefined ? ` clientId=${phase.clientId}` : "";
+      return `${steps}${outcome}${latency}${statusSuffix(phase)}${who}`;
+    }
+    case "publish": {
+      const id = phase.messageId !== undefined ? `id=${phase.messageId}, ` : "";
+      const arrow = phase.direction === "server->client" ? "platform → device" : "device → platform";
+      return `${steps} (${id}QoS ${phase.qos ?? 0}) [${phase.topic ?? ""}] ${arrow}${latency}${statusSuffix(phase)}`;
+    }
+    case "subscribe": {
+      const granted = phase.granted ? ` granted ${phase.granted.map((g) => (g === 0x80 ? "failure" : `QoS ${g}`)).join(", ")}` : "";
+      return `${steps} [${(phase.topics ?? []).join(", ")}]${granted}${latency}${statusSuffix(phase)}`;
+    }
+    case "tcp-teardown": {
+      const by = phase.initiator ? `${phase.initiator} closes` : "close";
+      const how = phase.closedBy === "rst" ? "with RST" : `${phase.frames.length} packet(s)`;
+      return `${by}: ${steps} (${how}${phase.halfClose ? ", half-close" : ""})${statusSuffix(phase)}`;
+    }
+    default:
+      return `${steps}${latency}${statusSuffix(phase)}`;
+  }
+}
+
+function statusSuffix(phase: Phase): string {
+  return phase.status === "complete" ? "" : ` [${phase.status}]`;
+}
+
+export function isRequestType(type: MqttMessage["type"]): boolean {
+  const n = type === "RESERVED" ? 0 : PacketType[type];
+  return n === PacketType.CONNECT || n === PacketType.SUBSCRIBE || n === PacketType.UNSUBSCRIBE || n === PacketType.PINGREQ || n === PacketType.PUBLISH;
+}

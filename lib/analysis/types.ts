@@ -1,0 +1,241 @@
+/**
+ * The shapes the analysis produces: packets (the packet list), MQTT messages,
+ * TCP connections and phases. Field names follow Wireshark's display filters
+ * where one exists (tcp.stream → stream, mqtt.msgid → messageId).
+ */
+import type { CaptureInfo } from "../capture/frame";
+import type { PacketTypeName } from "../mqtt/constants";
+import type { Issue } from "./issues";
+
+export type Direction = "client->server" | "server->client";
+
+/** What a connection carries, as far as we can tell. */
+export type StreamProtocol = "MQTT" | "TLS" | "TCP";
+
+export type PhaseKind =
+  | "tcp-handshake"
+  | "connect"
+  | "subscribe"
+  | "unsubscribe"
+  | "publish"
+  | "ping"
+  | "auth"
+  | "disconnect"
+  | "tcp-teardown";
+
+export const phaseKinds: readonly PhaseKind[] = ["tcp-handshake", "connect", "subscribe", "unsubscribe", "publish", "ping", "auth", "disconnect", "tcp-teardown"];
+
+/** One row of the packet list, like Wireshark's top pane. */
+export interface PacketRow {
+  /** No. */
+  frame: number;
+  /** Seconds since the epoch. */
+  time: number;
+  /** Seconds since the first frame (Wireshark's default Time column). */
+  relativeTime: number;
+  source: string;
+  destination: string;
+  protocol: string;
+  /** Bytes on the wire. */
+  length: number;
+  info: string;
+  /** tcp.stream, or -1 for packets outside any TCP connection. */
+  stream: number;
+  direction?: Direction;
+  /** The phase this packet belongs to. */
+  phase?: PhaseKind;
+  /** TCP fields, relative as Wireshark shows them (tcp.seq, tcp.ack, tcp.len). */
+  srcPort?: number;
+  dstPort?: number;
+  seq?: number;
+  ack?: number;
+  tcpLength?: number;
+  /** tcp.flags as a number (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, …). */
+  tcpFlags?: number;
+}
+
+/** A decoded MQTT control packet. */
+export interface MqttMessage {
+  /** The frame in which the message's last byte arrived (as Wireshark shows it). */
+  frame: number;
+  /** Every frame the message spans, when more than one. */
+  frames?: number[];
+  /** Seconds since the epoch, of `frame`. */
+  time: number;
+  /** tcp.stream of the connection. */
+  stream: number;
+  direction: Direction;
+  /** The spec's name, in capitals ("RESERVED" only for a malformed type 0). */
+  type: PacketTypeName | "RESERVED";
+  /** Total bytes: fixed header + remaining length. */
+  length: number;
+  /** Fixed header bytes (type byte + Remaining Length). */
+  headerLength: number;
+  /** MQTT protocol level the message was decoded with (3, 4 or 5). */
+  protocolVersion: number;
+  messageId?: number;
+  topic?: string;
+  qos?: 0 | 1 | 2;
+  dup?: boolean;
+  retain?: boolean;
+  /** PUBLISH: application payload bytes, and the payload itself when it is short UTF-8 text. */
+  payloadLength?: number;
+  payloadText?: string;
+  /** CONNECT */
+  clientId?: string;
+  username?: string;
+  /** The CONNECT password as carried on the wire (replaced when redacted). */
+  password?: string;
+  keepalive?: number;
+  cleanSession?: boolean;
+  protocolName?: string;
+  will?: { topic: string; qos: number; retain: boolean; payloadLength: number };
+  /** CONNACK (3.1.1 return code; MQTT 5 uses reasonCode). */
+  returnCode?: number;
+  reasonCode?: number;
+  sessionPresent?: boolean;
+  /** SUBSCRIBE: topic filters with requested QoS. */
+  subscriptions?: Array<{ topic: string; qos: number }>;
+  /** SUBACK: granted QoS per filter (0x80 = failure); UNSUBACK (MQTT 5): reason codes. */
+  granted?: number[];
+  /** UNSUBSCRIBE: topic filters. */
+  unsubscriptions?: string[];
+  /** MQTT 5 properties, as decoded by mqtt-packet. */
+  properties?: Record<string, unknown>;
+  /** Set when the packet could not be decoded; the text says why. */
+  malformed?: string;
+}
+
+/** Bytes and packets of a phase in one direction. */
+export interface PhaseTraffic {
+  packets: number;
+  /** Frame bytes on the wire. */
+  bytes: number;
+  /** Link + IP + TCP header bytes. */
+  tcpIpBytes: number;
+  /** MQTT bytes other than application payload (fixed + variable headers, CONNECT fields, …). */
+  mqttHeaderBytes: number;
+  /** PUBLISH application payload bytes. */
+  payloadBytes: number;
+}
+
+export type PhaseStatus = "complete" | "unanswered" | "refused" | "request-not-captured" | "incomplete" | "reset";
+
+/** One step of a conversation: handshake, CONNECT→CONNACK, PUBLISH→PUBACK, … */
+export interface Phase {
+  id: number;
+  stream: number;
+  kind: PhaseKind;
+  status: PhaseStatus;
+  /** Seconds since the epoch. */
+  start: number;
+  end: number;
+  /** Response time: request → final response (for the handshake, SYN → ACK), seconds. */
+  latency?: number;
+  startFrame: number;
+  endFrame: number;
+  /** Every frame attributed to the phase, including pure ACKs. */
+  frames: number[];
+  clientToServer: PhaseTraffic;
+  serverToClient: PhaseTraffic;
+  /** publish: who sent the PUBLISH. */
+  direction?: Direction;
+  messageId?: number;
+  topic?: string;
+  qos?: number;
+  /** Human-readable one-liner, e.g. "PUBLISH (id=1) → PUBACK in 0.4 ms". */
+  summary: string;
+  /** The messages of the phase in order: type, frame and time of each step. */
+  steps: Array<{ type: string; frame: number; time: number; direction: Direction }>;
+  /** connect */
+  clientId?: string;
+  username?: string;
+  keepalive?: number;
+  protocolVersion?: number;
+  returnCode?: number;
+  reasonCode?: number;
+  sessionPresent?: boolean;
+  /** subscribe */
+  topics?: string[];
+  requestedQos?: number[];
+  granted?: number[];
+  /** tcp-handshake: SYN → SYN/ACK and SYN/ACK → ACK, seconds. */
+  synToSynAck?: number;
+  synAckToAck?: number;
+  /** tcp-teardown */
+  initiator?: "client" | "server";
+  closedBy?: "fin" | "rst";
+  halfClose?: boolean;
+}
+
+/** A TCP connection (Wireshark's tcp.stream). */
+export interface ConnectionSummary {
+  stream: number;
+  protocol: StreamProtocol;
+  client: string;
+  clientPort: number;
+  server: string;
+  serverPort: number;
+  /** How the client/server roles were decided. */
+  roles: "syn" | "syn-ack" | "port" | "guess";
+  ipVersion: 4 | 6;
+  firstFrame: number;
+  lastFrame: number;
+  start: number;
+  end: number;
+  packets: { clientToServer: number; serverToClient: number };
+  bytes: { clientToServer: number; serverToClient: number };
+  /** TCP payload bytes. */
+  payloadBytes: { clientToServer: number; serverToClient: number };
+  handshake: "complete" | "partial" | "not-captured";
+  /** Initial RTT: SYN → ACK, seconds (tcp.analysis.initial_rtt). */
+  initialRtt?: number;
+  state: "open" | "closed" | "reset" | "half-closed";
+  closedBy?: "client" | "server";
+  mqtt?: {
+    protocolVersion: number;
+    versionFromConnect: boolean;
+    clientId?: string;
+    username?: string;
+    messages: number;
+  };
+  /** TCP analysis counts. */
+  retransmissions: number;
+  outOfOrder: number;
+  lostSegments: number;
+  lostBytes: number;
+  duplicateAcks: number;
+}
+
+export interface CaptureSummary extends CaptureInfo {
+  /** File name, when read from a file. */
+  source?: string;
+  frames: number;
+  bytes: number;
+  start?: number;
+  end?: number;
+  duration: number;
+  connections: number;
+  mqttMessages: number;
+  phases: number;
+  issueCounts: Record<string, number>;
+}
+
+export interface Analysis {
+  capture: CaptureSummary;
+  connections: ConnectionSummary[];
+  messages: MqttMessage[];
+  phases: Phase[];
+  packets: PacketRow[];
+  issues: Issue[];
+}
+
+/** Events of the streaming form, in capture order (phases when they settle). */
+export type AnalysisEvent =
+  | { kind: "capture"; capture: CaptureInfo }
+  | { kind: "packet"; packet: PacketRow }
+  | { kind: "message"; message: MqttMessage }
+  | { kind: "phase"; phase: Phase }
+  | { kind: "connection"; connection: ConnectionSummary }
+  | { kind: "issue"; issue: Issue }
+  | { kind: "end"; capture: CaptureSummary };

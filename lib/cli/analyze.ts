@@ -1,0 +1,372 @@
+/**
+ * `iot-wire-lab analyze <capture>`: the packet list and the phases of every
+ * connection, for a person (table) or a program (json, jsonl, csv).
+ *
+ * Output is streamed: rows are written as frames are decoded, with
+ * back-pressure between file chunks, so a million-packet capture never has to
+ * be held in memory (the JSON sections other than `packets` are spooled to a
+ * temporary folder and appended at the end).
+ */
+import { createReadStream, mkdtempSync, rmSync, writeSync, openSync, closeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { readCapture } from "../capture/reader";
+import { Analyzer, type AnalysisSink, type AnalyzeOptions } from "../analysis/analyzer";
+import { formatDuration, formatBytes } from "../analysis/format";
+import { formatIssue, type Issue } from "../analysis/issues";
+import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase } from "../analysis/types";
+import { BufferedOutput } from "../output/buffered-output";
+import { messageColumns, packetColumns, phaseColumns } from "../output/columns";
+import { csvHeader, csvRow } from "../output/csv";
+import { PhaseStats } from "../output/phase-stats";
+import { renderTextRow, renderTextTable } from "../output/text-table";
+import { UsageError } from "./errors";
+import { Progress } from "./progress";
+
+export const analyzeUsage = `usage: iot-wire-lab analyze <capture.pcap|pcapng|-> [options]
+
+Decode a capture into TCP connections, MQTT messages and phases.
+
+options:
+  --format table|json|jsonl|csv   table (default): packet list and phase summary
+                                  json: {packets, messages, phases, connections, issues, capture}
+                                  jsonl: one event per line; csv: the MQTT message table
+  --mqtt-port N         also decode port N as MQTT (repeatable; 1883 always is)
+  --tls-port N          treat port N as MQTT over TLS (default 8883)
+  --no-heuristics       do not detect MQTT on other ports by its CONNECT
+  --mqtt-version V      version for streams whose CONNECT was not captured: 3.1, 3.1.1 (default) or 5
+  --redact              replace CONNECT passwords with <redacted N bytes>
+  --no-packets          table: print only the phase summary and issues
+  --stream N            table: only packets of tcp.stream N
+  -o, --output FILE     write to FILE instead of standard output
+  -h, --help            this text
+
+Reads "-" as standard input. Exit codes: 0 analysed, 2 not a usable capture or bad options.`;
+
+interface AnalyzeCommandOptions {
+  file: string;
+  format: "table" | "json" | "jsonl" | "csv";
+  analyze: AnalyzeOptions;
+  packets: boolean;
+  stream: number | undefined;
+  output: string | undefined;
+}
+
+export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: "string", default: "table" },
+        "mqtt-port": { type: "string", multiple: true },
+        "tls-port": { type: "string", multiple: true },
+        "no-heuristics": { type: "boolean", default: false },
+        "mqtt-version": { type: "string" },
+        redact: { type: "boolean", default: false },
+        "no-packets": { type: "boolean", default: false },
+        stream: { type: "string" },
+        output: { type: "string", short: "o" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${analyzeUsage}`);
+  }
+  const values = parsed.values;
+  if (values.help) return "help";
+  if (parsed.positionals.length !== 1) throw new UsageError(`expected one capture file, got ${parsed.positionals.length}\n\n${analyzeUsage}`);
+  const format = values.format as string;
+  if (!["table", "json", "jsonl", "csv"].includes(format)) throw new UsageError(`--format must be table, json, jsonl or csv, not '${format}'`);
+  const port = (text: string, flag: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag} needs a port number from 1 to 65535, not '${text}'`);
+    return n;
+  };
+  const analyze: AnalyzeOptions = {
+    mqttPorts: (values["mqtt-port"] ?? []).map((p) => port(p, "--mqtt-port")),
+    heuristics: !values["no-heuristics"],
+    redactPasswords: values.redact,
+  };
+  if (values["tls-port"]) analyze.tlsPorts = values["tls-port"].map((p) => port(p, "--tls-port"));
+  if (values["mqtt-version"] !== undefined) {
+    const versions: Record<string, 3 | 4 | 5> = { "3.1": 3, "3": 3, "3.1.1": 4, "4": 4, "5": 5, "5.0": 5 };
+    const v = versions[values["mqtt-version"]];
+    if (!v) throw new UsageError(`--mqtt-version must be 3.1, 3.1.1 or 5, not '${values["mqtt-version"]}'`);
+    analyze.defaultMqttVersion = v;
+  }
+  let stream: number | undefined;
+  if (values.stream !== undefined) {
+    stream = Number(values.stream);
+    if (!Number.isInteger(stream) || stream < 0) throw new UsageError(`--stream needs a tcp.stream number, not '${values.stream}'`);
+  }
+  return { file: parsed.positionals[0], format: format as AnalyzeCommandOptions["format"], analyze, packets: !values["no-packets"], stream, output: values.output };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const options = parseAnalyzeArgs(argv);
+  if (options === "help") {
+    console.log(analyzeUsage);
+    return 0;
+  }
+  const { createWriteStream } = await import("node:fs");
+  const stdout: NodeJS.WritableStream = options.output ? createWriteStream(options.output) : process.stdout;
+  stdout.on("error", (error: NodeJS.ErrnoException) => {
+    // `analyze … | head` closes the pipe early: that is not an error.
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+  const out = new BufferedOutput(stdout);
+  const source = options.file === "-" ? process.stdin : options.file;
+  const progress = new Progress(`analyzing ${options.file}`, Boolean(process.stderr.isTTY) && (options.output !== undefined || !process.stdout.isTTY || options.format !== "table"));
+  let summary: CaptureSummary;
+  switch (options.format) {
+    case "table":
+      summary = await runTable(source, options, out, progress);
+      break;
+    case "json":
+      summary = await runJson(source, options, out, progress);
+      break;
+    case "jsonl":
+      summary = await runJsonLines(source, options, out, progress);
+      break;
+    case "csv":
+      summary = await runCsv(source, options, out, progress);
+      break;
+  }
+  progress.done();
+  await out.end();
+  if (options.output) await new Promise<void>((resolve) => stdout.end(() => resolve()));
+  void summary;
+  return 0;
+}
+
+type Source = string | NodeJS.ReadableStream;
+
+async function drive(source: Source, options: AnalyzeCommandOptions, sink: AnalysisSink, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
+  const counting: AnalysisSink = { ...sink };
+  const analyzer = new Analyzer(options.analyze, counting);
+  const frameSink = {
+    info: analyzer.info.bind(analyzer),
+    issue: analyzer.issue.bind(analyzer),
+    frame: (frame: Parameters<Analyzer["frame"]>[0]) => {
+      progress.frames++;
+      analyzer.frame(frame);
+    },
+  };
+  await readCapture(source, frameSink, {
+    onProgress: (read, total) => progress.update(read, total),
+    afterChunk: () => out.drain(),
+  });
+  return analyzer.finish(typeof source === "string" ? source : undefined);
+}
+
+// table ---------------------------------------------------------------------
+
+const rowWidths = [6, 11, 15, 15, 8, 6, 13];
+
+async function runTable(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
+  const phases: Phase[] = [];
+  const stats = new PhaseStats();
+  const connections: ConnectionSummary[] = [];
+  let connectionCount = 0;
+  const issues: Issue[] = [];
+  const keepDetail = 2000;
+  const sink: AnalysisSink = {
+    phase: (phase) => {
+      stats.add(phase);
+      if (phases.length < keepDetail) phases.push(phase);
+    },
+    connection: (c) => {
+      connectionCount++;
+      if (connections.length < 200) connections.push(c);
+    },
+    issue: (issue) => {
+      if (issues.length < 200) issues.push(issue);
+    },
+  };
+  if (options.packets) {
+    let first = true;
+    const widths = rowWidths.map((w, i) => Math.max(w, packetColumns[i].header.length));
+    sink.packet = (row: PacketRow) => {
+      if (options.stream !== undefined && row.stream !== options.stream) return;
+      if (first) {
+        first = false;
+        out.line(renderTextRow(Object.fromEntries([]) as never, packetColumns.map((c) => ({ ...c, text: () => c.header })), widths));
+      }
+      out.line(renderTextRow(row, packetColumns, widths));
+    };
+  }
+  const summary = await drive(source, options, sink, out, progress);
+  out.line("");
+  out.line(describeCapture(summary));
+  phases.sort((a, b) => a.startFrame - b.startFrame || a.id - b.id);
+  const shown = options.stream !== undefined ? phases.filter((p) => p.stream === options.stream) : phases;
+  if (summary.phases <= keepDetail && shown.length > 0) {
+    out.line("");
+    out.line("Phases");
+    out.line(renderTextTable(shown, phaseColumns));
+  }
+  const kinds = stats.summary();
+  if (kinds.length > 0) {
+    out.line("");
+    out.line("Phase timings");
+    out.line(
+      renderTextTable(kinds, [
+        { header: "Phase", text: (k) => k.kind },
+        { header: "Count", text: (k) => String(k.count), numeric: true },
+        { header: "Not complete", text: (k) => String(k.count - (k.statuses.complete ?? 0)), numeric: true },
+        { header: "Median", text: (k) => (k.latency ? formatDuration(k.latency.median) : ""), numeric: true },
+        { header: "p95", text: (k) => (k.latency ? formatDuration(k.latency.p95) : ""), numeric: true },
+        { header: "Max", text: (k) => (k.latency ? formatDuration(k.latency.max) : ""), numeric: true },
+        { header: "Packets", text: (k) => String(k.packets), numeric: true },
+        { header: "Bytes", text: (k) => String(k.bytes), numeric: true },
+      ]),
+    );
+  }
+  if (connectionCount > 0 && connectionCount <= 200) {
+    out.line("");
+    out.line("Connections");
+    connections.sort((a, b) => a.stream - b.stream);
+    out.line(
+      renderTextTable(connections, [
+        { header: "Stream", text: (c) => String(c.stream), numeric: true },
+        { header: "Protocol", text: (c) => (c.mqtt ? `MQTT ${c.mqtt.protocolVersion === 5 ? "5.0" : c.mqtt.protocolVersion === 3 ? "3.1" : "3.1.1"}` : c.protocol) },
+        { header: "Client", text: (c) => `${c.client}:${c.clientPort}` },
+        { header: "Server", text: (c) => `${c.server}:${c.serverPort}` },
+        { header: "Packets", text: (c) => String(c.packets.clientToServer + c.packets.serverToClient), numeric: true },
+        { header: "Initial RTT", text: (c) => formatDuration(c.initialRtt), numeric: true },
+        { header: "State", text: (c) => c.state + (c.closedBy ? ` by ${c.closedBy}` : "") },
+        { header: "Client id", text: (c) => c.mqtt?.clientId ?? "" },
+      ]),
+    );
+  }
+  const issueTotal = Object.values(summary.issueCounts).reduce((a, b) => a + b, 0);
+  if (issueTotal > 0) {
+    out.line("");
+    out.line(`Issues (${issueTotal})`);
+    const counts = Object.entries(summary.issueCounts).sort((a, b) => b[1] - a[1]);
+    for (const [code, count] of counts) out.line(`  ${String(count).padStart(7)}  ${code}`);
+    const notable = issues.filter((i) => i.severity === "warning" || i.severity === "error").slice(0, 20);
+    if (notable.length > 0) {
+      out.line("");
+      for (const issue of notable) out.line(`  ${formatIssue(issue)}`);
+    }
+  }
+  return summary;
+}
+
+function describeCapture(summary: CaptureSummary): string {
+  const parts = [
+    `${summary.source ?? "capture"}: ${summary.format}${summary.compressed ? " (gzip)" : ""}`,
+    `${summary.frames} frames`,
+    formatBytes(summary.bytes),
+    `${formatDuration(summary.duration)}`,
+    `${summary.connections} TCP connection(s)`,
+    `${summary.mqttMessages} MQTT message(s)`,
+    `${summary.phases} phase(s)`,
+  ];
+  return parts.join(" · ");
+}
+
+// json ----------------------------------------------------------------------
+
+/** Appends JSON array elements to a temporary file, in large writes. */
+class Spool {
+  readonly path: string;
+  private readonly fd: number;
+  private buffer: string[] = [];
+  private size = 0;
+  count = 0;
+
+  constructor(path: string) {
+    this.path = path;
+    this.fd = openSync(path, "w");
+  }
+
+  add(json: string): void {
+    this.buffer.push(this.count++ === 0 ? json : `,\n${json}`);
+    this.size += json.length;
+    if (this.size > 1 << 18) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    writeSync(this.fd, this.buffer.join(""));
+    this.buffer = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+async function runJson(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
+  const dir = mkdtempSync(join(tmpdir(), "iot-wire-lab-"));
+  try {
+    const spools = {
+      messages: new Spool(join(dir, "messages")),
+      phases: new Spool(join(dir, "phases")),
+      connections: new Spool(join(dir, "connections")),
+      issues: new Spool(join(dir, "issues")),
+    };
+    let firstPacket = true;
+    out.write('{\n"packets": [');
+    const sink: AnalysisSink = {
+      packet: (row) => {
+        out.write(firstPacket ? `\n${JSON.stringify(row)}` : `,\n${JSON.stringify(row)}`);
+        firstPacket = false;
+      },
+      message: (m: MqttMessage) => spools.messages.add(JSON.stringify(m)),
+      phase: (p: Phase) => spools.phases.add(JSON.stringify(p)),
+      connection: (c: ConnectionSummary) => spools.connections.add(JSON.stringify(c)),
+      issue: (i: Issue) => spools.issues.add(JSON.stringify(i)),
+    };
+    if (!options.packets) delete sink.packet;
+    const summary = await drive(source, options, sink, out, progress);
+    out.write("\n]");
+    for (const [name, spool] of Object.entries(spools)) {
+      spool.close();
+      out.write(`,\n"${name}": [\n`);
+      await out.drain();
+      await out.end();
+      await pipeFile(spool.path, out);
+      out.write("\n]");
+    }
+    out.write(`,\n"capture": ${JSON.stringify(summary)}\n}\n`);
+    return summary;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pipeFile(path: string, out: BufferedOutput): Promise<void> {
+  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 18 })) {
+    out.write(chunk as string);
+    await out.drain();
+  }
+}
+
+async function runJsonLines(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
+  const sink: AnalysisSink = {
+    capture: (capture) => out.line(JSON.stringify({ kind: "capture", capture })),
+    packet: (packet) => out.line(JSON.stringify({ kind: "packet", packet })),
+    message: (message) => out.line(JSON.stringify({ kind: "message", message })),
+    phase: (phase) => out.line(JSON.stringify({ kind: "phase", phase })),
+    connection: (connection) => out.line(JSON.stringify({ kind: "connection", connection })),
+    issue: (issue) => out.line(JSON.stringify({ kind: "issue", issue })),
+  };
+  if (!options.packets) delete sink.packet;
+  const summary = await drive(source, options, sink, out, progress);
+  out.line(JSON.stringify({ kind: "end", capture: summary }));
+  return summary;
+}
+
+async function runCsv(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
+  out.line(csvHeader(messageColumns));
+  return drive(source, options, { message: (m) => out.line(csvRow(m, messageColumns)) }, out, progress);
+}

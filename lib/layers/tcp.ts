@@ -1,0 +1,175 @@
+/**
+ * TCP (RFC 9293 §3.1).
+ *
+ *   source port (2) · destination port (2) · sequence number (4) ·
+ *   acknowledgment number (4) · data offset+reserved+flags (2) · window (2) ·
+ *   checksum (2) · urgent pointer (2) · options (data offset × 4 − 20)
+ *
+ * Options are located here but decoded only on demand (decodeTcpOptions),
+ * because most analyses need them only on SYN segments. Checksums are never
+ * validated (loopback captures carry offloaded, wrong ones).
+ */
+export const TcpFlag = {
+  FIN: 0x001,
+  SYN: 0x002,
+  RST: 0x004,
+  PSH: 0x008,
+  ACK: 0x010,
+  URG: 0x020,
+  ECE: 0x040,
+  CWR: 0x080,
+  /** Accurate ECN (RFC 3540 "NS", now AE), the reserved bit next to CWR. */
+  AE: 0x100,
+} as const;
+
+/** Flag names in the order Wireshark lists them in the Info column. */
+export const tcpFlagOrder: ReadonlyArray<readonly [number, string]> = [
+  [TcpFlag.FIN, "FIN"],
+  [TcpFlag.SYN, "SYN"],
+  [TcpFlag.RST, "RST"],
+  [TcpFlag.PSH, "PSH"],
+  [TcpFlag.ACK, "ACK"],
+  [TcpFlag.URG, "URG"],
+  [TcpFlag.ECE, "ECE"],
+  [TcpFlag.CWR, "CWR"],
+  [TcpFlag.AE, "AE"],
+];
+
+export interface TcpHeader {
+  srcPort: number;
+  dstPort: number;
+  /** Raw (absolute) sequence and acknowledgment numbers, unsigned 32-bit. */
+  seq: number;
+  ack: number;
+  /** Header length in bytes (the field × 4). */
+  dataOffset: number;
+  flags: number;
+  /** The raw window field (not yet scaled). */
+  window: number;
+  checksum: number;
+  urgentPointer: number;
+  optionsStart: number;
+  payloadStart: number;
+  payloadEnd: number;
+  problem?: string;
+}
+
+export function decodeTcp(bytes: Uint8Array, start = 0, end = bytes.length): TcpHeader {
+  const available = end - start;
+  if (available < 20) {
+    return {
+      srcPort: available >= 2 ? (bytes[start] << 8) | bytes[start + 1] : 0,
+      dstPort: available >= 4 ? (bytes[start + 2] << 8) | bytes[start + 3] : 0,
+      seq: 0,
+      ack: 0,
+      dataOffset: 0,
+      flags: 0,
+      window: 0,
+      checksum: 0,
+      urgentPointer: 0,
+      optionsStart: end,
+      payloadStart: end,
+      payloadEnd: end,
+      problem: `TCP header needs 20 bytes, only ${available} captured`,
+    };
+  }
+  const dataOffset = (bytes[start + 12] >> 4) * 4;
+  const header: TcpHeader = {
+    srcPort: (bytes[start] << 8) | bytes[start + 1],
+    dstPort: (bytes[start + 2] << 8) | bytes[start + 3],
+    seq: ((bytes[start + 4] << 24) | (bytes[start + 5] << 16) | (bytes[start + 6] << 8) | bytes[start + 7]) >>> 0,
+    ack: ((bytes[start + 8] << 24) | (bytes[start + 9] << 16) | (bytes[start + 10] << 8) | bytes[start + 11]) >>> 0,
+    dataOffset,
+    flags: ((bytes[start + 12] & 0x01) << 8) | bytes[start + 13],
+    window: (bytes[start + 14] << 8) | bytes[start + 15],
+    checksum: (bytes[start + 16] << 8) | bytes[start + 17],
+    urgentPointer: (bytes[start + 18] << 8) | bytes[start + 19],
+    optionsStart: start + 20,
+    payloadStart: start + dataOffset,
+    payloadEnd: end,
+  };
+  if (dataOffset < 20) {
+    header.problem = `Invalid TCP data offset ${dataOffset} < 20`;
+    header.payloadStart = end;
+  } else if (dataOffset > available) {
+    header.problem = `TCP data offset ${dataOffset} is beyond the ${available} captured bytes`;
+    header.payloadStart = end;
+  }
+  return header;
+}
+
+/** Option kinds (IANA "TCP Option Kind Numbers"). */
+export const TcpOptionKind = {
+  END: 0,
+  NOP: 1,
+  MSS: 2,
+  WINDOW_SCALE: 3,
+  SACK_PERMITTED: 4,
+  SACK: 5,
+  TIMESTAMPS: 8,
+} as const;
+
+export interface TcpOptions {
+  /** RFC 9293 §3.7.1 */
+  mss?: number;
+  /** RFC 7323 §2: the shift count (Wireshark shows the multiplier 2^shift as WS=). */
+  windowScale?: number;
+  /** RFC 2018 */
+  sackPermitted?: boolean;
+  sackBlocks?: Array<[number, number]>;
+  /** RFC 7323 §3 */
+  timestampValue?: number;
+  timestampEcho?: number;
+  problem?: string;
+}
+
+export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number): TcpOptions {
+  const options: TcpOptions = {};
+  let offset = start;
+  while (offset < end) {
+    const kind = bytes[offset];
+    if (kind === TcpOptionKind.END) break;
+    if (kind === TcpOptionKind.NOP) {
+      offset++;
+      continue;
+    }
+    if (offset + 1 >= end) {
+      options.problem = `TCP option ${kind} has no length byte`;
+      break;
+    }
+    const length = bytes[offset + 1];
+    if (length < 2 || offset + length > end) {
+      options.problem = `TCP option ${kind} has an invalid length ${length}`;
+      break;
+    }
+    switch (kind) {
+      case TcpOptionKind.MSS:
+        if (length === 4) options.mss = (bytes[offset + 2] << 8) | bytes[offset + 3];
+        break;
+      case TcpOptionKind.WINDOW_SCALE:
+        if (length === 3) options.windowScale = Math.min(bytes[offset + 2], 14);
+        break;
+      case TcpOptionKind.SACK_PERMITTED:
+        options.sackPermitted = true;
+        break;
+      case TcpOptionKind.SACK:
+        options.sackBlocks = [];
+        for (let b = offset + 2; b + 8 <= offset + length; b += 8) options.sackBlocks.push([readU32(bytes, b), readU32(bytes, b + 4)]);
+        break;
+      case TcpOptionKind.TIMESTAMPS:
+        if (length === 10) {
+          options.timestampValue = readU32(bytes, offset + 2);
+          options.timestampEcho = readU32(bytes, offset + 6);
+        }
+        break;
+      default:
+        break;
+    }
+    offset += length;
+  }
+  return options;
+}
+
+function readU32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+}
