@@ -14,10 +14,10 @@ import type { CaptureInfo, Frame } from "../capture/frame";
 import { linkTypeName } from "../capture/frame";
 import type { FrameSink } from "../capture/reader";
 import { etherTypeNames } from "../layers/ethernet";
-import { decodeIpv4, formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
-import { decodeIpv6, formatIpv6, type Ipv6Header } from "../layers/ipv6";
+import { decodeIpv4, emptyIpv4Header, formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
+import { decodeIpv6, emptyIpv6Header, formatIpv6, type Ipv6Header } from "../layers/ipv6";
 import { linkDecoders } from "../layers/link";
-import { decodeTcp, decodeTcpOptions, TcpFlag, type TcpHeader } from "../layers/tcp";
+import { decodeTcp, decodeTcpOptions, emptyTcpHeader, TcpFlag, type TcpHeader } from "../layers/tcp";
 import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
 import { messageInfo } from "../mqtt/message";
@@ -73,6 +73,10 @@ export class Analyzer implements FrameSink, ConnectionListener {
   private nextStream = 0;
   private phaseIdCounter = 0;
   private readonly srcWords = new Uint32Array(4);
+  // Header objects reused for every frame (nothing keeps them past the frame).
+  private readonly ipv4 = emptyIpv4Header();
+  private readonly ipv6 = emptyIpv6Header();
+  private readonly tcp = emptyTcpHeader();
   private readonly dstWords = new Uint32Array(4);
   private readonly unsupportedLinkTypes = new Set<number>();
   private captureInfo: CaptureInfo | undefined;
@@ -209,10 +213,10 @@ export class Analyzer implements FrameSink, ConnectionListener {
       return;
     }
     if (link.networkType === 0x0800) {
-      const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd);
+      const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd, this.ipv4);
       this.onIp(frame, ip, undefined);
     } else if (link.networkType === 0x86dd) {
-      const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd);
+      const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd, this.ipv6);
       this.onIp(frame, undefined, ip);
     } else if (this.wantPackets) {
       const name = etherTypeNames[link.networkType] ?? (link.networkType >= 0 && link.networkType <= 1500 ? "LLC" : `0x${link.networkType.toString(16).padStart(4, "0")}`);
@@ -264,7 +268,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
   private onTcp(frame: Frame, v4: Ipv4Header | undefined, v6: Ipv6Header | undefined): void {
     const bytes = frame.bytes;
     const ip = (v4 ?? v6)!;
-    const tcp = decodeTcp(bytes, ip.payloadStart, ip.payloadEnd);
+    const tcp = decodeTcp(bytes, ip.payloadStart, ip.payloadEnd, this.tcp);
     if (tcp.problem) {
       this.report("tcp.malformed", frame.frame, tcp.problem);
       if (ip.truncated) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);

@@ -15,7 +15,7 @@ import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/me
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
 import { makeIssue, type Issue, type IssueCode } from "./issues";
-import { PhaseRecord, phaseOfPacketType, summarizePhase } from "./phases";
+import { PhaseRecord, phaseOfPacketType } from "./phases";
 import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, StreamProtocol } from "./types";
 
 /** What the connection reports to, implemented by the analyzer. */
@@ -819,7 +819,6 @@ export class TcpConnection {
     if (phase.frames.length > 0) {
       phase.startFrame = Math.min(phase.startFrame, phase.frames[0]);
     }
-    phase.summary = summarizePhase(phase);
     record.emitted = true;
     this.listener.phase(phase);
   }

@@ -143,8 +143,6 @@ export interface Phase {
   messageId?: number;
   topic?: string;
   qos?: number;
-  /** Human-readable one-liner, e.g. "PUBLISH (id=1) → PUBACK in 0.4 ms". */
-  summary: string;
   /** The messages of the phase in order: type, frame and time of each step. */
   steps: Array<{ type: string; frame: number; time: number; direction: Direction }>;
   /** connect */

@@ -35,25 +35,45 @@ export interface EthernetHeader {
   payloadStart: number;
   payloadEnd: number;
   /** Set when the header does not fit in the captured bytes. */
-  problem?: string;
+  problem: string | undefined;
 }
 
-export function decodeEthernet(bytes: Uint8Array, start = 0, end = bytes.length): EthernetHeader {
-  if (end - start < 14) {
-    return { headerStart: start, etherType: -1, networkType: -1, vlanIds: undefined, payloadStart: end, payloadEnd: end, problem: `Ethernet header needs 14 bytes, only ${end - start} captured` };
-  }
+export function emptyEthernetHeader(): EthernetHeader {
+  return { headerStart: 0, etherType: -1, networkType: -1, vlanIds: undefined, payloadStart: 0, payloadEnd: 0, problem: undefined };
+}
+
+/**
+ * Decode an Ethernet header at `bytes[start]`. Pass `out` to reuse a header
+ * object (the hot path does, as gopacket's DecodingLayerParser reuses layers);
+ * without it a new one is returned.
+ */
+export function decodeEthernet(bytes: Uint8Array, start = 0, end = bytes.length, out: EthernetHeader = emptyEthernetHeader()): EthernetHeader {
+  out.headerStart = start;
+  out.vlanIds = undefined;
+  out.problem = undefined;
+  if (end - start < 14) return ethernetProblem(out, end, `Ethernet header needs 14 bytes, only ${end - start} captured`);
   let offset = start + 12;
   let etherType = (bytes[offset] << 8) | bytes[offset + 1];
-  let vlanIds: number[] | undefined;
   while (etherType === EtherType.VLAN || etherType === EtherType.QinQ || etherType === EtherType.QinQLegacy) {
-    if (offset + 6 > end) {
-      return { headerStart: start, etherType: -1, networkType: -1, vlanIds, payloadStart: end, payloadEnd: end, problem: "VLAN tag cut short" };
-    }
-    (vlanIds ??= []).push(((bytes[offset + 2] << 8) | bytes[offset + 3]) & 0x0fff);
+    if (offset + 6 > end) return ethernetProblem(out, end, "VLAN tag cut short");
+    (out.vlanIds ??= []).push(((bytes[offset + 2] << 8) | bytes[offset + 3]) & 0x0fff);
     offset += 4;
     etherType = (bytes[offset] << 8) | bytes[offset + 1];
   }
-  return { headerStart: start, etherType, networkType: etherType, vlanIds, payloadStart: offset + 2, payloadEnd: end };
+  out.etherType = etherType;
+  out.networkType = etherType;
+  out.payloadStart = offset + 2;
+  out.payloadEnd = end;
+  return out;
+}
+
+function ethernetProblem(out: EthernetHeader, end: number, problem: string): EthernetHeader {
+  out.etherType = -1;
+  out.networkType = -1;
+  out.payloadStart = end;
+  out.payloadEnd = end;
+  out.problem = problem;
+  return out;
 }
 
 export function formatMac(bytes: Uint8Array, offset: number): string {

@@ -40,14 +40,13 @@ export interface Ipv4Header {
   /** The capture holds fewer bytes than the total length says. */
   truncated: boolean;
   /** A malformed header: the packet cannot be decoded further. */
-  problem?: string;
+  problem: string | undefined;
   /** A length oddity that still allows decoding (e.g. TSO's zero total length). */
-  lengthNote?: string;
+  lengthNote: string | undefined;
 }
 
-export function decodeIpv4(bytes: Uint8Array, start = 0, end = bytes.length): Ipv4Header {
-  const available = end - start;
-  const header: Ipv4Header = {
+export function emptyIpv4Header(): Ipv4Header {
+  return {
     version: 4,
     headerLength: 0,
     tos: 0,
@@ -60,11 +59,28 @@ export function decodeIpv4(bytes: Uint8Array, start = 0, end = bytes.length): Ip
     protocol: -1,
     src: 0,
     dst: 0,
-    payloadStart: end,
-    payloadEnd: end,
+    payloadStart: 0,
+    payloadEnd: 0,
     payloadLength: 0,
     truncated: false,
+    problem: undefined,
+    lengthNote: undefined,
   };
+}
+
+/** Decode an IPv4 header; pass `out` to reuse a header object (hot path). */
+export function decodeIpv4(bytes: Uint8Array, start = 0, end = bytes.length, out: Ipv4Header = emptyIpv4Header()): Ipv4Header {
+  const available = end - start;
+  const header = out;
+  header.headerLength = 0;
+  header.totalLength = 0;
+  header.protocol = -1;
+  header.payloadStart = end;
+  header.payloadEnd = end;
+  header.payloadLength = 0;
+  header.truncated = false;
+  header.problem = undefined;
+  header.lengthNote = undefined;
   if (available < 20) {
     header.problem = `IPv4 header needs 20 bytes, only ${available} captured`;
     header.truncated = true;

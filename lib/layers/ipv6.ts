@@ -28,7 +28,28 @@ export interface Ipv6Header {
   payloadStart: number;
   payloadEnd: number;
   truncated: boolean;
-  problem?: string;
+  problem: string | undefined;
+}
+
+export function emptyIpv6Header(): Ipv6Header {
+  return {
+    version: 6,
+    trafficClass: 0,
+    flowLabel: 0,
+    payloadLength: 0,
+    nextHeader: -1,
+    protocol: -1,
+    hopLimit: 0,
+    srcOffset: 0,
+    dstOffset: 0,
+    fragmentOffset: 0,
+    moreFragments: false,
+    isFragment: false,
+    payloadStart: 0,
+    payloadEnd: 0,
+    truncated: false,
+    problem: undefined,
+  };
 }
 
 const HOP_BY_HOP = 0;
@@ -38,25 +59,22 @@ const AUTHENTICATION = 51;
 const DESTINATION_OPTIONS = 60;
 const MOBILITY = 135;
 
-export function decodeIpv6(bytes: Uint8Array, start = 0, end = bytes.length): Ipv6Header {
+/** Decode an IPv6 header and skip its extension headers; pass `out` to reuse a header object. */
+export function decodeIpv6(bytes: Uint8Array, start = 0, end = bytes.length, out: Ipv6Header = emptyIpv6Header()): Ipv6Header {
   const available = end - start;
-  const header: Ipv6Header = {
-    version: 6,
-    trafficClass: 0,
-    flowLabel: 0,
-    payloadLength: 0,
-    nextHeader: -1,
-    protocol: -1,
-    hopLimit: 0,
-    srcOffset: start + 8,
-    dstOffset: start + 24,
-    fragmentOffset: 0,
-    moreFragments: false,
-    isFragment: false,
-    payloadStart: end,
-    payloadEnd: end,
-    truncated: false,
-  };
+  const header = out;
+  header.payloadLength = 0;
+  header.nextHeader = -1;
+  header.protocol = -1;
+  header.srcOffset = start + 8;
+  header.dstOffset = start + 24;
+  header.fragmentOffset = 0;
+  header.moreFragments = false;
+  header.isFragment = false;
+  header.payloadStart = end;
+  header.payloadEnd = end;
+  header.truncated = false;
+  header.problem = undefined;
   if (available < 40) {
     header.problem = `IPv6 header needs 40 bytes, only ${available} captured`;
     header.truncated = true;

@@ -26,36 +26,53 @@ export interface LinuxSllHeader {
   protocol: number;
   /** Same as protocol (every link header has a networkType). */
   networkType: number;
-  /** SLL2 only. */
-  interfaceIndex?: number;
+  /** SLL2 only (undefined for SLL). */
+  interfaceIndex: number | undefined;
   payloadStart: number;
   payloadEnd: number;
-  problem?: string;
+  problem: string | undefined;
 }
 
-export function decodeLinuxSll(bytes: Uint8Array, start = 0, end = bytes.length): LinuxSllHeader {
-  if (end - start < 16) return { version: 1, packetType: -1, arphrdType: -1, protocol: -1, networkType: -1, payloadStart: end, payloadEnd: end, problem: `SLL header needs 16 bytes, only ${end - start} captured` };
-  return {
-    version: 1,
-    packetType: (bytes[start] << 8) | bytes[start + 1],
-    arphrdType: (bytes[start + 2] << 8) | bytes[start + 3],
-    protocol: (bytes[start + 14] << 8) | bytes[start + 15],
-    networkType: (bytes[start + 14] << 8) | bytes[start + 15],
-    payloadStart: start + 16,
-    payloadEnd: end,
-  };
+export function emptyLinuxSllHeader(): LinuxSllHeader {
+  return { version: 1, packetType: -1, arphrdType: -1, protocol: -1, networkType: -1, interfaceIndex: undefined, payloadStart: 0, payloadEnd: 0, problem: undefined };
 }
 
-export function decodeLinuxSll2(bytes: Uint8Array, start = 0, end = bytes.length): LinuxSllHeader {
-  if (end - start < 20) return { version: 2, packetType: -1, arphrdType: -1, protocol: -1, networkType: -1, payloadStart: end, payloadEnd: end, problem: `SLL2 header needs 20 bytes, only ${end - start} captured` };
-  return {
-    version: 2,
-    protocol: (bytes[start] << 8) | bytes[start + 1],
-    networkType: (bytes[start] << 8) | bytes[start + 1],
-    interfaceIndex: ((bytes[start + 4] << 24) | (bytes[start + 5] << 16) | (bytes[start + 6] << 8) | bytes[start + 7]) >>> 0,
-    arphrdType: (bytes[start + 8] << 8) | bytes[start + 9],
-    packetType: bytes[start + 10],
-    payloadStart: start + 20,
-    payloadEnd: end,
-  };
+function sllProblem(out: LinuxSllHeader, end: number, problem: string): LinuxSllHeader {
+  out.packetType = -1;
+  out.arphrdType = -1;
+  out.protocol = -1;
+  out.networkType = -1;
+  out.payloadStart = end;
+  out.payloadEnd = end;
+  out.problem = problem;
+  return out;
+}
+
+export function decodeLinuxSll(bytes: Uint8Array, start = 0, end = bytes.length, out: LinuxSllHeader = emptyLinuxSllHeader()): LinuxSllHeader {
+  out.version = 1;
+  out.interfaceIndex = undefined;
+  out.problem = undefined;
+  if (end - start < 16) return sllProblem(out, end, `SLL header needs 16 bytes, only ${end - start} captured`);
+  out.packetType = (bytes[start] << 8) | bytes[start + 1];
+  out.arphrdType = (bytes[start + 2] << 8) | bytes[start + 3];
+  out.protocol = out.networkType = (bytes[start + 14] << 8) | bytes[start + 15];
+  out.payloadStart = start + 16;
+  out.payloadEnd = end;
+  return out;
+}
+
+export function decodeLinuxSll2(bytes: Uint8Array, start = 0, end = bytes.length, out: LinuxSllHeader = emptyLinuxSllHeader()): LinuxSllHeader {
+  out.version = 2;
+  out.problem = undefined;
+  if (end - start < 20) {
+    out.interfaceIndex = undefined;
+    return sllProblem(out, end, `SLL2 header needs 20 bytes, only ${end - start} captured`);
+  }
+  out.protocol = out.networkType = (bytes[start] << 8) | bytes[start + 1];
+  out.interfaceIndex = ((bytes[start + 4] << 24) | (bytes[start + 5] << 16) | (bytes[start + 6] << 8) | bytes[start + 7]) >>> 0;
+  out.arphrdType = (bytes[start + 8] << 8) | bytes[start + 9];
+  out.packetType = bytes[start + 10];
+  out.payloadStart = start + 20;
+  out.payloadEnd = end;
+  return out;
 }

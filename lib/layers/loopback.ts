@@ -25,15 +25,33 @@ export interface LoopbackHeader {
   networkType: number;
   payloadStart: number;
   payloadEnd: number;
-  problem?: string;
+  problem: string | undefined;
 }
 
-export function decodeLoopback(bytes: Uint8Array, bigEndianAlways: boolean, start = 0, end = bytes.length): LoopbackHeader {
-  if (end - start < 4) return { family: -1, ipVersion: 0, networkType: -1, payloadStart: end, payloadEnd: end, problem: `loopback header needs 4 bytes, only ${end - start} captured` };
+export function emptyLoopbackHeader(): LoopbackHeader {
+  return { family: -1, ipVersion: 0, networkType: -1, payloadStart: 0, payloadEnd: 0, problem: undefined };
+}
+
+export function decodeLoopback(bytes: Uint8Array, bigEndianAlways: boolean, start = 0, end = bytes.length, out: LoopbackHeader = emptyLoopbackHeader()): LoopbackHeader {
+  out.problem = undefined;
+  if (end - start < 4) {
+    out.family = -1;
+    out.ipVersion = 0;
+    out.networkType = -1;
+    out.payloadStart = end;
+    out.payloadEnd = end;
+    out.problem = `loopback header needs 4 bytes, only ${end - start} captured`;
+    return out;
+  }
   const big = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
   // Families are small numbers: if the big-endian reading is huge, the
   // capturing host was little-endian.
   const family = bigEndianAlways || big <= 0xffff ? big : (bytes[start] | (bytes[start + 1] << 8) | (bytes[start + 2] << 16) | (bytes[start + 3] << 24)) >>> 0;
   const ipVersion = family === AddressFamily.INET ? 4 : ipv6Families.has(family) ? 6 : 0;
-  return { family, ipVersion, networkType: ipVersion === 4 ? 0x0800 : ipVersion === 6 ? 0x86dd : -1, payloadStart: start + 4, payloadEnd: end };
+  out.family = family;
+  out.ipVersion = ipVersion;
+  out.networkType = ipVersion === 4 ? 0x0800 : ipVersion === 6 ? 0x86dd : -1;
+  out.payloadStart = start + 4;
+  out.payloadEnd = end;
+  return out;
 }

@@ -51,43 +51,39 @@ export interface TcpHeader {
   optionsStart: number;
   payloadStart: number;
   payloadEnd: number;
-  problem?: string;
+  problem: string | undefined;
 }
 
-export function decodeTcp(bytes: Uint8Array, start = 0, end = bytes.length): TcpHeader {
+export function emptyTcpHeader(): TcpHeader {
+  return { srcPort: 0, dstPort: 0, seq: 0, ack: 0, dataOffset: 0, flags: 0, window: 0, checksum: 0, urgentPointer: 0, optionsStart: 0, payloadStart: 0, payloadEnd: 0, problem: undefined };
+}
+
+/** Decode a TCP header; pass `out` to reuse a header object (hot path). */
+export function decodeTcp(bytes: Uint8Array, start = 0, end = bytes.length, out: TcpHeader = emptyTcpHeader()): TcpHeader {
   const available = end - start;
+  const header = out;
+  header.problem = undefined;
   if (available < 20) {
-    return {
-      srcPort: available >= 2 ? (bytes[start] << 8) | bytes[start + 1] : 0,
-      dstPort: available >= 4 ? (bytes[start + 2] << 8) | bytes[start + 3] : 0,
-      seq: 0,
-      ack: 0,
-      dataOffset: 0,
-      flags: 0,
-      window: 0,
-      checksum: 0,
-      urgentPointer: 0,
-      optionsStart: end,
-      payloadStart: end,
-      payloadEnd: end,
-      problem: `TCP header needs 20 bytes, only ${available} captured`,
-    };
+    header.srcPort = available >= 2 ? (bytes[start] << 8) | bytes[start + 1] : 0;
+    header.dstPort = available >= 4 ? (bytes[start + 2] << 8) | bytes[start + 3] : 0;
+    header.seq = header.ack = header.dataOffset = header.flags = header.window = header.checksum = header.urgentPointer = 0;
+    header.optionsStart = header.payloadStart = header.payloadEnd = end;
+    header.problem = `TCP header needs 20 bytes, only ${available} captured`;
+    return header;
   }
   const dataOffset = (bytes[start + 12] >> 4) * 4;
-  const header: TcpHeader = {
-    srcPort: (bytes[start] << 8) | bytes[start + 1],
-    dstPort: (bytes[start + 2] << 8) | bytes[start + 3],
-    seq: ((bytes[start + 4] << 24) | (bytes[start + 5] << 16) | (bytes[start + 6] << 8) | bytes[start + 7]) >>> 0,
-    ack: ((bytes[start + 8] << 24) | (bytes[start + 9] << 16) | (bytes[start + 10] << 8) | bytes[start + 11]) >>> 0,
-    dataOffset,
-    flags: ((bytes[start + 12] & 0x01) << 8) | bytes[start + 13],
-    window: (bytes[start + 14] << 8) | bytes[start + 15],
-    checksum: (bytes[start + 16] << 8) | bytes[start + 17],
-    urgentPointer: (bytes[start + 18] << 8) | bytes[start + 19],
-    optionsStart: start + 20,
-    payloadStart: start + dataOffset,
-    payloadEnd: end,
-  };
+  header.srcPort = (bytes[start] << 8) | bytes[start + 1];
+  header.dstPort = (bytes[start + 2] << 8) | bytes[start + 3];
+  header.seq = ((bytes[start + 4] << 24) | (bytes[start + 5] << 16) | (bytes[start + 6] << 8) | bytes[start + 7]) >>> 0;
+  header.ack = ((bytes[start + 8] << 24) | (bytes[start + 9] << 16) | (bytes[start + 10] << 8) | bytes[start + 11]) >>> 0;
+  header.dataOffset = dataOffset;
+  header.flags = ((bytes[start + 12] & 0x01) << 8) | bytes[start + 13];
+  header.window = (bytes[start + 14] << 8) | bytes[start + 15];
+  header.checksum = (bytes[start + 16] << 8) | bytes[start + 17];
+  header.urgentPointer = (bytes[start + 18] << 8) | bytes[start + 19];
+  header.optionsStart = start + 20;
+  header.payloadStart = start + dataOffset;
+  header.payloadEnd = end;
   if (dataOffset < 20) {
     header.problem = `Invalid TCP data offset ${dataOffset} < 20`;
     header.payloadStart = end;

@@ -8,7 +8,7 @@ export interface UdpHeader {
   length: number;
   payloadStart: number;
   payloadEnd: number;
-  problem?: string;
+  problem?: string | undefined;
 }
 
 export function decodeUdp(bytes: Uint8Array, start = 0, end = bytes.length): UdpHeader {

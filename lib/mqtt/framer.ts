@@ -189,7 +189,7 @@ export class MqttFramer {
     while (position < end) {
       const total = readFixedHeader(bytes, position, end, out);
       if (total === HEADER_INCOMPLETE) {
-        this.headerBytes = bytes.slice(position, end);
+        this.headerBytes = Uint8Array.prototype.slice.call(bytes, position, end); // a copy, even for a Buffer
         this.bodyFrames = [frame];
         return;
       }

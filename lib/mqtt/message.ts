@@ -20,9 +20,28 @@ export interface MessageContext {
   redactPasswords: boolean;
 }
 
+/** mqtt-packet's `cmd` → the spec's name. */
+const typeNameOfCommand: Readonly<Record<Packet["cmd"], PacketTypeName>> = {
+  connect: "CONNECT",
+  connack: "CONNACK",
+  publish: "PUBLISH",
+  puback: "PUBACK",
+  pubrec: "PUBREC",
+  pubrel: "PUBREL",
+  pubcomp: "PUBCOMP",
+  subscribe: "SUBSCRIBE",
+  suback: "SUBACK",
+  unsubscribe: "UNSUBSCRIBE",
+  unsuback: "UNSUBACK",
+  pingreq: "PINGREQ",
+  pingresp: "PINGRESP",
+  disconnect: "DISCONNECT",
+  auth: "AUTH",
+};
+
 /** Build the record for a packet mqtt-packet decoded. */
 export function toMqttMessage(packet: Packet, length: number, headerLength: number, context: MessageContext): MqttMessage {
-  const type = packet.cmd.toUpperCase() as PacketTypeName;
+  const type = typeNameOfCommand[packet.cmd];
   const message: MqttMessage = {
     frame: context.frame,
     time: context.time,
@@ -99,7 +118,7 @@ export function toMqttMessage(packet: Packet, length: number, headerLength: numb
       break;
   }
   const properties = any.properties as Record<string, unknown> | undefined;
-  if (properties && Object.keys(properties).length > 0) message.properties = plainProperties(properties);
+  if (properties !== undefined && hasAnyKey(properties)) message.properties = plainProperties(properties);
   return message;
 }
 
@@ -119,6 +138,11 @@ export function malformedMessage(firstByte: number, length: number, headerLength
   };
   if (context.frames) message.frames = context.frames;
   return message;
+}
+
+function hasAnyKey(object: Record<string, unknown>): boolean {
+  for (const _key in object) return true;
+  return false;
 }
 
 export function redacted(length: number): string {

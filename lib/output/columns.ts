@@ -4,6 +4,7 @@
  * definition, so a column means the same thing everywhere.
  */
 import { formatDuration } from "../analysis/format";
+import { describePhase } from "../analysis/phases";
 import type { MqttMessage, PacketRow, Phase } from "../analysis/types";
 
 export interface Column<T> {
@@ -36,7 +37,7 @@ export const phaseColumns: ReadonlyArray<Column<Phase>> = [
   { header: "Bytes →/←", text: (p) => `${p.clientToServer.bytes}/${p.serverToClient.bytes}`, numeric: true },
   { header: "Latency", text: (p) => (p.latency !== undefined ? formatDuration(p.latency) : ""), numeric: true },
   { header: "Status", text: (p) => p.status },
-  { header: "Summary", text: (p) => p.summary },
+  { header: "Summary", text: (p) => describePhase(p) },
 ];
 
 export const messageColumns: ReadonlyArray<Column<MqttMessage>> = [

@@ -198,7 +198,8 @@ export class StreamReassembler {
   }
 
   private hold(seq: number, bytes: Uint8Array, start: number, end: number, wireLength: number, frame: number): void {
-    const segment: PendingSegment = { seq, data: bytes.slice(start, end), wireLength, frame };
+    // A copy: `bytes` may be a Buffer (whose slice() is a view) over a reused capture buffer.
+    const segment: PendingSegment = { seq, data: Uint8Array.prototype.slice.call(bytes, start, end), wireLength, frame };
     const pending = (this.pending ??= []);
     let index = pending.length;
     while (index > 0 && seqDiff(pending[index - 1].seq, seq) > 0) index--;

@@ -41,7 +41,7 @@ export function needTool(t: TestContext, tool: string): string | undefined {
 }
 
 /** Folder of public captures shared beside the project (never copied into it). */
-export const publicCapturesDir = join(__dirname, "..", "..", "..", "..", "shared", "captures", "public");
+export const publicCapturesDir = process.env.IOT_WIRE_LAB_PUBLIC_CAPTURES ?? join(__dirname, "..", "..", "..", "..", "shared", "captures", "public");
 
 export function needPublicCaptures(t: TestContext): string | undefined {
   if (existsSync(publicCapturesDir)) return publicCapturesDir;

@@ -1,0 +1,63 @@
+// Our MQTT decoding, checked against Wireshark's dissector on every capture we
+// have: per tcp.stream, the sequence of (type, message id, topic) must be the
+// same wherever tshark saw no missing segments.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { analyzeCapture } from "../../lib/analysis/analyze";
+import { PacketType } from "../../lib/mqtt/constants";
+import type { MqttMessage } from "../../lib/analysis/types";
+import { needTool, publicCapturesDir } from "../helpers/tools";
+import { tsharkMqtt } from "../helpers/tshark";
+import { fixtureDir } from "../helpers/fixtures";
+
+function captures(): string[] {
+  const found: string[] = [];
+  if (existsSync(fixtureDir)) for (const name of readdirSync(fixtureDir)) if (/\.(pcap|pcapng)$/.test(name)) found.push(join(fixtureDir, name));
+  if (existsSync(publicCapturesDir)) for (const name of readdirSync(publicCapturesDir)) if (/\.(pcap|pcapng)$/.test(name)) found.push(join(publicCapturesDir, name));
+  return found.sort();
+}
+
+function key(type: number, messageId: number | undefined, topic: string | undefined): string {
+  return `${type}|${messageId ?? ""}|${topic ?? ""}`;
+}
+
+function ours(message: MqttMessage): string {
+  const type = message.type === "RESERVED" ? 0 : PacketType[message.type];
+  // tshark prints mqtt.msgid for QoS > 0 PUBLISH only, like the spec's Packet Identifier.
+  const id = message.type === "PUBLISH" && (message.qos ?? 0) === 0 ? undefined : message.messageId;
+  const topic = message.topic ?? (message.subscriptions ? message.subscriptions.map((s) => s.topic).join(" ") : message.unsubscriptions?.join(" "));
+  return key(type, id, topic);
+}
+
+const files = captures();
+
+test("there are captures to compare (fixtures in data/captures, public ones in ../shared)", () => {
+  assert.ok(files.length > 0, "no capture files found");
+});
+
+for (const file of files) {
+  test(`tshark agrees on MQTT in ${file.split("/").slice(-1)[0]}`, async (t) => {
+    const tshark = needTool(t, "tshark");
+    if (!tshark) return;
+    const analysis = await analyzeCapture(file, { packets: false });
+    const mqttPorts = [...new Set(analysis.connections.filter((c) => c.protocol === "MQTT").map((c) => c.serverPort))];
+    const theirs = tsharkMqtt(tshark, file, mqttPorts);
+    const streams = new Set([...analysis.messages.map((m) => m.stream), ...theirs.messages.map((m) => m.stream)]);
+    assert.ok(theirs.messages.length > 0, "tshark found no MQTT at all: the comparison would be empty");
+    let compared = 0;
+    for (const stream of [...streams].sort((a, b) => a - b)) {
+      const mine = analysis.messages.filter((m) => m.stream === stream).map(ours);
+      const wireshark = theirs.messages.filter((m) => m.stream === stream).map((m) => key(m.type, m.messageId, m.topic));
+      if (theirs.streamsWithGaps.has(stream)) {
+        const same = JSON.stringify(mine) === JSON.stringify(wireshark);
+        t.diagnostic(`tcp.stream ${stream}: tshark reports missing segments (not required to match); ours ${mine.length}, tshark ${wireshark.length} messages, ${same ? "identical" : "different"}`);
+        continue;
+      }
+      assert.deepEqual(mine, wireshark, `tcp.stream ${stream} differs from tshark`);
+      compared += mine.length;
+    }
+    t.diagnostic(`${compared} messages identical to tshark`);
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Ask tshark's own dissectors what a capture holds, to check our decoding
+ * against Wireshark's.
+ */
+import { execFileSync } from "node:child_process";
+
+export interface TsharkMessage {
+  frame: number;
+  stream: number;
+  type: number;
+  messageId?: number;
+  topic?: string;
+}
+
+export interface TsharkStreams {
+  messages: TsharkMessage[];
+  /** Streams where tshark saw missing segments (tcp.analysis.lost_segment / ack_lost_segment). */
+  streamsWithGaps: Set<number>;
+}
+
+function run(tshark: string, args: string[]): string {
+  return execFileSync(tshark, args, { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] });
+}
+
+/** Every MQTT PDU tshark finds, in order, with its tcp.stream. */
+export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): TsharkStreams {
+  const decodeAs = mqttPorts.filter((p) => p !== 1883).flatMap((p) => ["-d", `tcp.port==${p},mqtt`]);
+  const streamOf = new Map<number, number>();
+  const streamsWithGaps = new Set<number>();
+  const fields = run(tshark, ["-r", file, ...decodeAs, "-T", "fields", "-E", "separator=|", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.analysis.lost_segment", "-e", "tcp.analysis.ack_lost_segment"]);
+  for (const line of fields.split("\n")) {
+    if (!line) continue;
+    const [frame, stream, lost, ackLost] = line.split("|");
+    if (stream === "") continue;
+    streamOf.set(Number(frame), Number(stream));
+    if (lost !== "" || ackLost !== "") streamsWithGaps.add(Number(stream));
+  }
+  const json = JSON.parse(run(tshark, ["-r", file, ...decodeAs, "-Y", "mqtt", "-T", "json", "-J", "mqtt frame"])) as Array<{ _source: { layers: Record<string, unknown> } }>;
+  const messages: TsharkMessage[] = [];
+  for (const packet of json) {
+    const layers = packet._source.layers;
+    const frame = Number((layers.frame as Record<string, string>)["frame.number"]);
+    const mqtt = layers.mqtt;
+    const pdus = (Array.isArray(mqtt) ? mqtt : [mqtt]) as Array<Record<string, unknown>>;
+    for (const pdu of pdus) {
+      const flags = pdu["mqtt.hdrflags_tree"] as Record<string, string> | undefined;
+      if (!flags) continue;
+      const message: TsharkMessage = { frame, stream: streamOf.get(frame) ?? -1, type: Number(flags["mqtt.msgtype"]) };
+      if (pdu["mqtt.msgid"] !== undefined) message.messageId = Number(pdu["mqtt.msgid"]);
+      const topic = pdu["mqtt.topic"];
+      if (topic !== undefined) message.topic = Array.isArray(topic) ? topic.join(" ") : String(topic);
+      messages.push(message);
+    }
+  }
+  return { messages, streamsWithGaps };
+}
