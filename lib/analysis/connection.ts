@@ -187,6 +187,8 @@ export class TcpConnection {
   private openByMessageId = new Map<number, PhaseRecord>();
   private openPings: PhaseRecord[] = [];
   private phasesInProgress: PhaseRecord[] = [];
+  /** How many of phasesInProgress have settled (emission has work to do only then). */
+  private settledWaiting = 0;
   private lastPhase: PhaseRecord | undefined;
 
   // Counters.
@@ -197,6 +199,8 @@ export class TcpConnection {
 
   private readonly listener: ConnectionListener;
   private readonly options: ConnectionOptions;
+  /** Reused for every message of the connection (read, not kept, by toMqttMessage). */
+  private readonly messageContext: MessageContext;
 
   /** Per-frame scratch, reused (read by the analyzer right after each segment). */
   readonly current: SegmentResult = {
@@ -249,6 +253,7 @@ export class TcpConnection {
     this.options = options;
     this.client = new Half(this, true);
     this.server = new Half(this, false);
+    this.messageContext = { frame: 0, frames: undefined, time: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
   }
 
   /** Does a packet from (srcWords, srcPort) come from this connection's client? */
@@ -527,15 +532,12 @@ export class TcpConnection {
     }
     const decoded = decodeMqttPacket(bytes, start, end, this.mqttVersion);
     if (decoded.error !== undefined && tentative) return false;
-    const context: MessageContext = {
-      frame: this.frameNumber,
-      frames,
-      time: this.frameTime,
-      stream: this.stream,
-      direction: half.direction,
-      protocolVersion: this.mqttVersion,
-      redactPasswords: this.options.redactPasswords,
-    };
+    const context = this.messageContext;
+    context.frame = this.frameNumber;
+    context.frames = frames;
+    context.time = this.frameTime;
+    context.direction = half.direction;
+    context.protocolVersion = this.mqttVersion;
     let message: MqttMessage;
     if (decoded.packet) {
       message = toMqttMessage(decoded.packet, end - start, headerLength, context);
@@ -617,7 +619,7 @@ export class TcpConnection {
         if (record.phase.status !== "request-not-captured") phase.latency = time - phase.start;
         const refused = this.mqttVersion === 5 ? code >= 0x80 : code !== 0;
         if (refused) this.report("mqtt.connection_refused", frame, `The server refused the connection: ${describeReturnCode(code, this.mqttVersion)} (code ${code})`);
-        record.settle(record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
+        this.settle(record, record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
         return record;
       }
       case "PUBLISH": {
@@ -637,7 +639,7 @@ export class TcpConnection {
         phase.qos = qos;
         if (qos > 0) phase.messageId = message.messageId;
         record.addStep("PUBLISH", frame, time, direction);
-        if (qos === 0) record.settle("complete", count);
+        if (qos === 0) this.settle(record, "complete", count);
         else this.openByMessageId.set(key, record);
         return record;
       }
@@ -654,7 +656,7 @@ export class TcpConnection {
         if (message.type === "PUBACK" || message.type === "PUBCOMP") {
           this.openByMessageId.delete(key);
           record.phase.latency = time - record.phase.start;
-          record.settle("complete", count);
+          this.settle(record, "complete", count);
         }
         return record;
       }
@@ -686,7 +688,7 @@ export class TcpConnection {
         if (message.granted) record.phase.granted = message.granted;
         const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
         if (failed) this.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
-        record.settle(failed && message.granted!.every((g) => g >= SUBACK_FAILURE) ? "refused" : "complete", count);
+        this.settle(record, failed && message.granted!.every((g) => g >= SUBACK_FAILURE) ? "refused" : "complete", count);
         return record;
       }
       case "PINGREQ": {
@@ -700,7 +702,7 @@ export class TcpConnection {
         if (!record) return this.orphanResponse(message, "ping", half);
         record.addStep("PINGRESP", frame, time, direction);
         record.phase.latency = time - record.phase.start;
-        record.settle("complete", count);
+        this.settle(record, "complete", count);
         return record;
       }
       case "DISCONNECT":
@@ -709,7 +711,7 @@ export class TcpConnection {
         record.phase.direction = direction;
         if (message.reasonCode !== undefined) record.phase.reasonCode = message.reasonCode;
         record.addStep(message.type, frame, time, direction);
-        record.settle("complete", count);
+        this.settle(record, "complete", count);
         return record;
       }
       default:
@@ -723,8 +725,12 @@ export class TcpConnection {
     if (kind === "publish") record.phase.direction = half.fromClient ? "server->client" : "client->server";
     record.addStep(message.type, this.frameNumber, this.frameTime, half.direction);
     this.report("mqtt.unexpected_response", this.frameNumber, `${message.type}${message.messageId !== undefined ? ` (id=${message.messageId})` : ""} answers a request that was not captured`);
-    record.settle("request-not-captured", this.messageCount);
+    this.settle(record, "request-not-captured", this.messageCount);
     return record;
+  }
+
+  private settle(record: PhaseRecord, status: Phase["status"], messageCount: number): void {
+    if (record.settle(status, messageCount)) this.settledWaiting++;
   }
 
   private publishKey(publisherIsClient: boolean, messageId: number): number {
@@ -765,7 +771,7 @@ export class TcpConnection {
         record.phase.synAckToAck = time - this.synAckTime;
         this.initialRtt = time - this.synTime;
       }
-      record.settle(this.synTime > 0 ? "complete" : "incomplete", this.messageCount);
+      this.settle(record, this.synTime > 0 ? "complete" : "incomplete", this.messageCount);
     } else if (wireLength > 0 && sender.framer && sender.framer.hasPartial) {
       // Bytes of a packet not complete yet: credit the frame when it completes.
       sender.partialFrames.push(frame);
@@ -788,11 +794,12 @@ export class TcpConnection {
   /** Emit phases that have settled and had a chance to collect their trailing ACKs. */
   private emitSettledPhases(all: boolean): void {
     const list = this.phasesInProgress;
-    if (list.length === 0) return;
+    if (list.length === 0 || (!all && this.settledWaiting === 0)) return;
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
       const record = list[i];
       if (all || (record.settled && this.messageCount >= record.settledAtMessage + 2 && record !== this.teardownPhase)) {
+        if (record.settled) this.settledWaiting--;
         this.emitPhase(record);
       } else {
         list[kept++] = record;
@@ -844,7 +851,7 @@ export class TcpConnection {
     }
     if (this.teardownPhase && !this.teardownPhase.settled) {
       const td = this.teardownPhase;
-      td.settle(td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.messageCount);
+      this.settle(td, td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.messageCount);
     }
     this.emitSettledPhases(true);
     this.listener.connection(this.summary());

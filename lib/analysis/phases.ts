@@ -83,11 +83,13 @@ export class PhaseRecord {
     if (time > this.phase.end) this.phase.end = time;
   }
 
-  settle(status: Phase["status"], messageCount: number): void {
-    if (this.settled) return;
+  /** Returns true the first time (the phase was not settled before). */
+  settle(status: Phase["status"], messageCount: number): boolean {
+    if (this.settled) return false;
     this.settled = true;
     this.settledAtMessage = messageCount;
     this.phase.status = status;
+    return true;
   }
 }
 

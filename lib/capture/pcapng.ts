@@ -185,6 +185,8 @@ export class PcapngReader implements FormatReader {
       if (hardware) this.info.hardware = utf8(hardware);
       if (os) this.info.os = utf8(os);
       if (application) this.info.application = utf8(application);
+      // Interfaces are added to this same object as their IDBs arrive.
+      this.sink.info(this.info);
     }
   }
 

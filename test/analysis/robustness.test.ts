@@ -1,0 +1,144 @@
+// Bad input never crashes the analysis: damaged, truncated and hostile
+// captures yield what can be read plus issues, like Wireshark's expert info.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { analyzeCapture } from "../../lib/analysis/analyze";
+import { CaptureFileError } from "../../lib/capture/errors";
+import { expertInfo } from "../../lib/analysis/issues";
+import { fixtureDir } from "../helpers/fixtures";
+import { publicCapturesDir } from "../helpers/tools";
+import { writePcapng } from "../helpers/capture-writer";
+
+function captures(): string[] {
+  const files: string[] = [];
+  for (const dir of [fixtureDir, publicCapturesDir]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) if (/\.(pcap|pcapng)$/.test(name)) files.push(join(dir, name));
+  }
+  return files.sort();
+}
+
+/** mulberry32: the same mutations on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function mustNotThrow(bytes: Uint8Array, label: string): Promise<void> {
+  try {
+    const analysis = await analyzeCapture(bytes);
+    for (const issue of analysis.issues) {
+      assert.ok(issue.code in expertInfo, `${label}: unregistered issue code ${issue.code}`);
+      // A decode_failure means a decoder threw: the catch-all worked, but it is a bug to fix.
+      assert.notEqual(issue.code, "frame.decode_failure", `${label}: ${issue.message}`);
+      assert.ok(issue.message.length > 0);
+    }
+  } catch (error) {
+    // Only a file that is not a capture at all may be refused.
+    if (!(error instanceof CaptureFileError)) throw new Error(`${label}: analyzeCapture threw ${(error as Error).stack}`);
+  }
+}
+
+for (const file of captures()) {
+  const name = file.split("/").slice(-1)[0];
+  const original = readFileSync(file);
+
+  test(`${name}: 300 byte-flip mutations never throw`, async () => {
+    const rnd = random(name.length * 7919);
+    for (let i = 0; i < 300; i++) {
+      const bytes = Uint8Array.from(original);
+      const flips = 1 + Math.floor(rnd() * 8);
+      for (let f = 0; f < flips; f++) bytes[24 + Math.floor(rnd() * (bytes.length - 24))] = Math.floor(rnd() * 256);
+      await mustNotThrow(bytes, `${name} mutation ${i}`);
+    }
+  });
+
+  test(`${name}: cut at every 37th byte, the analysis keeps what came before`, async () => {
+    const full = await analyzeCapture(original);
+    for (let cut = 0; cut < original.length; cut += 37) {
+      await mustNotThrow(original.subarray(0, cut), `${name} cut at ${cut}`);
+    }
+    // A cut in the middle of the last record: every earlier frame survives, and the loss is reported.
+    const cut = original.length - 5;
+    const partial = await analyzeCapture(original.subarray(0, cut));
+    assert.equal(partial.capture.frames, full.capture.frames - 1);
+    assert.ok(partial.issues.some((i) => i.code === "file.truncated"), "file.truncated reported");
+  });
+
+  test(`${name}: absurd record lengths stop reading with an issue, keeping earlier frames`, async () => {
+    if (original.readUInt32BE(0) !== 0xd4c3b2a1) return;
+    // Find the third record and give it a 4 GiB captured length.
+    let offset = 24;
+    for (let r = 0; r < 2; r++) offset += 16 + original.readUInt32LE(offset + 8);
+    const bytes = Buffer.from(original);
+    bytes.writeUInt32LE(0xffffffff, offset + 8);
+    const analysis = await analyzeCapture(bytes);
+    assert.equal(analysis.capture.frames, 2);
+    assert.ok(analysis.issues.some((i) => i.code === "file.record_too_large" && /4294967295/.test(i.message)));
+  });
+}
+
+test("MQTT-level hostility: a 268 MB Remaining Length and invalid flags are issues, not crashes", async (t) => {
+  const files = captures().filter((f) => f.endsWith("sv_mqtt311-pub-qos2.pcap"));
+  if (files.length === 0) return t.skip("public capture not available");
+  const original = readFileSync(files[0]);
+  // Frame 8 holds the PUBLISH. Find "topicX" and corrupt the fixed header before it.
+  const at = original.indexOf(Buffer.from("topicX"));
+  assert.ok(at > 0);
+  const huge = Buffer.from(original);
+  // fixed header is 4 bytes before the topic: type, remaining length, topic length (2)
+  huge[at - 3] = 0xff; // Remaining Length byte with the continuation bit: now a multi-byte length
+  const analysis = await analyzeCapture(huge);
+  // The PUBLISH now claims far more bytes than the stream has: it swallows the
+  // rest of the client's bytes, and the end of the stream says so.
+  assert.ok(analysis.issues.some((i) => i.code === "mqtt.incomplete"), JSON.stringify(analysis.issues));
+  assert.ok(!analysis.messages.some((m) => m.type === "PUBLISH"), "no PUBLISH is invented from the damaged bytes");
+  const badFlags = Buffer.from(original);
+  badFlags[at - 4] = 0x36 | 0x06; // PUBLISH with QoS 3: malformed (MQTT §3.3.1.2)
+  const flagged = await analyzeCapture(badFlags);
+  const malformed = flagged.messages.find((m) => m.malformed);
+  assert.ok(malformed, "the malformed PUBLISH is listed as malformed");
+  assert.ok(flagged.issues.some((i) => i.code === "mqtt.malformed" && i.frame === malformed!.frame));
+  // The rest of the conversation is still decoded.
+  assert.ok(flagged.messages.some((m) => m.type === "DISCONNECT"));
+});
+
+test("a pcapng block with a wrong trailer stops with file.bad_block, keeping earlier frames", async () => {
+  const frame = { seconds: 1, nanos: 0, bytes: new Uint8Array(60), originalLength: 60 };
+  const bytes = Buffer.from(writePcapng([{ linkType: 1 }], [frame, frame, frame], { littleEndian: true }));
+  // Corrupt the trailing length of the last block.
+  bytes.writeUInt32LE(12345, bytes.length - 4);
+  const analysis = await analyzeCapture(bytes);
+  assert.equal(analysis.capture.frames, 2);
+  assert.ok(analysis.issues.some((i) => i.code === "file.bad_block"));
+});
+
+test("files that are not captures are refused with a one-line reason", async () => {
+  const cases: Array<[Uint8Array, RegExp]> = [
+    [Buffer.from("hello world, not a capture\n"), /not a pcap or pcapng capture.*looks like text/],
+    [Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]), /zip archive/],
+    [new Uint8Array(0), /empty/],
+    [Buffer.from([0xd4, 0xc3]), /not a pcap or pcapng/],
+  ];
+  for (const [bytes, message] of cases) {
+    await assert.rejects(analyzeCapture(bytes), (error: Error) => error instanceof CaptureFileError && message.test(error.message) && !error.message.includes("\n"));
+  }
+  await assert.rejects(analyzeCapture("/nonexistent/file.pcap"), /no such file: \/nonexistent\/file.pcap/);
+});
+
+test("a gzip-compressed capture is read transparently", async (t) => {
+  const files = captures().filter((f) => f.endsWith(".pcap"));
+  if (files.length === 0) return t.skip("no captures");
+  const { gzipSync } = await import("node:zlib");
+  const plain = await analyzeCapture(files[0]);
+  const zipped = await analyzeCapture(gzipSync(readFileSync(files[0])));
+  assert.equal(zipped.capture.compressed, "gzip");
+  assert.equal(zipped.messages.length, plain.messages.length);
+});
