@@ -12,6 +12,18 @@ const subcommands: Record<string, { summary: string; load: () => Runner }> = {
     summary: "decode a pcap/pcapng capture into TCP connections, MQTT messages and phases",
     load: () => (require("./analyze") as typeof import("./analyze")).run,
   },
+  device: {
+    summary: "create, list, show, remove and sign devices in the device registry",
+    load: () => (require("./device") as typeof import("./device")).run,
+  },
+  platform: {
+    summary: "run the embedded IoT platform (start) and read its device log (log)",
+    load: () => (require("./platform") as typeof import("./platform")).run,
+  },
+  simulate: {
+    summary: "run the tutorial's device program (or a fleet) against a platform or broker",
+    load: () => (require("./simulate") as typeof import("./simulate")).run,
+  },
 };
 
 function usage(): string {

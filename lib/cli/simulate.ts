@@ -1,0 +1,138 @@
+// `iot-wire-lab simulate`: run the tutorial's device program (or a fleet of
+// it) and print what happens as it happens.
+import { UsageError } from "./errors";
+import { asUsageError, intOption, numberOption, openRegistry, parseCommandLine } from "./device";
+import { defaultRegistryPath } from "../device/registry";
+import { REGION_PATTERN } from "../device/endpoint";
+import { formatSimulatorEvent, type SimulatorEvent } from "../simulator/events";
+import { simulate, SimulationRunError, type SimulationSummary } from "../simulator/simulation";
+import { SimulationError } from "../simulator/device-run";
+
+const USAGE = `usage: iot-wire-lab simulate [options]
+
+Runs the tutorial's device: connect with signed credentials, subscribe to
+/PK/NAME/user/get after 3 s, publish {"temperature":T,"humidity":H} to
+/PK/NAME/user/update after 5 s, disconnect after 8 s.
+
+broker (default: an embedded platform started for the run):
+  --broker URL             any mqtt:// or mqtts:// broker (e.g. a local Mosquitto)
+  --cloud REGION           the product's real endpoint in REGION (e.g. cn-shanghai), over TLS
+  --no-tls                 with --cloud: plain TCP (securemode=3)
+device:
+  --device NAME            registry device (made if absent), default device1
+  --product-key PK         its product
+  --registry FILE          default ${defaultRegistryPath()}
+  --fleet N                run N devices named PREFIX-0001… (--fleet-prefix, default sim)
+  --concurrency N          fleet devices at once (default 10)
+run:
+  --speed N                time scale (10 runs the script in 0.8 s), default 1
+  --mqtt-version V         3.1.1 (default) or 5
+  --qos N                  0, 1 (default) or 2
+  --keepalive S            default 60
+  --count N, --interval S  messages to publish (default 1) and seconds between them (default 1)
+  --seed N                 seed of the readings (default random; printed at the end)
+  --json                   events and the summary as JSON lines`;
+
+function mqttVersion(value: string | undefined): 4 | 5 | undefined {
+  if (value === undefined) return undefined;
+  if (value === "3.1.1" || value === "4") return 4;
+  if (value === "5" || value === "5.0") return 5;
+  throw new UsageError(`--mqtt-version must be 3.1.1 or 5, got ${JSON.stringify(value)}`);
+}
+
+function summaryLines(summary: SimulationSummary): string[] {
+  const lines = [`broker ${summary.broker.url}${summary.broker.embedded ? " (embedded platform)" : ""}, seed ${summary.seed}, ${(summary.durationMs / 1000).toFixed(2)} s`];
+  for (const d of summary.devices) {
+    const mean = d.latenciesMs.length ? ` mean ack ${(d.latenciesMs.reduce((a, b) => a + b, 0) / d.latenciesMs.length).toFixed(1)} ms` : "";
+    lines.push(`  ${d.device.productKey}/${d.device.deviceName}: ${d.ok ? "ok" : `failed: ${d.error}`}, published ${d.published}, acked ${d.acked}, received ${d.received}${mean ? `,${mean}` : ""}`);
+  }
+  return lines;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const line = parseCommandLine(
+    argv,
+    {
+      help: { type: "boolean", short: "h" },
+      broker: { type: "string" },
+      cloud: { type: "string" },
+      "no-tls": { type: "boolean" },
+      device: { type: "string" },
+      "product-key": { type: "string" },
+      registry: { type: "string" },
+      fleet: { type: "string" },
+      "fleet-prefix": { type: "string" },
+      concurrency: { type: "string" },
+      speed: { type: "string" },
+      "mqtt-version": { type: "string" },
+      qos: { type: "string" },
+      keepalive: { type: "string" },
+      count: { type: "string" },
+      interval: { type: "string" },
+      seed: { type: "string" },
+      json: { type: "boolean" },
+    },
+    "simulate",
+  );
+  const { positionals } = line;
+  const str = line.string;
+  if (line.flag("help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const broker = str("broker");
+  const cloud = str("cloud");
+  if (broker && cloud) throw new UsageError("give --broker or --cloud, not both");
+  if (broker && !/^mqtts?:\/\/[^/]+/.test(broker)) throw new UsageError(`--broker must be an mqtt:// or mqtts:// URL, got ${JSON.stringify(broker)}`);
+  if (cloud && !REGION_PATTERN.test(cloud)) throw new UsageError(`--cloud must be a region id such as cn-shanghai, got ${JSON.stringify(cloud)}`);
+  const qos = intOption(str("qos"), "qos", { min: 0, max: 2 }) as 0 | 1 | 2 | undefined;
+  const json = line.flag("json");
+
+  const registry = openRegistry(str("registry"));
+  let simulation;
+  try {
+    simulation = simulate({
+      broker,
+      cloud,
+      tls: line.flag("no-tls") ? false : undefined,
+      registry,
+      device: str("device"),
+      productKey: str("product-key"),
+      fleet: intOption(str("fleet"), "fleet", { min: 1, max: 9999 }),
+      fleetPrefix: str("fleet-prefix"),
+      concurrency: intOption(str("concurrency"), "concurrency", { min: 1 }),
+      speed: numberOption(str("speed"), "speed", { exclusiveMin: 0 }),
+      protocolVersion: mqttVersion(str("mqtt-version")),
+      qos,
+      keepalive: intOption(str("keepalive"), "keepalive", { min: 0, max: 65535 }),
+      count: intOption(str("count"), "count", { min: 1 }),
+      interval: numberOption(str("interval"), "interval", { min: 0 }),
+      seed: intOption(str("seed"), "seed", { min: 0, max: 0xffffffff }),
+    });
+  } catch (error) {
+    throw asUsageError(error);
+  }
+  const print = (event: SimulatorEvent) => console.log(json ? JSON.stringify(event) : formatSimulatorEvent(event));
+  simulation.on("event", print);
+  const onSignal = () => void simulation.stop();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const summary = await simulation.done;
+    if (json) console.log(JSON.stringify({ summary: { ...summary, events: undefined } }));
+    else for (const line of summaryLines(summary)) console.log(line);
+    return 0;
+  } catch (error) {
+    if (error instanceof SimulationRunError) {
+      if (json) console.log(JSON.stringify({ summary: { ...error.summary, events: undefined } }));
+      console.error(`iot-wire-lab simulate: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof SimulationError) throw new UsageError(error.message);
+    throw asUsageError(error);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * iot-wire-lab: the library behind the notebooks and the CLI.
+ *
+ * The analysis core: capture files → frames → link/IP/TCP → connections and
+ * reassembled streams → MQTT messages → phases → tables and charts.
+ */
+export { analyzeCapture, streamCapture, type AnalyzeCaptureOptions, type StreamCaptureOptions } from "./analysis/analyze";
+export { Analyzer, type AnalyzeOptions, type AnalysisSink } from "./analysis/analyzer";
+export * from "./analysis/types";
+export { expertInfo, formatIssue, type Issue, type IssueCode, type IssueGroup, type IssueLayer, type SeverityName } from "./analysis/issues";
+export { formatDuration, formatBytes } from "./analysis/format";
+export { describePhase } from "./analysis/phases";
+export { readCapture, detectFormat, type FrameSink } from "./capture/reader";
+export type { CaptureSource } from "./capture/source";
+export type { Frame, CaptureInfo, CaptureInterface } from "./capture/frame";
+export { LinkType, linkTypeName } from "./capture/frame";
+export { CaptureFileError } from "./capture/errors";
+export { readFrames } from "./capture/frames";
+export { decodeEthernet, formatMac, EtherType } from "./layers/ethernet";
+export { decodeIpv4, formatIpv4, IpProtocol } from "./layers/ipv4";
+export { decodeIpv6, formatIpv6 } from "./layers/ipv6";
+export { decodeTcp, decodeTcpOptions, TcpFlag } from "./layers/tcp";
+export { decodeMqttPacket } from "./mqtt/decoder";
+export { PacketType, packetTypeNames, packetTypeLabels, connackReturnCodes, reasonCodeNames, describeReturnCode } from "./mqtt/constants";
+export { messageInfo } from "./mqtt/message";
+export { packetColumns, phaseColumns, messageColumns, type Column } from "./output/columns";
+export { PhaseStats, type PhaseKindStats } from "./output/phase-stats";
+
+// Device identity and credentials, the embedded IoT platform, the device simulator.
+export * from "./device/index";
+export * from "./platform/index";
+export * from "./simulator/index";

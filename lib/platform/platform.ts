@@ -1,0 +1,626 @@
+/**
+ * An embedded IoT platform that behaves, on the wire, like the Alibaba Cloud
+ * IoT Platform's MQTT gateway for directly connected devices. It is an aedes
+ * 1.2.0 broker with the platform's rules hooked in:
+ *
+ * - Login (aedes `preConnect` keeps the CONNECT, `authenticate` decides): the
+ *   clientId format, the keep-alive range, the username, the device and the
+ *   signed password, refused with the platform's CONNACK codes (2, 4, 5; 0x85,
+ *   0x86, 0x87 for MQTT 5 devices). A second login of the same device closes
+ *   the first ("kicked by new login").
+ * - Authorization: a device may use only its own topics (see isDeviceTopic).
+ *   A forbidden SUBSCRIBE gets the failure code 0x80 in its SUBACK (MQTT 3.1.1
+ *   §3.9.3; 0x87 Not authorized for MQTT 5). A forbidden PUBLISH closes the
+ *   connection: MQTT 3.1.1 gives a server no way to refuse a PUBLISH, only to
+ *   acknowledge it or close the connection [MQTT-3.3.5-2], and the platform
+ *   closes (an MQTT 5 device first gets DISCONNECT 0x87).
+ * - QoS: the platform supports QoS 0 and 1 only. A QoS 2 PUBLISH closes the
+ *   connection (MQTT 5: DISCONNECT 0x9B QoS not supported, and the CONNACK
+ *   says Maximum QoS 1); a QoS 2 subscription is granted QoS 1. `maxQos: 2`
+ *   lifts this.
+ * - Device log and status notices: see device-log.ts and status-notice.ts.
+ * - Thing model: a property post with an `id` is answered on its `_reply` topic.
+ *
+ * MQTT 5 devices are served through WireConnection's translation, because
+ * aedes 1.2.0 speaks only MQTT 3.1/3.1.1.
+ */
+import { EventEmitter } from "node:events";
+import { createServer, type Server, type Socket } from "node:net";
+import type { IConnectPacket, IPublishPacket } from "mqtt-packet";
+import type { DeviceSource } from "../device/explain";
+import type { DeviceIdentity } from "../device/identity";
+import { isDeviceTopic } from "../device/topics";
+import { topicMatches } from "../device/topic-syntax";
+import { DeviceRegistry } from "../device/registry";
+import { DeviceLog, type DeviceLogEntry, type DeviceLogEvent, type DeviceLogInput } from "./device-log";
+import { decideLogin, PLATFORM_KEEPALIVE, type KeepaliveRange, type LoginDecision } from "./login";
+import { statusNotice, statusTopic } from "./status-notice";
+import { propertyPostReply, propertyPostReplyTopic } from "./thing-model";
+import { V5_REASON, WireConnection, type WirePacket } from "./wire-connection";
+
+// aedes 1.x is an ES module. Node 20.19+ loads it with require() (the package's
+// engines field asks for that), which keeps this module CommonJS and loadable
+// from tslab's vm, where dynamic import() is unavailable.
+type AedesModule = typeof import("aedes", { with: { "resolution-mode": "import" } });
+type AedesBroker = import("aedes", { with: { "resolution-mode": "import" } }).Aedes;
+type AedesClient = import("aedes", { with: { "resolution-mode": "import" } }).Client;
+
+/** The platform cannot start, or an API call it cannot carry out. */
+export class PlatformError extends Error {
+  override name = "PlatformError";
+}
+
+export interface PlatformOptions {
+  /** Where devices are looked up at each login (a DeviceRegistry is re-read when its file changes). */
+  registry: DeviceRegistry | DeviceSource;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Accepted keep-alive range in seconds; default 30..1200 as on the platform. */
+  keepalive?: KeepaliveRange;
+  /** JSON-lines file the device log is appended to. */
+  deviceLog?: string;
+  /** Highest QoS the platform accepts; 1 as on the platform, 2 to allow QoS 2. */
+  maxQos?: 1 | 2;
+  /** Answer thing-model property posts (default true). */
+  replyToPropertyPost?: boolean;
+  clock?: () => number;
+}
+
+export interface OnlineDevice extends DeviceIdentity {
+  clientId: string;
+  clientIp: string;
+  clientPort: number;
+  protocolVersion: number;
+  keepalive: number;
+  since: string;
+}
+
+export interface PublishToDeviceOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+export interface PublishToDeviceResult {
+  /** The device was online and subscribed to a filter matching the topic. */
+  delivered: boolean;
+  /** Why not, when not delivered. */
+  reason?: string;
+}
+
+/** A message seen by an in-process (server-side) subscriber. */
+export interface PlatformMessage {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+}
+
+export interface Platform {
+  readonly host: string;
+  readonly port: number;
+  /** `mqtt://host:port` */
+  readonly url: string;
+  readonly deviceLog: DeviceLog;
+  /** Devices logged in now. */
+  online(): OnlineDevice[];
+  /** Sends a message to a device on one of its own topics (like the cloud's Pub API). */
+  publishToDevice(device: DeviceIdentity, topic: string, payload: string | Uint8Array | object, options?: PublishToDeviceOptions): Promise<PublishToDeviceResult>;
+  /** A server-side subscription (like the platform's AMQP subscription): sees status notices and device messages. Resolves to an unsubscribe function. */
+  subscribe(filter: string, handler: (message: PlatformMessage) => void): Promise<() => Promise<void>>;
+  /** Closes every connection and frees the port. */
+  stop(): Promise<void>;
+  on(event: "log" | DeviceLogEvent, listener: (entry: DeviceLogEntry) => void): this;
+  on(event: "error", listener: (error: Error) => void): this;
+  once(event: "log" | DeviceLogEvent, listener: (entry: DeviceLogEntry) => void): this;
+  once(event: "error", listener: (error: Error) => void): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: string, listener: (...args: any[]) => void): this;
+}
+
+interface Session {
+  conn: WireConnection;
+  client?: AedesClient;
+  connect?: IConnectPacket;
+  decision?: LoginDecision;
+  device?: DeviceIdentity;
+  clientId: string;
+  online: boolean;
+  onlineAt: number;
+  closeReason?: string;
+  subscribes: Map<number, { topic: string; qos: number }[]>;
+  unsubscribes: Map<number, string[]>;
+  /** Filters granted to the device (for publishToDevice's delivered flag). */
+  granted: Set<string>;
+}
+
+function deviceKey(device: DeviceIdentity): string {
+  return `${device.productKey}/${device.deviceName}`;
+}
+
+function payloadBuffer(payload: string | Uint8Array | object): Buffer {
+  if (typeof payload === "string") return Buffer.from(payload, "utf8");
+  if (payload instanceof Uint8Array) return Buffer.from(payload);
+  return Buffer.from(JSON.stringify(payload), "utf8");
+}
+
+/** A one-line reason for a connection that ended with an error. */
+function errorReason(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ECONNRESET") return "connection reset";
+  if (code === "EPIPE") return "connection broken (EPIPE)";
+  if (/keep ?alive/i.test(error.message)) return "keepalive timeout";
+  return error.message;
+}
+
+class IotPlatform extends EventEmitter implements Platform {
+  host: string;
+  port = 0;
+  url = "";
+  readonly deviceLog: DeviceLog;
+  private readonly options: PlatformOptions;
+  private readonly keepalive: KeepaliveRange;
+  private readonly maxQos: 1 | 2;
+  private readonly clock: () => number;
+  private broker!: AedesBroker;
+  private server!: Server;
+  private readonly sockets = new Set<Socket>();
+  /** Every connection's session; entries go with their connection (aedes reports a disconnect after the socket closed). */
+  private readonly sessionByConn = new WeakMap<WireConnection, Session>();
+  /** Connections open now. */
+  private readonly sessions = new Set<Session>();
+  private readonly byDevice = new Map<string, Session>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: PlatformOptions) {
+    super();
+    this.options = options;
+    this.host = options.host ?? "127.0.0.1";
+    this.keepalive = options.keepalive ?? PLATFORM_KEEPALIVE;
+    this.maxQos = options.maxQos ?? 1;
+    this.clock = options.clock ?? Date.now;
+    this.deviceLog = new DeviceLog({ file: options.deviceLog, clock: this.clock });
+    this.deviceLog.on("entry", (entry) => {
+      this.emit("log", entry);
+      this.emit(entry.event, entry);
+    });
+  }
+
+  async start(): Promise<void> {
+    const { Aedes } = require("aedes") as AedesModule;
+    this.broker = await Aedes.createBroker({
+      // The platform's clientIds are longer than MQTT 3.1's 23 characters.
+      maxClientsIdLength: 256,
+      preConnect: (client, packet, callback) => this.preConnect(client, packet, callback),
+      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, callback) => this.authorizePublish(client, packet, callback),
+      authorizeSubscribe: (client, sub, callback) => this.authorizeSubscribe(client, sub, callback),
+    });
+    this.broker.on("clientDisconnect", (client) => this.onClientDisconnect(client));
+    this.broker.on("keepaliveTimeout", (client) => {
+      const session = this.sessionOf(client);
+      if (session) {
+        session.closeReason ??= "keepalive timeout";
+        session.conn.sendDisconnect(V5_REASON.keepAliveTimeout);
+      }
+    });
+    this.broker.on("clientError", (client, error) => {
+      const session = this.sessionOf(client);
+      if (session) session.closeReason ??= errorReason(error);
+    });
+    this.broker.on("connectionError", (client, error) => {
+      const session = this.sessionOf(client);
+      if (session) session.closeReason ??= errorReason(error);
+    });
+
+    this.server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        const why = error.code === "EADDRINUSE" ? "address already in use" : error.code === "EACCES" ? "permission denied" : error.message;
+        reject(new PlatformError(`cannot listen on ${this.host}:${this.options.port ?? 0}: ${why}`));
+      };
+      this.server.once("error", onError);
+      this.server.listen(this.options.port ?? 0, this.host, () => {
+        this.server.off("error", onError);
+        resolve();
+      });
+    }).catch(async (error: unknown) => {
+      await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+      this.deviceLog.close();
+      throw error;
+    });
+    const address = this.server.address();
+    this.port = typeof address === "object" && address ? address.port : (this.options.port ?? 0);
+    this.url = `mqtt://${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port}`;
+    this.server.on("error", (error) => this.reportError(error));
+  }
+
+  private reportError(error: Error): void {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+  }
+
+  // ---- connections ----
+
+  private accept(socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    socket.setNoDelay(true);
+    const conn: WireConnection = new WireConnection(socket, {
+      observer: {
+        inbound: (packet) => this.onInbound(conn, packet),
+        outbound: (packet) => this.onOutbound(conn, packet),
+      },
+      connackProperties: {
+        ...(this.maxQos < 2 ? { maximumQoS: 1 } : {}),
+        subscriptionIdentifiersAvailable: false,
+        sharedSubscriptionAvailable: false,
+      },
+      maxGrantedQos: this.maxQos,
+    });
+    const session: Session = {
+      conn,
+      clientId: "",
+      online: false,
+      onlineAt: 0,
+      subscribes: new Map(),
+      unsubscribes: new Map(),
+      granted: new Set(),
+    };
+    this.sessionByConn.set(conn, session);
+    this.sessions.add(session);
+    conn.once("close", () => this.sessions.delete(session));
+    session.client = this.broker.handle(conn);
+  }
+
+  private sessionOf(client: AedesClient | null | undefined): Session | undefined {
+    if (!client) return undefined;
+    return this.sessionByConn.get(client.conn as WireConnection);
+  }
+
+  private where(session: Session): Pick<DeviceLogInput, "productKey" | "deviceName" | "clientId" | "clientIp" | "clientPort" | "protocolVersion"> {
+    const out: Pick<DeviceLogInput, "productKey" | "deviceName" | "clientId" | "clientIp" | "clientPort" | "protocolVersion"> = {
+      clientIp: session.conn.remoteAddress,
+      clientPort: session.conn.remotePort,
+    };
+    if (session.device) {
+      out.productKey = session.device.productKey;
+      out.deviceName = session.device.deviceName;
+    }
+    if (session.clientId) out.clientId = session.clientId;
+    if (session.conn.protocolVersion !== undefined) out.protocolVersion = session.conn.protocolVersion;
+    return out;
+  }
+
+  // ---- login ----
+
+  private preConnect(client: AedesClient, packet: IConnectPacket, callback: (error: Error | null, success: boolean) => void): void {
+    const session = this.sessionOf(client);
+    if (session) session.connect = packet;
+    callback(null, true);
+  }
+
+  private authenticate(
+    client: AedesClient,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: (Error & { returnCode: number }) | null, success: boolean | null) => void,
+  ): void {
+    const session = this.sessionOf(client);
+    if (!session?.connect) {
+      done(Object.assign(new Error("no CONNECT seen"), { returnCode: 3 }), false);
+      return;
+    }
+    const registry = this.options.registry;
+    if (registry instanceof DeviceRegistry) {
+      try {
+        registry.refresh();
+      } catch (error) {
+        this.reportError(error as Error);
+      }
+    }
+    const decision = decideLogin({ clientId: session.connect.clientId, username, password, keepalive: session.connect.keepalive }, registry, this.keepalive);
+    session.decision = decision;
+    session.clientId = decision.clientId;
+    if (decision.device) session.device = decision.device;
+    if (!decision.accepted) {
+      if (session.conn.protocolVersion === 5) session.conn.connackReasonOverride = decision.reasonCode;
+      this.deviceLog.record({
+        event: "login-refused",
+        ...this.where(session),
+        status: "refused",
+        returnCode: decision.returnCode,
+        ...(session.conn.protocolVersion === 5 ? { reasonCode: decision.reasonCode } : {}),
+        reason: decision.reason,
+        keepalive: session.connect.keepalive,
+      });
+      done(Object.assign(new Error(decision.reason), { returnCode: decision.returnCode }), false);
+      return;
+    }
+    const key = deviceKey(decision.device!);
+    const previous = this.byDevice.get(key);
+    this.byDevice.set(key, session);
+    if (previous && previous !== session && previous.client && !previous.client.closed) {
+      // One connection per device certificate: the new login wins.
+      previous.closeReason ??= "kicked by new login";
+      previous.conn.sendDisconnect(V5_REASON.sessionTakenOver);
+      previous.client.close(() => done(null, true));
+      return;
+    }
+    done(null, true);
+  }
+
+  /**
+   * Online from the accepting CONNACK on: aedes may handle the device's next
+   * packets before it emits `clientReady`, and the log must show the login first.
+   */
+  private markOnline(session: Session): void {
+    if (!session.device || session.online) return;
+    session.online = true;
+    session.onlineAt = this.clock();
+    const entry = this.deviceLog.record({
+      event: "online",
+      ...this.where(session),
+      status: "ok",
+      returnCode: 0,
+      keepalive: session.connect?.keepalive,
+      reason: "login accepted",
+    });
+    this.publishStatus("online", session, entry.timeMs, session.conn.lastActivity);
+  }
+
+  private onClientDisconnect(client: AedesClient): void {
+    const session = this.sessionOf(client);
+    if (!session?.device || !session.online) return;
+    session.online = false;
+    const key = deviceKey(session.device);
+    if (this.byDevice.get(key) === session) this.byDevice.delete(key);
+    const entry = this.deviceLog.record({
+      event: "offline",
+      ...this.where(session),
+      status: "ok",
+      reason: session.closeReason ?? "connection closed without DISCONNECT",
+    });
+    this.publishStatus("offline", session, entry.timeMs, session.conn.lastActivity);
+  }
+
+  private publishStatus(status: "online" | "offline", session: Session, timeMs: number, lastMs: number): void {
+    if (!session.device) return;
+    const notice = statusNotice(status, session.device, timeMs, lastMs, session.conn.remoteAddress);
+    try {
+      this.broker.publish({ cmd: "publish", topic: statusTopic(session.device), payload: Buffer.from(JSON.stringify(notice)), qos: 0, retain: false, dup: false }, () => undefined);
+    } catch {
+      // the broker is closing: the notice has no one left to reach
+    }
+  }
+
+  // ---- authorization ----
+
+  private authorizePublish(client: AedesClient | null, packet: IPublishPacket, callback: (error?: Error | null) => void): void {
+    const session = this.sessionOf(client);
+    if (!session?.device) {
+      callback(null); // the broker's own messages (wills are not published by devices here)
+      return;
+    }
+    const base = {
+      event: "upstream" as const,
+      ...this.where(session),
+      topic: packet.topic,
+      qos: packet.qos,
+      payloadSize: packet.payload?.length ?? 0,
+      ...(packet.messageId !== undefined ? { messageId: packet.messageId } : {}),
+    };
+    if (!isDeviceTopic(session.device, packet.topic, { filter: false })) {
+      const reason = `publish to a topic that is not the device's own: ${packet.topic}`;
+      session.closeReason ??= `forbidden topic ${packet.topic}`;
+      this.deviceLog.record({ ...base, status: "forbidden", reason: `${reason}; connection closed` });
+      session.conn.sendDisconnect(V5_REASON.notAuthorized);
+      callback(new Error(reason));
+      return;
+    }
+    if (packet.qos > this.maxQos) {
+      session.closeReason ??= `QoS ${packet.qos} is not supported`;
+      this.deviceLog.record({ ...base, status: "failed", reason: `QoS ${packet.qos} is not supported; connection closed` });
+      session.conn.sendDisconnect(V5_REASON.qosNotSupported);
+      callback(new Error(`QoS ${packet.qos} is not supported`));
+      return;
+    }
+    this.deviceLog.record({ ...base, status: "ok" });
+    callback(null);
+    if (this.options.replyToPropertyPost !== false) this.maybeReplyToPropertyPost(packet);
+  }
+
+  private maybeReplyToPropertyPost(packet: IPublishPacket): void {
+    const replyTopic = propertyPostReplyTopic(packet.topic);
+    if (!replyTopic) return;
+    const reply = propertyPostReply(typeof packet.payload === "string" ? packet.payload : Buffer.from(packet.payload));
+    if (!reply) return;
+    setImmediate(() => {
+      if (this.broker.closed) return;
+      this.broker.publish({ cmd: "publish", topic: replyTopic, payload: Buffer.from(JSON.stringify(reply)), qos: 0, retain: false, dup: false }, () => undefined);
+    });
+  }
+
+  private authorizeSubscribe(
+    client: AedesClient,
+    sub: { topic: string; qos: 0 | 1 | 2 },
+    callback: (error: Error | null, subscription?: { topic: string; qos: 0 | 1 | 2 } | null) => void,
+  ): void {
+    const session = this.sessionOf(client);
+    if (!session?.device || !isDeviceTopic(session.device, sub.topic)) {
+      callback(null, null); // SUBACK failure 0x80 [MQTT-3.9.3]
+      return;
+    }
+    session.granted.add(sub.topic);
+    callback(null, { ...sub, qos: Math.min(sub.qos, this.maxQos) as 0 | 1 | 2 });
+  }
+
+  // ---- the wire tap ----
+
+  private onInbound(conn: WireConnection, packet: WirePacket): void {
+    const session = this.sessionByConn.get(conn);
+    if (!session) return;
+    switch (packet.cmd) {
+      case "subscribe":
+        if (packet.messageId !== undefined) session.subscribes.set(packet.messageId, packet.subscriptions.map((s) => ({ topic: s.topic, qos: s.qos })));
+        break;
+      case "unsubscribe":
+        if (packet.messageId !== undefined) session.unsubscribes.set(packet.messageId, [...packet.unsubscriptions]);
+        break;
+      case "disconnect": {
+        const code = packet.reasonCode;
+        session.closeReason ??= code ? `client disconnected (reason code 0x${code.toString(16).padStart(2, "0")})` : "client disconnected";
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private onOutbound(conn: WireConnection, packet: WirePacket): void {
+    const session = this.sessionByConn.get(conn);
+    if (!session) return;
+    switch (packet.cmd) {
+      case "connack":
+        if ((packet.returnCode ?? packet.reasonCode ?? 0) === 0) this.markOnline(session);
+        break;
+      case "publish":
+        this.deviceLog.record({
+          event: "downstream",
+          ...this.where(session),
+          topic: packet.topic,
+          qos: packet.qos,
+          payloadSize: packet.payload?.length ?? 0,
+          ...(packet.messageId !== undefined ? { messageId: packet.messageId } : {}),
+          status: "ok",
+        });
+        break;
+      case "suback": {
+        const messageId = packet.messageId ?? -1;
+        const requested = session.subscribes.get(messageId) ?? [];
+        session.subscribes.delete(messageId);
+        (packet.granted as (number | { qos: number })[]).forEach((code, i) => {
+          const granted = typeof code === "number" ? code : code.qos;
+          const ok = granted < 0x80;
+          this.deviceLog.record({
+            event: "subscribe",
+            ...this.where(session),
+            topic: requested[i]?.topic ?? "?",
+            qos: requested[i]?.qos,
+            messageId,
+            status: ok ? "ok" : "forbidden",
+            returnCode: granted,
+            reason: ok ? `granted QoS ${granted}` : `refused (SUBACK 0x${granted.toString(16)}): not the device's own topic`,
+          });
+        });
+        break;
+      }
+      case "unsuback": {
+        const messageId = packet.messageId ?? -1;
+        const topics = session.unsubscribes.get(messageId) ?? [];
+        session.unsubscribes.delete(messageId);
+        for (const topic of topics) {
+          session.granted.delete(topic);
+          this.deviceLog.record({ event: "unsubscribe", ...this.where(session), topic, messageId, status: "ok" });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // ---- API ----
+
+  online(): OnlineDevice[] {
+    return [...this.byDevice.values()]
+      .filter((s) => s.online && s.device)
+      .map((s) => ({
+        productKey: s.device!.productKey,
+        deviceName: s.device!.deviceName,
+        clientId: s.clientId,
+        clientIp: s.conn.remoteAddress,
+        clientPort: s.conn.remotePort,
+        protocolVersion: s.conn.protocolVersion ?? 4,
+        keepalive: s.connect?.keepalive ?? 0,
+        since: new Date(s.onlineAt).toISOString(),
+      }));
+  }
+
+  async publishToDevice(device: DeviceIdentity, topic: string, payload: string | Uint8Array | object, options: PublishToDeviceOptions = {}): Promise<PublishToDeviceResult> {
+    if (this.stopping) throw new PlatformError("the platform is stopped");
+    if (!isDeviceTopic(device, topic, { filter: false })) {
+      throw new PlatformError(`${topic} is not a topic of device ${deviceKey(device)} (expected /${device.productKey}/${device.deviceName}/… or /sys/${device.productKey}/${device.deviceName}/…)`);
+    }
+    const qos = options.qos ?? 0;
+    if (qos > this.maxQos) throw new PlatformError(`QoS ${qos} is not supported (the platform's maximum is ${this.maxQos})`);
+    const session = this.byDevice.get(deviceKey(device));
+    let result: PublishToDeviceResult = { delivered: true };
+    if (!session || !session.online) result = { delivered: false, reason: "the device is offline" };
+    else if (![...session.granted].some((filter) => topicMatches(filter, topic))) result = { delivered: false, reason: "the device has not subscribed to the topic" };
+    if (!result.delivered) {
+      const where = session ? this.where(session) : { clientIp: "-", clientPort: 0 };
+      this.deviceLog.record({
+        event: "downstream",
+        ...where,
+        productKey: device.productKey,
+        deviceName: device.deviceName,
+        topic,
+        qos,
+        payloadSize: payloadBuffer(payload).length,
+        status: "failed",
+        reason: result.reason,
+      });
+    }
+    await new Promise<void>((resolve, reject) =>
+      this.broker.publish({ cmd: "publish", topic, payload: payloadBuffer(payload), qos, retain: options.retain ?? false, dup: false }, (error) =>
+        error ? reject(new PlatformError(`publish failed: ${error.message}`)) : resolve(),
+      ),
+    );
+    return result;
+  }
+
+  async subscribe(filter: string, handler: (message: PlatformMessage) => void): Promise<() => Promise<void>> {
+    const deliver = (packet: { topic: string; payload: Buffer | string; qos: number; retain: boolean }, callback: () => void) => {
+      try {
+        handler({ topic: packet.topic, payload: Buffer.from(packet.payload), qos: packet.qos, retain: packet.retain });
+      } finally {
+        callback();
+      }
+    };
+    await new Promise<void>((resolve) => this.broker.subscribe(filter, deliver as never, () => resolve()));
+    return () => new Promise<void>((resolve) => (this.broker.closed ? resolve() : this.broker.unsubscribe(filter, deliver as never, () => resolve())));
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of this.sessions) {
+      session.closeReason ??= "platform stopped";
+      session.conn.sendDisconnect(V5_REASON.serverShuttingDown);
+    }
+    await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await serverClosed;
+    this.deviceLog.close();
+  }
+}
+
+/** Starts the platform; resolves once it listens. */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  let platform: IotPlatform;
+  try {
+    platform = new IotPlatform(options);
+  } catch (error) {
+    throw new PlatformError(`cannot open the device log ${options.deviceLog}: ${(error as Error).message}`);
+  }
+  await platform.start();
+  return platform;
+}
