@@ -21,6 +21,7 @@ export type DecodedPacket = Packet;
 interface ParserInternals {
   settings: { protocolVersion: number };
   _list: unknown;
+  _pos: number;
   parse(buffer: Buffer): number;
   _resetState(): void;
 }
@@ -131,7 +132,12 @@ export function decodeMqttPacket(bytes: Uint8Array, start: number, end: number, 
     left = 1;
   }
   if (left !== 0 || lastError) {
+    // _resetState() leaves the read position `_pos` where the failed packet
+    // stopped (only a completed packet sets it back to 0). A streaming parser
+    // is normally thrown away after an error; ours serves every connection, so
+    // reset it fully or every later packet would be read at the wrong offset.
     parser._resetState();
+    parser._pos = 0;
     parser._list = list;
     list.append(Buffer.alloc(0));
   }

@@ -110,6 +110,24 @@ test("MQTT-level hostility: a 268 MB Remaining Length and invalid flags are issu
   assert.ok(flagged.messages.some((m) => m.type === "DISCONNECT"));
 });
 
+test("one malformed packet does not spoil the decoding of every later one", async (t) => {
+  const files = captures().filter((f) => f.endsWith("sv_mqtt311-pub-qos2.pcap"));
+  if (files.length === 0) return t.skip("public capture not available");
+  const original = readFileSync(files[0]);
+  // The CONNECT's protocol name "MQTT" is preceded by its length 00 04: claim 00 7f.
+  const at = original.indexOf(Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]));
+  assert.ok(at > 0);
+  const bytes = Buffer.from(original);
+  bytes[at + 1] = 0x7f;
+  const analysis = await analyzeCapture(bytes);
+  assert.equal(analysis.messages[0].type, "CONNECT");
+  assert.match(analysis.messages[0].malformed ?? "", /protocolId|short/i);
+  assert.deepEqual(
+    analysis.messages.slice(1).map((m) => `${m.type}${m.malformed ? "!" : ""}`),
+    ["CONNACK", "PUBLISH", "PUBREC", "PUBREL", "PUBCOMP", "DISCONNECT"],
+  );
+});
+
 test("a pcapng block with a wrong trailer stops with file.bad_block, keeping earlier frames", async () => {
   const frame = { seconds: 1, nanos: 0, bytes: new Uint8Array(60), originalLength: 60 };
   const bytes = Buffer.from(writePcapng([{ linkType: 1 }], [frame, frame, frame], { littleEndian: true }));
