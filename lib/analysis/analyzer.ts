@@ -86,6 +86,9 @@ export class Analyzer implements FrameSink, ConnectionListener {
   private bytes = 0;
   private startTime: number | undefined;
   private endTime: number | undefined;
+  private lastRelative = 0;
+  /** Seconds since the first frame, of the frame being decoded. */
+  private currentRelative = 0;
   private messageCount = 0;
   private phaseCount = 0;
   private connectionCount = 0;
@@ -129,6 +132,8 @@ export class Analyzer implements FrameSink, ConnectionListener {
       this.startTime = frame.time;
     }
     this.endTime = frame.time;
+    this.currentRelative = this.relativeTime(frame);
+    this.lastRelative = this.currentRelative;
     try {
       this.decodeFrame(frame);
     } catch (error) {
@@ -177,7 +182,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       ...info,
       frames: this.frames,
       bytes: this.bytes,
-      duration: this.startTime !== undefined && this.endTime !== undefined ? this.endTime - this.startTime : 0,
+      duration: Math.round(this.lastRelative * 1e9) / 1e9,
       connections: this.connectionCount,
       mqttMessages: this.messageCount,
       phases: this.phaseCount,
@@ -324,7 +329,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, connection.lateSegment(tcp, fromClient));
       return;
     }
-    const result = connection.segment(frame.frame, frame.time, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions);
+    const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions);
     if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, result);
   }
 
@@ -417,7 +422,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.sink.packet!({
       frame: frame.frame,
       time: frame.time,
-      relativeTime: this.relativeTime(frame),
+      relativeTime: this.currentRelative,
       source,
       destination,
       protocol,
@@ -452,7 +457,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     const row: PacketRow = {
       frame: frame.frame,
       time: frame.time,
-      relativeTime: this.relativeTime(frame),
+      relativeTime: this.currentRelative,
       source: fromClient ? connection.clientText : connection.serverText,
       destination: fromClient ? connection.serverText : connection.clientText,
       protocol,

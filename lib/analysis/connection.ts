@@ -168,8 +168,9 @@ export class TcpConnection {
 
   // Handshake.
   private handshakePhase: PhaseRecord | undefined;
-  private synTime = 0;
-  private synAckTime = 0;
+  /** Relative times of the SYN and SYN/ACK, -1 until seen. */
+  private synTime = -1;
+  private synAckTime = -1;
   private handshakeDone = false;
   initialRtt: number | undefined;
 
@@ -216,6 +217,8 @@ export class TcpConnection {
   };
   private frameNumber = 0;
   private frameTime = 0;
+  /** Seconds since the capture's first frame, exact to the nanosecond (epoch floats are not). */
+  private frameRelative = 0;
   get currentFrame(): number {
     return this.frameNumber;
   }
@@ -253,7 +256,7 @@ export class TcpConnection {
     this.options = options;
     this.client = new Half(this, true);
     this.server = new Half(this, false);
-    this.messageContext = { frame: 0, frames: undefined, time: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
+    this.messageContext = { frame: 0, frames: undefined, time: 0, relativeTime: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
   }
 
   /** Does a packet from (srcWords, srcPort) come from this connection's client? */
@@ -281,7 +284,7 @@ export class TcpConnection {
    * payload; `wireLength` the payload length on the wire; `frameLength` the
    * frame's original length.
    */
-  segment(frame: number, time: number, tcp: TcpHeader, fromClient: boolean, bytes: Uint8Array, payloadStart: number, payloadEnd: number, wireLength: number, frameLength: number, synOptions: { mss?: number; windowScale?: number } | undefined): SegmentResult {
+  segment(frame: number, time: number, relativeTime: number, tcp: TcpHeader, fromClient: boolean, bytes: Uint8Array, payloadStart: number, payloadEnd: number, wireLength: number, frameLength: number, synOptions: { mss?: number; windowScale?: number } | undefined): SegmentResult {
     const result = this.current;
     result.fromClient = fromClient;
     result.analysisPrefix = "";
@@ -291,6 +294,7 @@ export class TcpConnection {
     result.phase = undefined;
     this.frameNumber = frame;
     this.frameTime = time;
+    this.frameRelative = relativeTime;
     this.frameOverhead = frameLength - wireLength;
     this.frameCounted = false;
     this.lastFrame = frame;
@@ -454,16 +458,16 @@ export class TcpConnection {
     if (!hasAck && fromClient) {
       if (!this.handshakePhase) {
         this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
-        this.synTime = time;
+        this.synTime = this.frameRelative;
       }
-      this.handshakePhase.addStep("SYN", frame, time, "client->server");
+      this.handshakePhase.addStep("SYN", frame, time, this.frameRelative, "client->server");
     } else if (hasAck && !fromClient) {
       if (!this.handshakePhase) {
         // The SYN was not captured: the handshake starts at the SYN/ACK.
         this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
       }
-      if (this.synAckTime === 0) this.synAckTime = time;
-      this.handshakePhase.addStep("SYN/ACK", frame, time, "server->client");
+      if (this.synAckTime < 0) this.synAckTime = this.frameRelative;
+      this.handshakePhase.addStep("SYN/ACK", frame, time, this.frameRelative, "server->client");
     }
     void sender;
   }
@@ -477,7 +481,7 @@ export class TcpConnection {
     }
     const phase = this.teardownPhase;
     if (rst) {
-      phase.addStep("RST", frame, time, sender.direction);
+      phase.addStep("RST", frame, time, this.frameRelative, sender.direction);
       phase.phase.closedBy = phase.phase.closedBy ?? "rst";
       this.state = "reset";
       this.report("tcp.connection_reset", frame, `Connection reset (RST) by the ${who}`);
@@ -487,7 +491,7 @@ export class TcpConnection {
       sender.finSeq = seqAdd(tcp.seq, wireLength);
       sender.finFrame = frame;
       phase.phase.closedBy = phase.phase.closedBy ?? "fin";
-      phase.addStep("FIN", frame, time, sender.direction);
+      phase.addStep("FIN", frame, time, this.frameRelative, sender.direction);
       this.state = this.client.finSeq >= 0 && this.server.finSeq >= 0 ? "closed" : "half-closed";
     }
   }
@@ -536,6 +540,7 @@ export class TcpConnection {
     context.frame = this.frameNumber;
     context.frames = frames;
     context.time = this.frameTime;
+    context.relativeTime = this.frameRelative;
     context.direction = half.direction;
     context.protocolVersion = this.mqttVersion;
     let message: MqttMessage;
@@ -567,12 +572,12 @@ export class TcpConnection {
     const payload = message.payloadLength ?? 0;
     if (record) {
       if (half.partialFrames.length > 0) {
-        for (let i = 0; i < half.partialFrames.length; i++) record.addFrame(half.partialFrames[i], this.frameTime, half.fromClient, true, half.partialOverhead[i], 0, 0);
+        for (let i = 0; i < half.partialFrames.length; i++) record.addFrame(half.partialFrames[i], this.frameTime, this.frameRelative, half.fromClient, true, half.partialOverhead[i], 0, 0);
         half.partialFrames.length = 0;
         half.partialOverhead.length = 0;
       }
       const countFrame = !this.frameCounted;
-      record.addFrame(this.frameNumber, this.frameTime, half.fromClient, countFrame, countFrame ? this.frameOverhead : 0, message.length - payload, payload);
+      record.addFrame(this.frameNumber, this.frameTime, this.frameRelative, half.fromClient, countFrame, countFrame ? this.frameOverhead : 0, message.length - payload, payload);
       this.frameCounted = true;
       if (!result.phase) result.phase = record.phase.kind;
       half.lastPhase = record;
@@ -597,7 +602,7 @@ export class TcpConnection {
         if (message.username !== undefined) phase.username = message.username;
         phase.keepalive = message.keepalive;
         phase.protocolVersion = message.protocolVersion;
-        record.addStep("CONNECT", frame, time, direction);
+        record.addStep("CONNECT", frame, time, this.frameRelative, direction);
         this.openConnect = record;
         return record;
       }
@@ -610,13 +615,13 @@ export class TcpConnection {
           this.report("mqtt.unexpected_response", frame, "CONNACK without a captured CONNECT");
         }
         const phase = record.phase;
-        record.addStep("CONNACK", frame, time, direction);
+        record.addStep("CONNACK", frame, time, this.frameRelative, direction);
         phase.protocolVersion = phase.protocolVersion ?? this.mqttVersion;
         phase.sessionPresent = message.sessionPresent;
         const code = message.reasonCode ?? message.returnCode ?? 0;
         if (message.reasonCode !== undefined) phase.reasonCode = message.reasonCode;
         if (message.returnCode !== undefined) phase.returnCode = message.returnCode;
-        if (record.phase.status !== "request-not-captured") phase.latency = time - phase.start;
+        if (record.phase.status !== "request-not-captured") phase.latency = seconds(this.frameRelative - phase.relativeStart);
         const refused = this.mqttVersion === 5 ? code >= 0x80 : code !== 0;
         if (refused) this.report("mqtt.connection_refused", frame, `The server refused the connection: ${describeReturnCode(code, this.mqttVersion)} (code ${code})`);
         this.settle(record, record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
@@ -628,7 +633,7 @@ export class TcpConnection {
         if (qos > 0 && message.dup) {
           const existing = this.openByMessageId.get(key);
           if (existing) {
-            existing.addStep("PUBLISH (DUP)", frame, time, direction);
+            existing.addStep("PUBLISH (DUP)", frame, time, this.frameRelative, direction);
             return existing;
           }
         }
@@ -638,7 +643,7 @@ export class TcpConnection {
         phase.topic = message.topic;
         phase.qos = qos;
         if (qos > 0) phase.messageId = message.messageId;
-        record.addStep("PUBLISH", frame, time, direction);
+        record.addStep("PUBLISH", frame, time, this.frameRelative, direction);
         if (qos === 0) this.settle(record, "complete", count);
         else this.openByMessageId.set(key, record);
         return record;
@@ -652,10 +657,10 @@ export class TcpConnection {
         const key = this.publishKey(publisherIsClient, message.messageId ?? 0);
         const record = this.openByMessageId.get(key);
         if (!record) return this.orphanResponse(message, "publish", half);
-        record.addStep(message.type, frame, time, direction);
+        record.addStep(message.type, frame, time, this.frameRelative, direction);
         if (message.type === "PUBACK" || message.type === "PUBCOMP") {
           this.openByMessageId.delete(key);
-          record.phase.latency = time - record.phase.start;
+          record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
           this.settle(record, "complete", count);
         }
         return record;
@@ -672,7 +677,7 @@ export class TcpConnection {
         } else if (message.unsubscriptions) {
           phase.topics = [...message.unsubscriptions];
         }
-        record.addStep(message.type, frame, time, direction);
+        record.addStep(message.type, frame, time, this.frameRelative, direction);
         this.openByMessageId.set(this.subscribeKey(kind, message.messageId ?? 0), record);
         return record;
       }
@@ -683,8 +688,8 @@ export class TcpConnection {
         const record = this.openByMessageId.get(key);
         if (!record) return this.orphanResponse(message, kind, half);
         this.openByMessageId.delete(key);
-        record.addStep(message.type, frame, time, direction);
-        record.phase.latency = time - record.phase.start;
+        record.addStep(message.type, frame, time, this.frameRelative, direction);
+        record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
         if (message.granted) record.phase.granted = message.granted;
         const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
         if (failed) this.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
@@ -693,15 +698,15 @@ export class TcpConnection {
       }
       case "PINGREQ": {
         const record = this.newPhase("ping", frame, time);
-        record.addStep("PINGREQ", frame, time, direction);
+        record.addStep("PINGREQ", frame, time, this.frameRelative, direction);
         this.openPings.push(record);
         return record;
       }
       case "PINGRESP": {
         const record = this.openPings.shift();
         if (!record) return this.orphanResponse(message, "ping", half);
-        record.addStep("PINGRESP", frame, time, direction);
-        record.phase.latency = time - record.phase.start;
+        record.addStep("PINGRESP", frame, time, this.frameRelative, direction);
+        record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
         this.settle(record, "complete", count);
         return record;
       }
@@ -710,7 +715,7 @@ export class TcpConnection {
         const record = this.newPhase(message.type === "DISCONNECT" ? "disconnect" : "auth", frame, time);
         record.phase.direction = direction;
         if (message.reasonCode !== undefined) record.phase.reasonCode = message.reasonCode;
-        record.addStep(message.type, frame, time, direction);
+        record.addStep(message.type, frame, time, this.frameRelative, direction);
         this.settle(record, "complete", count);
         return record;
       }
@@ -723,7 +728,7 @@ export class TcpConnection {
     const record = this.newPhase(kind, this.frameNumber, this.frameTime);
     record.phase.messageId = message.messageId;
     if (kind === "publish") record.phase.direction = half.fromClient ? "server->client" : "client->server";
-    record.addStep(message.type, this.frameNumber, this.frameTime, half.direction);
+    record.addStep(message.type, this.frameNumber, this.frameTime, this.frameRelative, half.direction);
     this.report("mqtt.unexpected_response", this.frameNumber, `${message.type}${message.messageId !== undefined ? ` (id=${message.messageId})` : ""} answers a request that was not captured`);
     this.settle(record, "request-not-captured", this.messageCount);
     return record;
@@ -742,7 +747,7 @@ export class TcpConnection {
   }
 
   private newPhase(kind: PhaseKind, frame: number, time: number): PhaseRecord {
-    const record = new PhaseRecord(this.listener.nextPhaseId(), this.stream, kind, frame, time);
+    const record = new PhaseRecord(this.listener.nextPhaseId(), this.stream, kind, frame, time, this.frameRelative);
     this.phasesInProgress.push(record);
     return record;
   }
@@ -759,19 +764,20 @@ export class TcpConnection {
       if (record && hasAck && !fin && !rst) {
         // The ACK of a FIN.
         const finOfOther = receiver.finSeq >= 0 && receiver.finAcked && receiver.finFrame > 0;
-        if (finOfOther && !record.phase.steps.some((s) => s.type === "ACK" && s.direction === sender.direction && s.frame === frame)) record.addStep("ACK", frame, time, sender.direction);
+        if (finOfOther && !record.phase.steps.some((s) => s.type === "ACK" && s.direction === sender.direction && s.frame === frame)) record.addStep("ACK", frame, time, this.frameRelative, sender.direction);
       }
-    } else if (!this.handshakeDone && this.handshakePhase && fromClient && hasAck && wireLength === 0 && this.synAckTime > 0) {
+    } else if (!this.handshakeDone && this.handshakePhase && fromClient && hasAck && wireLength === 0 && this.synAckTime >= 0) {
       record = this.handshakePhase;
-      record.addStep("ACK", frame, time, "client->server");
+      record.addStep("ACK", frame, time, this.frameRelative, "client->server");
       this.handshakeDone = true;
-      record.phase.latency = this.synTime > 0 ? time - this.synTime : undefined;
-      if (this.synTime > 0) {
-        record.phase.synToSynAck = this.synAckTime - this.synTime;
-        record.phase.synAckToAck = time - this.synAckTime;
-        this.initialRtt = time - this.synTime;
+      const now = this.frameRelative;
+      if (this.synTime >= 0) {
+        record.phase.latency = seconds(now - this.synTime);
+        record.phase.synToSynAck = seconds(this.synAckTime - this.synTime);
+        record.phase.synAckToAck = seconds(now - this.synAckTime);
+        this.initialRtt = record.phase.latency;
       }
-      this.settle(record, this.synTime > 0 ? "complete" : "incomplete", this.messageCount);
+      this.settle(record, this.synTime >= 0 ? "complete" : "incomplete", this.messageCount);
     } else if (wireLength > 0 && sender.framer && sender.framer.hasPartial) {
       // Bytes of a packet not complete yet: credit the frame when it completes.
       sender.partialFrames.push(frame);
@@ -786,7 +792,7 @@ export class TcpConnection {
     }
     if (!record) return;
     if (!this.handshakeDone && syn === false && record === this.handshakePhase) this.handshakeDone = true;
-    record.addFrame(frame, time, fromClient, true, this.frameOverhead, 0, 0);
+    record.addFrame(frame, time, this.frameRelative, fromClient, true, this.frameOverhead, 0, 0);
     this.frameCounted = true;
     result.phase = record.phase.kind;
   }
@@ -821,7 +827,7 @@ export class TcpConnection {
       }
     }
     if (phase.kind === "tcp-teardown" && phase.closedBy !== "rst") {
-      phase.latency = phase.end - phase.start;
+      phase.latency = seconds(phase.relativeEnd - phase.relativeStart);
     }
     if (phase.frames.length > 0) {
       phase.startFrame = Math.min(phase.startFrame, phase.frames[0]);
@@ -889,7 +895,7 @@ export class TcpConnection {
       packets: { clientToServer: this.client.packets, serverToClient: this.server.packets },
       bytes: { clientToServer: this.client.bytes, serverToClient: this.server.bytes },
       payloadBytes: { clientToServer: this.client.payloadBytes, serverToClient: this.server.payloadBytes },
-      handshake: this.handshakeDone && this.synTime > 0 ? "complete" : this.client.sawSyn || this.server.sawSyn ? "partial" : "not-captured",
+      handshake: this.handshakeDone && this.synTime >= 0 ? "complete" : this.client.sawSyn || this.server.sawSyn ? "partial" : "not-captured",
       state: this.state,
       retransmissions: this.retransmissions,
       outOfOrder: this.outOfOrder,
@@ -910,6 +916,11 @@ export class TcpConnection {
     }
     return summary;
   }
+}
+
+/** A duration in seconds, rounded to the nanosecond (no float noise in outputs). */
+function seconds(value: number): number {
+  return Math.round(value * 1e9) / 1e9;
 }
 
 /** Does `bytes[start, end)` begin with an MQTT CONNECT (3.1.1 §3.1.2.1 protocol name)? */

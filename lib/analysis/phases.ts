@@ -41,7 +41,7 @@ export class PhaseRecord {
   /** The connection's message count when it settled (emission waits a little for trailing ACKs). */
   settledAtMessage = 0;
 
-  constructor(id: number, stream: number, kind: PhaseKind, frame: number, time: number) {
+  constructor(id: number, stream: number, kind: PhaseKind, frame: number, time: number, relativeTime: number) {
     this.phase = {
       id,
       stream,
@@ -49,6 +49,8 @@ export class PhaseRecord {
       status: "incomplete",
       start: time,
       end: time,
+      relativeStart: relativeTime,
+      relativeEnd: relativeTime,
       startFrame: frame,
       endFrame: frame,
       frames: [],
@@ -59,7 +61,7 @@ export class PhaseRecord {
   }
 
   /** Count a frame (once) and bytes toward this phase. */
-  addFrame(frame: number, time: number, fromClient: boolean, countPacket: boolean, tcpIpBytes: number, mqttHeaderBytes: number, payloadBytes: number): void {
+  addFrame(frame: number, time: number, relativeTime: number, fromClient: boolean, countPacket: boolean, tcpIpBytes: number, mqttHeaderBytes: number, payloadBytes: number): void {
     if (this.emitted) return;
     const phase = this.phase;
     const traffic = fromClient ? phase.clientToServer : phase.serverToClient;
@@ -68,7 +70,10 @@ export class PhaseRecord {
       const frames = phase.frames;
       if (frames.length === 0 || frames[frames.length - 1] !== frame) frames.push(frame);
       if (frame > phase.endFrame) phase.endFrame = frame;
-      if (time > phase.end) phase.end = time;
+      if (relativeTime > phase.relativeEnd) {
+        phase.end = time;
+        phase.relativeEnd = relativeTime;
+      }
       if (frame < phase.startFrame) phase.startFrame = frame;
     }
     traffic.tcpIpBytes += tcpIpBytes;
@@ -77,10 +82,13 @@ export class PhaseRecord {
     traffic.bytes += tcpIpBytes + mqttHeaderBytes + payloadBytes;
   }
 
-  addStep(type: string, frame: number, time: number, direction: Direction): void {
-    this.phase.steps.push({ type, frame, time, direction });
+  addStep(type: string, frame: number, time: number, relativeTime: number, direction: Direction): void {
+    this.phase.steps.push({ type, frame, time, relativeTime, direction });
     if (frame > this.phase.endFrame) this.phase.endFrame = frame;
-    if (time > this.phase.end) this.phase.end = time;
+    if (relativeTime > this.phase.relativeEnd) {
+      this.phase.end = time;
+      this.phase.relativeEnd = relativeTime;
+    }
   }
 
   /** Returns true the first time (the phase was not settled before). */

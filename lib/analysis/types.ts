@@ -62,6 +62,8 @@ export interface MqttMessage {
   frames?: number[];
   /** Seconds since the epoch, of `frame`. */
   time: number;
+  /** Seconds since the capture's first frame. */
+  relativeTime: number;
   /** tcp.stream of the connection. */
   stream: number;
   direction: Direction;
@@ -130,6 +132,9 @@ export interface Phase {
   /** Seconds since the epoch. */
   start: number;
   end: number;
+  /** Seconds since the capture's first frame (exact; use these for durations and charts). */
+  relativeStart: number;
+  relativeEnd: number;
   /** Response time: request → final response (for the handshake, SYN → ACK), seconds. */
   latency?: number;
   startFrame: number;
@@ -144,7 +149,7 @@ export interface Phase {
   topic?: string;
   qos?: number;
   /** The messages of the phase in order: type, frame and time of each step. */
-  steps: Array<{ type: string; frame: number; time: number; direction: Direction }>;
+  steps: Array<{ type: string; frame: number; time: number; relativeTime: number; direction: Direction }>;
   /** connect */
   clientId?: string;
   username?: string;

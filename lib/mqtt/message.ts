@@ -14,6 +14,7 @@ export interface MessageContext {
   frame: number;
   frames: number[] | undefined;
   time: number;
+  relativeTime: number;
   stream: number;
   direction: Direction;
   protocolVersion: number;
@@ -45,6 +46,7 @@ export function toMqttMessage(packet: Packet, length: number, headerLength: numb
   const message: MqttMessage = {
     frame: context.frame,
     time: context.time,
+    relativeTime: context.relativeTime,
     stream: context.stream,
     direction: context.direction,
     type,
@@ -128,6 +130,7 @@ export function malformedMessage(firstByte: number, length: number, headerLength
   const message: MqttMessage = {
     frame: context.frame,
     time: context.time,
+    relativeTime: context.relativeTime,
     stream: context.stream,
     direction: context.direction,
     type: packetTypeNames[typeNumber] || "RESERVED",

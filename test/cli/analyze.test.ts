@@ -1,0 +1,104 @@
+// The `iot-wire-lab analyze` command, run as a user runs it: a child process.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyzeCapture } from "../../lib/analysis/analyze";
+import { projectRoot } from "../helpers/fixtures";
+import { publicCapturesDir } from "../helpers/tools";
+
+const cli = join(projectRoot, "dist", "lib", "cli", "main.js");
+const qos2 = join(publicCapturesDir, "sv_mqtt311-pub-qos2.pcap");
+const mqtt5 = join(publicCapturesDir, "sv_mqtt5-pub-mosquittoprops.pcap");
+
+function run(args: string[], input?: Buffer) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", input, maxBuffer: 1 << 26 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test("table: the packet list in order with phases, then phases, timings and connections", (t) => {
+  if (!existsSync(qos2)) return t.skip("public captures not available");
+  const { code, stdout, stderr } = run(["analyze", qos2]);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.split("\n");
+  assert.match(lines[0], /No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Phase\s+Info/);
+  const infos = lines.slice(1, 16);
+  const order = ["[SYN]", "[SYN, ACK]", "[ACK]", "Connect Command", "[ACK]", "Connect Ack", "[ACK]", "Publish Message (id=1) [topicX]", "Publish Received (id=1)", "Publish Release (id=1)", "Publish Complete (id=1)", "Disconnect Req", "[FIN, ACK]", "[FIN, ACK]", "[ACK]"];
+  order.forEach((text, i) => assert.ok(infos[i].includes(text), `row ${i + 1} should contain ${text}: ${infos[i]}`));
+  assert.match(infos[0], /tcp-handshake\s+38546 → 1883 \[SYN\] Seq=0 Win=65476 Len=0 MSS=65476 SACK_PERM/);
+  assert.match(stdout, /Phases\n/);
+  assert.match(stdout, /publish .*PUBLISH → PUBREC → PUBREL → PUBCOMP \(id=1, QoS 2\) \[topicX\]/);
+  assert.match(stdout, /Phase timings\n/);
+  assert.match(stdout, /MQTT 3\.1\.1\s+::1:38546\s+::1:1883/);
+});
+
+test("json: the same object analyzeCapture returns, streamed", async (t) => {
+  if (!existsSync(mqtt5)) return t.skip("public captures not available");
+  const { code, stdout } = run(["analyze", mqtt5, "--format", "json"]);
+  assert.equal(code, 0);
+  const parsed = JSON.parse(stdout);
+  const direct = JSON.parse(JSON.stringify(await analyzeCapture(mqtt5)));
+  assert.deepEqual(parsed.messages, direct.messages);
+  assert.deepEqual(parsed.packets, direct.packets);
+  assert.deepEqual(
+    parsed.phases.sort((a: { id: number }, b: { id: number }) => a.id - b.id),
+    direct.phases.sort((a: { id: number }, b: { id: number }) => a.id - b.id),
+  );
+  assert.deepEqual(parsed.connections, direct.connections);
+  assert.equal(parsed.capture.frames, 13);
+});
+
+test("jsonl, csv, --stream, --redact and standard input", (t) => {
+  if (!existsSync(mqtt5)) return t.skip("public captures not available");
+  const jsonl = run(["analyze", mqtt5, "--format", "jsonl"]).stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(jsonl[0].kind, "capture");
+  assert.equal(jsonl[jsonl.length - 1].kind, "end");
+  assert.equal(jsonl.filter((e) => e.kind === "packet").length, 13);
+  const csv = run(["analyze", mqtt5, "--format", "csv"]).stdout.trim().split("\n");
+  assert.equal(csv[0], "frame,time,stream,direction,type,messageId,topic,qos,returnCode,reasonCode,clientId,username,length,payloadLength,frames,malformed");
+  assert.deepEqual(
+    csv.slice(1).map((l) => l.split(",")[4]),
+    ["CONNECT", "CONNACK", "PUBLISH", "PUBACK", "DISCONNECT"],
+  );
+  const plain = JSON.parse(run(["analyze", mqtt5, "--format", "json"]).stdout);
+  const connect = plain.messages.find((m: { type: string }) => m.type === "CONNECT");
+  assert.ok(connect.password && !connect.password.startsWith("<redacted"), "the password is shown by default: the protocol carries it");
+  const redacted = JSON.parse(run(["analyze", mqtt5, "--format", "json", "--redact"]).stdout);
+  assert.match(redacted.messages.find((m: { type: string }) => m.type === "CONNECT").password, /^<redacted \d+ bytes>$/);
+  const fromStdin = run(["analyze", "-", "--format", "csv"], readFileSync(mqtt5));
+  assert.equal(fromStdin.stdout, run(["analyze", mqtt5, "--format", "csv"]).stdout);
+  const one = run(["analyze", mqtt5, "--stream", "7"]).stdout;
+  assert.ok(!/tcp-handshake\s+38764/.test(one), "--stream filters the packet list");
+});
+
+test("a file that is not a capture: one line on stderr, exit code 2", () => {
+  const dir = mkdtempSync(join(tmpdir(), "iwl-"));
+  const text = join(dir, "notes.pcap");
+  writeFileSync(text, "this is not a capture file\n");
+  const { code, stderr, stdout } = run(["analyze", text]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  assert.equal(stderr.trim().split("\n").length, 1);
+  assert.match(stderr, /not a pcap or pcapng capture: it starts with 74 68 69 73 .*looks like text/);
+  assert.doesNotMatch(stderr, /at .*\.js:\d+/, "no stack trace");
+  const missing = run(["analyze", join(dir, "nope.pcap")]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no such file/);
+  const badOption = run(["analyze", text, "--format", "xml"]);
+  assert.equal(badOption.code, 2);
+  assert.match(badOption.stderr, /--format must be table, json, jsonl or csv/);
+});
+
+test("a capture damaged part-way: what came before, plus the issue", (t) => {
+  if (!existsSync(qos2)) return t.skip("public captures not available");
+  const dir = mkdtempSync(join(tmpdir(), "iwl-"));
+  const cut = join(dir, "cut.pcap");
+  const bytes = readFileSync(qos2);
+  writeFileSync(cut, bytes.subarray(0, bytes.length - 20));
+  const { code, stdout } = run(["analyze", cut]);
+  assert.equal(code, 0);
+  assert.match(stdout, /Publish Complete \(id=1\)/);
+  assert.match(stdout, /file\.truncated/);
+});
