@@ -61,6 +61,8 @@ export const DEFAULT_MQTT_TLS_PORT = 8883;
 const SWEEP_EVERY_FRAMES = 1 << 16;
 
 export class Analyzer implements FrameSink, ConnectionListener {
+  /** Frames are decoded and dropped: readers may reuse one Frame object. */
+  readonly transientFrames = true;
   private readonly sink: AnalysisSink;
   private readonly wantPackets: boolean;
   private readonly mqttPorts: Set<number>;

@@ -187,9 +187,12 @@ export class TcpConnection {
   private openConnect: PhaseRecord | undefined;
   private openByMessageId = new Map<number, PhaseRecord>();
   private openPings: PhaseRecord[] = [];
-  private phasesInProgress: PhaseRecord[] = [];
-  /** How many of phasesInProgress have settled (emission has work to do only then). */
-  private settledWaiting = 0;
+  /**
+   * Settled phases waiting to be emitted, in the order they settled (so in
+   * order of `settledAtMessage`): a FIFO read from `settledHead`.
+   */
+  private settledFirst: PhaseRecord | undefined;
+  private settledLast: PhaseRecord | undefined;
   private lastPhase: PhaseRecord | undefined;
 
   // Counters.
@@ -558,15 +561,15 @@ export class TcpConnection {
       message = malformedMessage(firstByte, end - start, headerLength, decoded.error ?? "undecodable", context);
       this.report("mqtt.malformed", this.frameNumber, `Malformed MQTT ${message.type} (${end - start} bytes) in the ${half.direction} stream: ${decoded.error}`);
     }
-    this.onMessage(half, message);
+    this.onMessage(half, message, type);
     return true;
   }
 
-  private onMessage(half: Half, message: MqttMessage): void {
+  private onMessage(half: Half, message: MqttMessage, type: number): void {
     this.messageCount++;
     const result = this.current;
     result.messages.push(message);
-    const record = this.phaseFor(half, message);
+    const record = this.phaseFor(half, message, type);
     // Bytes: the MQTT bytes to this message's phase; the frame's header bytes
     // (and frames that carried only earlier parts of it) to the first phase.
     const payload = message.payloadLength ?? 0;
@@ -588,14 +591,15 @@ export class TcpConnection {
   }
 
   /** Match a message to its phase: open a new one for a request, complete one for a response. */
-  private phaseFor(half: Half, message: MqttMessage): PhaseRecord | undefined {
+  private phaseFor(half: Half, message: MqttMessage, type: number): PhaseRecord | undefined {
     if (message.malformed) return half.lastPhase ?? this.lastPhase;
     const frame = this.frameNumber;
     const time = this.frameTime;
     const direction = half.direction;
     const count = this.messageCount;
-    switch (message.type) {
-      case "CONNECT": {
+    // Switch on the packet type number from the fixed header (cheaper than the name).
+    switch (type) {
+      case PacketType.CONNECT: {
         const record = this.newPhase("connect", frame, time);
         const phase = record.phase;
         phase.clientId = message.clientId;
@@ -606,7 +610,7 @@ export class TcpConnection {
         this.openConnect = record;
         return record;
       }
-      case "CONNACK": {
+      case PacketType.CONNACK: {
         let record = this.openConnect;
         this.openConnect = undefined;
         if (!record) {
@@ -627,7 +631,7 @@ export class TcpConnection {
         this.settle(record, record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
         return record;
       }
-      case "PUBLISH": {
+      case PacketType.PUBLISH: {
         const qos = message.qos ?? 0;
         const key = this.publishKey(half.fromClient, message.messageId ?? 0);
         if (qos > 0 && message.dup) {
@@ -648,10 +652,10 @@ export class TcpConnection {
         else this.openByMessageId.set(key, record);
         return record;
       }
-      case "PUBACK":
-      case "PUBREC":
-      case "PUBCOMP":
-      case "PUBREL": {
+      case PacketType.PUBACK:
+      case PacketType.PUBREC:
+      case PacketType.PUBCOMP:
+      case PacketType.PUBREL: {
         // PUBACK/PUBREC/PUBCOMP answer a PUBLISH from the other side; PUBREL comes from the publisher.
         const publisherIsClient = message.type === "PUBREL" ? half.fromClient : !half.fromClient;
         const key = this.publishKey(publisherIsClient, message.messageId ?? 0);
@@ -665,8 +669,8 @@ export class TcpConnection {
         }
         return record;
       }
-      case "SUBSCRIBE":
-      case "UNSUBSCRIBE": {
+      case PacketType.SUBSCRIBE:
+      case PacketType.UNSUBSCRIBE: {
         const kind: PhaseKind = message.type === "SUBSCRIBE" ? "subscribe" : "unsubscribe";
         const record = this.newPhase(kind, frame, time);
         const phase = record.phase;
@@ -681,8 +685,8 @@ export class TcpConnection {
         this.openByMessageId.set(this.subscribeKey(kind, message.messageId ?? 0), record);
         return record;
       }
-      case "SUBACK":
-      case "UNSUBACK": {
+      case PacketType.SUBACK:
+      case PacketType.UNSUBACK: {
         const kind: PhaseKind = message.type === "SUBACK" ? "subscribe" : "unsubscribe";
         const key = this.subscribeKey(kind, message.messageId ?? 0);
         const record = this.openByMessageId.get(key);
@@ -696,13 +700,13 @@ export class TcpConnection {
         this.settle(record, failed && message.granted!.every((g) => g >= SUBACK_FAILURE) ? "refused" : "complete", count);
         return record;
       }
-      case "PINGREQ": {
+      case PacketType.PINGREQ: {
         const record = this.newPhase("ping", frame, time);
         record.addStep("PINGREQ", frame, time, this.frameRelative, direction);
         this.openPings.push(record);
         return record;
       }
-      case "PINGRESP": {
+      case PacketType.PINGRESP: {
         const record = this.openPings.shift();
         if (!record) return this.orphanResponse(message, "ping", half);
         record.addStep("PINGRESP", frame, time, this.frameRelative, direction);
@@ -710,8 +714,8 @@ export class TcpConnection {
         this.settle(record, "complete", count);
         return record;
       }
-      case "DISCONNECT":
-      case "AUTH": {
+      case PacketType.DISCONNECT:
+      case PacketType.AUTH: {
         const record = this.newPhase(message.type === "DISCONNECT" ? "disconnect" : "auth", frame, time);
         record.phase.direction = direction;
         if (message.reasonCode !== undefined) record.phase.reasonCode = message.reasonCode;
@@ -735,7 +739,12 @@ export class TcpConnection {
   }
 
   private settle(record: PhaseRecord, status: Phase["status"], messageCount: number): void {
-    if (record.settle(status, messageCount)) this.settledWaiting++;
+    // The teardown is emitted when the connection ends, with every packet of it.
+    if (record.settle(status, messageCount) && record !== this.teardownPhase) {
+      if (this.settledLast) this.settledLast.nextSettled = record;
+      else this.settledFirst = record;
+      this.settledLast = record;
+    }
   }
 
   private publishKey(publisherIsClient: boolean, messageId: number): number {
@@ -748,7 +757,6 @@ export class TcpConnection {
 
   private newPhase(kind: PhaseKind, frame: number, time: number): PhaseRecord {
     const record = new PhaseRecord(this.listener.nextPhaseId(), this.stream, kind, frame, time, this.frameRelative);
-    this.phasesInProgress.push(record);
     return record;
   }
 
@@ -797,21 +805,31 @@ export class TcpConnection {
     result.phase = record.phase.kind;
   }
 
-  /** Emit phases that have settled and had a chance to collect their trailing ACKs. */
+  /**
+   * Emit phases that settled at least two messages ago, so that the ACKs
+   * trailing their last message have been counted. With `all` (the connection
+   * ended), emit every phase not yet emitted, answered or not, in creation order.
+   */
   private emitSettledPhases(all: boolean): void {
-    const list = this.phasesInProgress;
-    if (list.length === 0 || (!all && this.settledWaiting === 0)) return;
-    let kept = 0;
-    for (let i = 0; i < list.length; i++) {
-      const record = list[i];
-      if (all || (record.settled && this.messageCount >= record.settledAtMessage + 2 && record !== this.teardownPhase)) {
-        if (record.settled) this.settledWaiting--;
-        this.emitPhase(record);
-      } else {
-        list[kept++] = record;
-      }
+    let record = this.settledFirst;
+    const limit = this.messageCount - 2;
+    while (record !== undefined && (all || record.settledAtMessage <= limit)) {
+      this.emitPhase(record);
+      const next = record.nextSettled;
+      record.nextSettled = undefined;
+      record = next;
     }
-    list.length = kept;
+    this.settledFirst = record;
+    if (record === undefined) this.settledLast = undefined;
+    if (!all) return;
+    const rest: PhaseRecord[] = [];
+    if (this.handshakePhase) rest.push(this.handshakePhase);
+    if (this.openConnect) rest.push(this.openConnect);
+    for (const open of this.openByMessageId.values()) rest.push(open);
+    rest.push(...this.openPings);
+    if (this.teardownPhase) rest.push(this.teardownPhase);
+    rest.sort((a, b) => a.phase.id - b.phase.id);
+    for (const open of rest) this.emitPhase(open);
   }
 
   private emitPhase(record: PhaseRecord): void {

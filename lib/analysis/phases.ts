@@ -40,6 +40,8 @@ export class PhaseRecord {
   settled = false;
   /** The connection's message count when it settled (emission waits a little for trailing ACKs). */
   settledAtMessage = 0;
+  /** The next phase in the connection's queue of settled phases waiting to be emitted. */
+  nextSettled: PhaseRecord | undefined = undefined;
 
   constructor(id: number, stream: number, kind: PhaseKind, frame: number, time: number, relativeTime: number) {
     this.phase = {
@@ -57,6 +59,29 @@ export class PhaseRecord {
       clientToServer: emptyTraffic(),
       serverToClient: emptyTraffic(),
       steps: [],
+      // Every optional field exists from the start (undefined until known, and
+      // left out of JSON then): one object shape for all phases keeps property
+      // access monomorphic on the hot path.
+      latency: undefined,
+      direction: undefined,
+      messageId: undefined,
+      topic: undefined,
+      qos: undefined,
+      clientId: undefined,
+      username: undefined,
+      keepalive: undefined,
+      protocolVersion: undefined,
+      returnCode: undefined,
+      reasonCode: undefined,
+      sessionPresent: undefined,
+      topics: undefined,
+      requestedQos: undefined,
+      granted: undefined,
+      synToSynAck: undefined,
+      synAckToAck: undefined,
+      initiator: undefined,
+      closedBy: undefined,
+      halfClose: undefined,
     };
   }
 

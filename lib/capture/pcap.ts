@@ -59,8 +59,12 @@ export class PcapReader implements FormatReader {
   private bytesConsumed = 0;
   private started = false;
 
+  /** One Frame reused for every record, when the sink allows it. */
+  private readonly reusable: Frame | undefined;
+
   constructor(sink: FrameSink) {
     this.sink = sink;
+    this.reusable = sink.transientFrames ? { frame: 0, time: 0, seconds: 0, nanos: 0, capturedLength: 0, originalLength: 0, linkType: 0, interfaceId: 0, bytes: new Uint8Array(0) } : undefined;
     this.parser = pcapParser.parse(this.feed);
     this.parser.on("globalHeader", (header: PcapGlobalHeader) => this.onGlobalHeader(header));
     this.parser.on("packetHeader", (header: PcapPacketHeader) => this.onRecordHeader(header));
@@ -157,7 +161,20 @@ export class PcapReader implements FormatReader {
     const frameNumber = ++this.frameNumber;
     const seconds = header.timestampSeconds;
     const nanos = this.nanosecondFile ? header.timestampMicroseconds : header.timestampMicroseconds * 1000;
-    const frame: Frame = {
+    if (this.reusable) {
+      const frame = this.reusable;
+      frame.frame = frameNumber;
+      frame.time = seconds + nanos / 1e9;
+      frame.seconds = seconds;
+      frame.nanos = nanos;
+      frame.capturedLength = header.capturedLength;
+      frame.originalLength = header.originalLength;
+      frame.linkType = this.linkType;
+      frame.bytes = packet.data;
+      this.sink.frame(frame);
+      return;
+    }
+    this.sink.frame({
       frame: frameNumber,
       time: seconds + nanos / 1e9,
       seconds,
@@ -167,7 +184,6 @@ export class PcapReader implements FormatReader {
       linkType: this.linkType,
       interfaceId: 0,
       bytes: packet.data,
-    };
-    this.sink.frame(frame);
+    });
   }
 }

@@ -15,8 +15,14 @@ import { openChunks, type CaptureSource, type OpenOptions } from "./source";
 
 export interface FrameSink {
   info(info: CaptureInfo): void;
+  /** One frame; see `transientFrames` for how long it may be kept. */
   frame(frame: Frame): void;
   issue(issue: Issue): void;
+  /**
+   * Set when the sink never keeps a Frame object past the call: the reader
+   * then reuses one object for every frame (the bytes are never reused).
+   */
+  readonly transientFrames?: boolean;
 }
 
 /** A reader for one file format, fed chunk by chunk. */

@@ -149,6 +149,7 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
   const counting: AnalysisSink = { ...sink };
   const analyzer = new Analyzer(options.analyze, counting);
   const frameSink = {
+    transientFrames: true,
     info: analyzer.info.bind(analyzer),
     issue: analyzer.issue.bind(analyzer),
     frame: (frame: Parameters<Analyzer["frame"]>[0]) => {

@@ -45,7 +45,26 @@ class OnePacketList {
   private offset = 0;
   length = 0;
 
+  /** The packet to hand out at the parser's next append() (a window of a bigger buffer). */
+  private nextBuffer: Buffer | undefined;
+  private nextStart = 0;
+  private nextEnd = 0;
+
+  /** Set the window the next parse() will read: no sub-buffer is made for it. */
+  prepare(buffer: Buffer, start: number, end: number): void {
+    this.nextBuffer = buffer;
+    this.nextStart = start;
+    this.nextEnd = end;
+  }
+
   append(buffer: Buffer): this {
+    if (this.nextBuffer !== undefined) {
+      this.buffer = this.nextBuffer;
+      this.offset = this.nextStart;
+      this.length = this.nextEnd - this.nextStart;
+      this.nextBuffer = undefined;
+      return this;
+    }
     this.buffer = buffer;
     this.offset = 0;
     this.length = buffer.length;
@@ -90,6 +109,7 @@ class OnePacketList {
 
 const parser = mqttPacket.parser({ protocolVersion: 4 }) as unknown as ParserInternals & NodeJS.EventEmitter;
 const list = new OnePacketList();
+const EMPTY = Buffer.alloc(0);
 parser._list = list;
 const settingsByVersion: Record<number, { protocolVersion: number }> = {
   3: { protocolVersion: 3 },
@@ -121,10 +141,13 @@ export function decodeMqttPacket(bytes: Uint8Array, start: number, end: number, 
   parser.settings = settingsByVersion[protocolVersion] ?? settingsByVersion[4];
   // After an error mqtt-packet's parse() resets itself with a fresh bl list: put ours back.
   if (parser._list !== list) parser._list = list;
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+  // Capture bytes are Buffers already (file chunks, pcap-parser's slices):
+  // read the packet in place. Plain Uint8Arrays get a Buffer view once.
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  list.prepare(buffer, start, end);
   let left: number;
   try {
-    left = parser.parse(view);
+    left = parser.parse(EMPTY);
   } catch (error) {
     // mqtt-packet can throw on some hostile inputs (e.g. invalid UTF-8 handling
     // or property decoding); treat it like an error event.

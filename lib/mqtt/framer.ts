@@ -238,7 +238,7 @@ export class MqttFramer {
       this.bodyFrames = [];
       return false;
     }
-    this.body = new Uint8Array(total);
+    this.body = Buffer.allocUnsafe(total); // a Buffer, so the decoder can read it in place
     this.bodyFilled = 0;
     this.bodyHeaderLength = headerLength;
     this.bodyFrames = framesSoFar && framesSoFar.length > 0 ? framesSoFar : [frame];

@@ -1,0 +1,178 @@
+/**
+ * `npm run bench`: iot-wire-lab against tshark on the same fleet capture.
+ *
+ * 1. Record the fleet capture if it is not there yet (N MQTT.js devices
+ *    against a local Mosquitto under tcpdump; see fleet-capture.ts), plus a
+ *    pcapng copy made by editcap and an MQTT 5 fleet capture.
+ * 2. Run every contender on it, alternating, several rounds, each as its own
+ *    process (cold start, its own peak RSS).
+ * 3. Print packets/s, MB/s, peak RSS, and the ratio to tshark measured in
+ *    the same run (machines are noisy; ratios travel better than seconds).
+ *
+ *   npm run bench                         # ~1.09M packets: 11,500 devices × 40 messages
+ *   npm run bench -- --devices 2000 --messages 20 --rounds 3
+ *   npm run bench -- --json bench/out/result.json
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { recordFleetCapture } from "./fleet-capture";
+import { measure, median, type Measurement } from "./measure";
+
+const root = resolve(__dirname, "..", "..");
+const outDir = join(root, "bench", "out");
+const cli = join(root, "dist", "lib", "cli", "main.js");
+const apiRun = join(root, "dist", "bench", "api-run.js");
+
+interface Contender {
+  name: string;
+  /** What it produces. */
+  what: string;
+  command: string;
+  args: (file: string) => string[];
+  /** The tshark baseline every ratio is against. */
+  baseline?: boolean;
+}
+
+const tsharkFields = ["-e", "frame.number", "-e", "tcp.stream", "-e", "mqtt.msgtype", "-e", "mqtt.msgid", "-e", "mqtt.topic", "-e", "mqtt.qos"];
+
+function contenders(tshark: string | undefined): Contender[] {
+  const list: Contender[] = [];
+  if (tshark) {
+    list.push({ name: "tshark -T fields (6 MQTT fields)", what: "one line per frame", command: tshark, args: (f) => ["-r", f, "-T", "fields", ...tsharkFields], baseline: true });
+  }
+  list.push(
+    { name: "iot-wire-lab analyze --format csv", what: "full analysis; MQTT message table", command: process.execPath, args: (f) => [cli, "analyze", f, "--format", "csv", "-o", "/dev/null"] },
+    { name: "iot-wire-lab analyze --format json", what: "full analysis incl. packet list, streamed JSON", command: process.execPath, args: (f) => [cli, "analyze", f, "--format", "json", "-o", "/dev/null"] },
+    { name: "analyzeCapture({packets:false})", what: "full analysis held in memory", command: process.execPath, args: (f) => [apiRun, "analyzeCapture", f] },
+    { name: "streamCapture (messages+phases)", what: "full analysis as an async iterator", command: process.execPath, args: (f) => [apiRun, "streamCapture", f] },
+    { name: "readCapture only (pcap-parser)", what: "frames, no decoding: the floor", command: process.execPath, args: (f) => [apiRun, "readCapture", f] },
+  );
+  return list;
+}
+
+function which(tool: string): string | undefined {
+  const result = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+function packetCount(file: string): number {
+  const capinfos = which("capinfos");
+  if (!capinfos) return 0;
+  const out = spawnSync(capinfos, ["-M", "-c", "-T", file], { encoding: "utf8" }).stdout.trim().split("\n");
+  return Number(out[out.length - 1]?.split("\t")[1] ?? 0);
+}
+
+async function ensureCaptures(devices: number, messages: number, log: (s: string) => void): Promise<Array<{ label: string; file: string }>> {
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, `fleet-${devices}x${messages}.pcap`);
+  if (!existsSync(base)) {
+    log(`recording ${base} (${devices} devices × ${messages} messages under tcpdump)…`);
+    const result = await recordFleetCapture({ devices, messages, concurrency: 100, protocolVersion: 4, qos: 1, format: "pcap", seed: 1, out: base, log });
+    log(`  ${result.captureReport.split("\n").slice(-3).join("; ")}`);
+  }
+  const files = [{ label: "MQTT 3.1.1, pcap (tcpdump)", file: base }];
+  const editcap = which("editcap");
+  const ng = base.replace(/\.pcap$/, ".pcapng");
+  if (editcap && !existsSync(ng)) spawnSync(editcap, ["-F", "pcapng", base, ng]);
+  if (existsSync(ng)) files.push({ label: "MQTT 3.1.1, pcapng (editcap -F pcapng)", file: ng });
+  const v5 = join(outDir, `fleet-${devices}x${messages}-mqtt5.pcap`);
+  if (!existsSync(v5)) {
+    log(`recording ${v5} (MQTT 5)…`);
+    await recordFleetCapture({ devices, messages, concurrency: 100, protocolVersion: 5, qos: 1, format: "pcap", seed: 1, out: v5, log });
+  }
+  files.push({ label: "MQTT 5, pcap (tcpdump)", file: v5 });
+  return files;
+}
+
+interface Row {
+  capture: string;
+  contender: string;
+  what: string;
+  runs: Measurement[];
+  seconds: number;
+  packetsPerSecond: number;
+  megabytesPerSecond: number;
+  peakRssMiB: number;
+  speedupVsTshark?: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: "string", default: "11500" },
+      messages: { type: "string", default: "40" },
+      rounds: { type: "string", default: "3" },
+      json: { type: "string" },
+      "only-main": { type: "boolean", default: false },
+    },
+  });
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (!existsSync(cli) || !existsSync(apiRun)) throw new Error("build first: npm run build");
+  const tshark = which("tshark");
+  if (!tshark) log("tshark is not installed (sudo apt-get install tshark): no ratio can be computed");
+  const captures = await ensureCaptures(Number(values.devices), Number(values.messages), log);
+  const rounds = Number(values.rounds);
+  const rows: Row[] = [];
+  for (const [index, capture] of captures.entries()) {
+    const packets = packetCount(capture.file);
+    const megabytes = statSync(capture.file).size / 1e6;
+    const list = contenders(tshark).filter((c) => index === 0 || !values["only-main"] || c.baseline);
+    const runs = new Map<string, Measurement[]>(list.map((c) => [c.name, []]));
+    log(`\n${capture.label}: ${capture.file} (${packets.toLocaleString("en")} packets, ${megabytes.toFixed(1)} MB)`);
+    for (let round = 0; round < rounds; round++) {
+      // Alternate the contenders within each round so drift hits all of them alike.
+      const order = round % 2 === 0 ? list : [...list].reverse();
+      for (const contender of order) {
+        const m = await measure(contender.command, contender.args(capture.file));
+        if (m.exitCode !== 0) throw new Error(`${contender.name} failed (${m.exitCode}): ${m.stderr.slice(0, 500)}`);
+        runs.get(contender.name)!.push(m);
+        log(`  round ${round + 1} ${contender.name}: ${m.seconds.toFixed(2)} s, ${m.peakRssMiB.toFixed(0)} MiB`);
+      }
+    }
+    const baseline = list.find((c) => c.baseline);
+    const baselineSeconds = baseline ? median(runs.get(baseline.name)!.map((m) => m.seconds)) : undefined;
+    for (const contender of list) {
+      const ms = runs.get(contender.name)!;
+      const seconds = median(ms.map((m) => m.seconds));
+      const row: Row = {
+        capture: capture.label,
+        contender: contender.name,
+        what: contender.what,
+        runs: ms.map((m) => ({ ...m, stderr: "" })),
+        seconds,
+        packetsPerSecond: packets / seconds,
+        megabytesPerSecond: megabytes / seconds,
+        peakRssMiB: Math.max(...ms.map((m) => m.peakRssMiB)),
+      };
+      if (baselineSeconds !== undefined) row.speedupVsTshark = baselineSeconds / seconds;
+      rows.push(row);
+    }
+  }
+  printTable(rows);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 1));
+}
+
+function printTable(rows: Row[]): void {
+  const header = ["capture", "contender", "median s", "packets/s", "MB/s", "peak RSS MiB", "× tshark"];
+  const lines = rows.map((r) => [
+    r.capture,
+    r.contender,
+    r.seconds.toFixed(2),
+    Math.round(r.packetsPerSecond).toLocaleString("en"),
+    r.megabytesPerSecond.toFixed(1),
+    r.peakRssMiB.toFixed(0),
+    r.speedupVsTshark !== undefined ? `${r.speedupVsTshark.toFixed(1)}×` : "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+  console.log(format(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const line of lines) console.log(format(line));
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exitCode = 1;
+});
