@@ -26,7 +26,7 @@ export interface AnalyzeCaptureOptions extends AnalyzeOptions {
   maxIssues?: number;
   /** Progress callback: bytes read so far, and the total when known. */
   onProgress?: ReadOptions["onProgress"];
-  /** Bytes per read (default 1 MiB). */
+  /** Bytes per read (default 256 KiB). */
   chunkSize?: number;
 }
 
@@ -65,7 +65,7 @@ export interface StreamCaptureOptions extends AnalyzeOptions {
 }
 
 /**
- * Events as the capture is read. Each chunk of the file (1 MiB by default) is
+ * Events as the capture is read. Each chunk of the file (256 KiB by default) is
  * analysed, its events are yielded, and only then is the next chunk read: the
  * consumer sets the pace and memory does not grow with the file.
  */

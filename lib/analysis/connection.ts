@@ -55,6 +55,23 @@ export interface SegmentResult {
   phase: PhaseKind | undefined;
 }
 
+const sharedResult: SegmentResult = {
+  fromClient: true,
+  relativeSeq: 0,
+  relativeAck: 0,
+  window: 0,
+  analysisPrefix: "",
+  messages: [],
+  tlsRecords: [],
+  partialPdu: false,
+  phase: undefined,
+};
+
+/** Shared empty containers for closed connections (nothing is added to them). */
+const noPhases = new Map<number, PhaseRecord>();
+const noRecords: PhaseRecord[] = [];
+const noNumbers: number[] = [];
+
 /** One direction of the connection: what one endpoint sent. */
 class Half implements ReassemblySink, PduSink, TlsRecordSink {
   readonly connection: TcpConnection;
@@ -206,18 +223,11 @@ export class TcpConnection {
   /** Reused for every message of the connection (read, not kept, by toMqttMessage). */
   private readonly messageContext: MessageContext;
 
-  /** Per-frame scratch, reused (read by the analyzer right after each segment). */
-  readonly current: SegmentResult = {
-    fromClient: true,
-    relativeSeq: 0,
-    relativeAck: 0,
-    window: 0,
-    analysisPrefix: "",
-    messages: [],
-    tlsRecords: [],
-    partialPdu: false,
-    phase: undefined,
-  };
+  /**
+   * Per-frame scratch, shared by every connection: the analyzer reads it
+   * right after each segment, before the next frame is decoded.
+   */
+  readonly current: SegmentResult = sharedResult;
   private frameNumber = 0;
   private frameTime = 0;
   /** Seconds since the capture's first frame, exact to the nanosecond (epoch floats are not). */
@@ -885,14 +895,15 @@ export class TcpConnection {
       half.framer = undefined;
       half.tls = undefined;
       half.lastPhase = undefined;
-      half.partialFrames = [];
-      half.partialOverhead = [];
+      half.partialFrames = noNumbers;
+      half.partialOverhead = noNumbers;
     }
-    this.openByMessageId = new Map();
-    this.openPings = [];
+    this.openByMessageId = noPhases;
+    this.openPings = noRecords;
     this.openConnect = undefined;
     this.lastPhase = undefined;
     this.handshakePhase = undefined;
+    this.teardownPhase = undefined;
     this.released = true;
   }
 

@@ -12,7 +12,7 @@ import { CaptureFileError } from "./errors";
 export type CaptureSource = string | Uint8Array | ArrayBuffer | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 
 export interface OpenOptions {
-  /** Bytes per read from a file (default 1 MiB). */
+  /** Bytes per read from a file (default 256 KiB). */
   chunkSize?: number;
 }
 
@@ -28,7 +28,7 @@ export interface OpenedSource {
   close(): Promise<void>;
 }
 
-export const DEFAULT_CHUNK_SIZE = 1 << 20;
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
 export async function openChunks(source: CaptureSource, options: OpenOptions = {}): Promise<OpenedSource> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;

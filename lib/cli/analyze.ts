@@ -18,7 +18,7 @@ import { formatIssue, type Issue } from "../analysis/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase } from "../analysis/types";
 import { BufferedOutput } from "../output/buffered-output";
 import { messageColumns, packetColumns, phaseColumns } from "../output/columns";
-import { csvHeader, csvRow } from "../output/csv";
+import { csvHeader, messageCsvRow } from "../output/csv";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable } from "../output/text-table";
 import { UsageError } from "./errors";
@@ -369,5 +369,5 @@ async function runJsonLines(source: Source, options: AnalyzeCommandOptions, out:
 
 async function runCsv(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
   out.line(csvHeader(messageColumns));
-  return drive(source, options, { message: (m) => out.line(csvRow(m, messageColumns)) }, out, progress);
+  return drive(source, options, { message: (m) => out.line(messageCsvRow(m)) }, out, progress);
 }

@@ -1,24 +1,31 @@
 /**
- * Line output with back-pressure: text is gathered into large writes, and the
- * producer awaits `drain()` between capture chunks, so a slow pipe (`| less`)
- * slows the analysis instead of filling memory.
+ * Text output with back-pressure: text is encoded straight into a large
+ * buffer and written in big chunks, and the producer awaits `drain()` between
+ * capture chunks, so a slow pipe (`| less`) slows the analysis instead of
+ * filling memory.
  */
+const CHUNK = 1 << 20;
+
 export class BufferedOutput {
-  private parts: string[] = [];
-  private size = 0;
+  private buffer = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
   private blocked = false;
   private readonly stream: NodeJS.WritableStream;
-  private readonly flushAt: number;
 
-  constructor(stream: NodeJS.WritableStream, flushAt = 1 << 16) {
+  constructor(stream: NodeJS.WritableStream) {
     this.stream = stream;
-    this.flushAt = flushAt;
   }
 
   write(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= this.flushAt) this.flush();
+    // Worst case UTF-8 is 3 bytes per UTF-16 unit.
+    if (this.used + text.length * 3 > this.buffer.length) {
+      this.flush();
+      if (text.length * 3 > this.buffer.length) {
+        if (!this.stream.write(text)) this.blocked = true;
+        return;
+      }
+    }
+    this.used += this.buffer.write(text, this.used, "utf8");
   }
 
   line(text: string): void {
@@ -26,10 +33,11 @@ export class BufferedOutput {
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    const chunk = this.parts.join("");
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0) return;
+    // The stream keeps the chunk until it is written: hand it over and start a new one.
+    const chunk = this.buffer.subarray(0, this.used);
+    this.buffer = Buffer.allocUnsafe(CHUNK);
+    this.used = 0;
     if (!this.stream.write(chunk)) this.blocked = true;
   }
 

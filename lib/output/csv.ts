@@ -1,8 +1,13 @@
 /** RFC 4180 CSV. */
+import type { MqttMessage } from "../analysis/types";
 import type { Column } from "./columns";
 
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 34 || c === 44 || c === 10 || c === 13) return `"${value.replace(/"/g, '""')}"`;
+  }
+  return value;
 }
 
 export function csvHeader<T>(columns: ReadonlyArray<Column<T>>): string {
@@ -13,4 +18,27 @@ export function csvRow<T>(row: T, columns: ReadonlyArray<Column<T>>): string {
   let line = "";
   for (let i = 0; i < columns.length; i++) line += (i ? "," : "") + csvField(columns[i].text(row));
   return line;
+}
+
+/**
+ * The MQTT message table row (same columns and text as
+ * `csvRow(message, messageColumns)`, which a test checks), written by hand
+ * because it runs once per message on million-packet captures.
+ */
+export function messageCsvRow(m: MqttMessage): string {
+  let topic = m.topic;
+  if (topic === undefined) topic = m.subscriptions ? m.subscriptions.map((s) => s.topic).join(" ") : m.unsubscriptions ? m.unsubscriptions.join(" ") : "";
+  return (
+    `${m.frame},${fixed6(m.time)},${m.stream},${m.direction},${m.type},${m.messageId ?? ""},${csvField(topic)},${m.qos ?? ""},` +
+    `${m.returnCode ?? ""},${m.reasonCode ?? ""},${m.clientId === undefined ? "" : csvField(m.clientId)},${m.username === undefined ? "" : csvField(m.username)},` +
+    `${m.length},${m.payloadLength ?? ""},${m.frames ? m.frames.join(" ") : m.frame},${m.malformed === undefined ? "" : csvField(m.malformed)}`
+  );
+}
+
+/** x.toFixed(6) for non-negative x below 2^53 / 1e6, without toFixed's cost. */
+function fixed6(x: number): string {
+  const micros = Math.round(x * 1e6);
+  const whole = Math.floor(micros / 1e6);
+  const fraction = micros - whole * 1e6;
+  return `${whole}.${fraction < 100000 ? String(fraction).padStart(6, "0") : fraction}`;
 }
