@@ -16,6 +16,8 @@ export type { Frame, CaptureInfo, CaptureInterface } from "./capture/frame";
 export { LinkType, linkTypeName } from "./capture/frame";
 export { CaptureFileError } from "./capture/errors";
 export { readFrames } from "./capture/frames";
+export { encodePcap, encodePcapng } from "./capture/writer";
+export { redactCapture, type RedactOptions, type RedactionReport } from "./share/redact";
 export { decodeEthernet, formatMac, EtherType } from "./layers/ethernet";
 export { decodeIpv4, formatIpv4, IpProtocol } from "./layers/ipv4";
 export { decodeIpv6, formatIpv6 } from "./layers/ipv6";

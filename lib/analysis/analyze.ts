@@ -39,7 +39,13 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
   const maxIssues = options.maxIssues ?? 10000;
   const sink: AnalysisSink = {
     message: (m) => messages.push(m),
-    phase: (p) => phases.push(p),
+    phase: (p) => {
+      // Arrays grown by push keep spare capacity (V8 reserves 17 slots on the
+      // first push): kept phases get exact-size copies, halving their memory.
+      p.frames = p.frames.slice();
+      p.steps = p.steps.slice();
+      phases.push(p);
+    },
     connection: (c) => connections.push(c),
     issue: (i) => {
       if (issues.length < maxIssues) issues.push(i);

@@ -59,29 +59,6 @@ export class PhaseRecord {
       clientToServer: emptyTraffic(),
       serverToClient: emptyTraffic(),
       steps: [],
-      // Every optional field exists from the start (undefined until known, and
-      // left out of JSON then): one object shape for all phases keeps property
-      // access monomorphic on the hot path.
-      latency: undefined,
-      direction: undefined,
-      messageId: undefined,
-      topic: undefined,
-      qos: undefined,
-      clientId: undefined,
-      username: undefined,
-      keepalive: undefined,
-      protocolVersion: undefined,
-      returnCode: undefined,
-      reasonCode: undefined,
-      sessionPresent: undefined,
-      topics: undefined,
-      requestedQos: undefined,
-      granted: undefined,
-      synToSynAck: undefined,
-      synAckToAck: undefined,
-      initiator: undefined,
-      closedBy: undefined,
-      halfClose: undefined,
     };
   }
 

@@ -12,6 +12,10 @@ const subcommands: Record<string, { summary: string; load: () => Runner }> = {
     summary: "decode a pcap/pcapng capture into TCP connections, MQTT messages and phases",
     load: () => (require("./analyze") as typeof import("./analyze")).run,
   },
+  redact: {
+    summary: "write a copy of a capture with MQTT passwords overwritten, for sharing",
+    load: () => (require("./redact") as typeof import("./redact")).run,
+  },
   device: {
     summary: "create, list, show, remove and sign devices in the device registry",
     load: () => (require("./device") as typeof import("./device")).run,
@@ -23,6 +27,10 @@ const subcommands: Record<string, { summary: string; load: () => Runner }> = {
   simulate: {
     summary: "run the tutorial's device program (or a fleet) against a platform or broker",
     load: () => (require("./simulate") as typeof import("./simulate")).run,
+  },
+  report: {
+    summary: "write a self-contained HTML report of a capture: phases, charts, packets, issues",
+    load: () => (require("./report") as typeof import("./report")).run,
   },
 };
 
