@@ -19,6 +19,7 @@ import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase }
 import { BufferedOutput } from "../output/buffered-output";
 import { messageColumns, packetColumns, phaseColumns } from "../output/columns";
 import { csvHeader, messageCsvRow } from "../output/csv";
+import { messageJson, packetJson, phaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable } from "../output/text-table";
 import { UsageError } from "./errors";
@@ -278,7 +279,7 @@ function describeCapture(summary: CaptureSummary): string {
 class Spool {
   readonly path: string;
   private readonly fd: number;
-  private buffer: string[] = [];
+  private readonly buffer = Buffer.allocUnsafe(1 << 20);
   private size = 0;
   count = 0;
 
@@ -288,15 +289,18 @@ class Spool {
   }
 
   add(json: string): void {
-    this.buffer.push(this.count++ === 0 ? json : `,\n${json}`);
-    this.size += json.length;
-    if (this.size > 1 << 18) this.flush();
+    const text = this.count++ === 0 ? json : `,\n${json}`;
+    if (this.size + text.length * 3 > this.buffer.length) this.flush();
+    if (text.length * 3 > this.buffer.length) {
+      writeSync(this.fd, text);
+      return;
+    }
+    this.size += this.buffer.write(text, this.size, "utf8");
   }
 
   flush(): void {
-    if (this.buffer.length === 0) return;
-    writeSync(this.fd, this.buffer.join(""));
-    this.buffer = [];
+    if (this.size === 0) return;
+    writeSync(this.fd, this.buffer, 0, this.size);
     this.size = 0;
   }
 
@@ -319,11 +323,11 @@ async function runJson(source: Source, options: AnalyzeCommandOptions, out: Buff
     out.write('{\n"packets": [');
     const sink: AnalysisSink = {
       packet: (row) => {
-        out.write(firstPacket ? `\n${JSON.stringify(row)}` : `,\n${JSON.stringify(row)}`);
+        out.write(firstPacket ? `\n${packetJson(row)}` : `,\n${packetJson(row)}`);
         firstPacket = false;
       },
-      message: (m: MqttMessage) => spools.messages.add(JSON.stringify(m)),
-      phase: (p: Phase) => spools.phases.add(JSON.stringify(p)),
+      message: (m: MqttMessage) => spools.messages.add(messageJson(m)),
+      phase: (p: Phase) => spools.phases.add(phaseJson(p)),
       connection: (c: ConnectionSummary) => spools.connections.add(JSON.stringify(c)),
       issue: (i: Issue) => spools.issues.add(JSON.stringify(i)),
     };
@@ -346,8 +350,9 @@ async function runJson(source: Source, options: AnalyzeCommandOptions, out: Buff
 }
 
 async function pipeFile(path: string, out: BufferedOutput): Promise<void> {
-  for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 18 })) {
-    out.write(chunk as string);
+  // Bytes straight through: the spool is already UTF-8 JSON text.
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    out.writeBytes(chunk as Buffer);
     await out.drain();
   }
 }
@@ -355,9 +360,9 @@ async function pipeFile(path: string, out: BufferedOutput): Promise<void> {
 async function runJsonLines(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
   const sink: AnalysisSink = {
     capture: (capture) => out.line(JSON.stringify({ kind: "capture", capture })),
-    packet: (packet) => out.line(JSON.stringify({ kind: "packet", packet })),
-    message: (message) => out.line(JSON.stringify({ kind: "message", message })),
-    phase: (phase) => out.line(JSON.stringify({ kind: "phase", phase })),
+    packet: (packet) => out.line(`{"kind":"packet","packet":${packetJson(packet)}}`),
+    message: (message) => out.line(`{"kind":"message","message":${messageJson(message)}}`),
+    phase: (phase) => out.line(`{"kind":"phase","phase":${phaseJson(phase)}}`),
     connection: (connection) => out.line(JSON.stringify({ kind: "connection", connection })),
     issue: (issue) => out.line(JSON.stringify({ kind: "issue", issue })),
   };

@@ -28,6 +28,12 @@ export class BufferedOutput {
     this.used += this.buffer.write(text, this.used, "utf8");
   }
 
+  /** Bytes already encoded (e.g. a spooled file). */
+  writeBytes(bytes: Buffer): void {
+    this.flush();
+    if (!this.stream.write(bytes)) this.blocked = true;
+  }
+
   line(text: string): void {
     this.write(text + "\n");
   }
