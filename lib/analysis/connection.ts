@@ -85,6 +85,8 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
   /** One past the highest sequence number sent, counting SYN and FIN (Wireshark's nextseq). */
   nextSeq = 0;
   sentAny = false;
+  /** The highest ACK already flagged as acknowledging bytes of this side that were never seen. */
+  ackedUnseen = -1;
   /** Window scale shift from this side's SYN, -1 when none was seen. */
   windowScale = -1;
   sawSyn = false;
@@ -359,7 +361,10 @@ export class TcpConnection {
       prefix += "[TCP ZeroWindow] ";
       this.report("tcp.zero_window", frame, `${sender.direction} advertises a zero window: its receive buffer is full`);
     }
-    if (hasAck && receiver.sentAny && seqDiff(tcp.ack, receiver.nextSeq) > 0) {
+    // Flag each unseen stretch once, as Wireshark does (later ACKs of the same
+    // bytes are not news).
+    if (hasAck && receiver.sentAny && seqDiff(tcp.ack, receiver.nextSeq) > 0 && (receiver.ackedUnseen < 0 || seqDiff(tcp.ack, receiver.ackedUnseen) > 0)) {
+      receiver.ackedUnseen = tcp.ack;
       prefix += "[TCP ACKed unseen segment] ";
       this.report("tcp.ack_lost_segment", frame, `ACKed segment that wasn't captured (common at capture start): ack ${result.relativeAck} is beyond the ${receiver.direction} data seen`);
     }

@@ -9,7 +9,7 @@ import { analyzeCapture } from "../../lib/analysis/analyze";
 import { PacketType } from "../../lib/mqtt/constants";
 import type { MqttMessage } from "../../lib/analysis/types";
 import { needTool, publicCapturesDir } from "../helpers/tools";
-import { tsharkMqtt } from "../helpers/tshark";
+import { tsharkMqtt, tsharkPacketList } from "../helpers/tshark";
 import { fixtureDir } from "../helpers/fixtures";
 
 function captures(): string[] {
@@ -59,5 +59,28 @@ for (const file of files) {
       compared += mine.length;
     }
     t.diagnostic(`${compared} messages identical to tshark`);
+  });
+}
+
+for (const file of files) {
+  test(`tshark agrees on the packet list (Info column) of ${file.split("/").slice(-1)[0]}`, async (t) => {
+    const tshark = needTool(t, "tshark");
+    if (!tshark) return;
+    const analysis = await analyzeCapture(file);
+    const mqttPorts = [...new Set(analysis.connections.filter((c) => c.protocol === "MQTT").map((c) => c.serverPort))];
+    const { streamsWithGaps } = tsharkMqtt(tshark, file, mqttPorts);
+    let compared = 0;
+    for (const row of tsharkPacketList(tshark, file, mqttPorts)) {
+      // TCP and MQTT rows only (we do not dissect HTTP or TLS contents), outside streams with missing segments.
+      if (row.protocol !== "TCP" && row.protocol !== "MQTT") continue;
+      if (row.stream === undefined || streamsWithGaps.has(row.stream)) continue;
+      const ours = analysis.packets[row.frame - 1];
+      assert.equal(ours.frame, row.frame);
+      assert.equal(`${ours.protocol} ${ours.info}`, `${row.protocol} ${row.info}`, `frame ${row.frame}`);
+      assert.equal(ours.stream, row.stream, `frame ${row.frame}: tcp.stream`);
+      compared++;
+    }
+    assert.ok(compared > 0, "no rows compared");
+    t.diagnostic(`${compared} rows with the same Protocol, Info and tcp.stream as tshark`);
   });
 }

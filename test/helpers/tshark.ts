@@ -54,3 +54,23 @@ export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): T
   }
   return { messages, streamsWithGaps };
 }
+
+export interface TsharkRow {
+  frame: number;
+  stream: number | undefined;
+  protocol: string;
+  info: string;
+}
+
+/** tshark's packet list: No., tcp.stream, Protocol and Info columns. */
+export function tsharkPacketList(tshark: string, file: string, mqttPorts: number[]): TsharkRow[] {
+  const decodeAs = mqttPorts.filter((p) => p !== 1883).flatMap((p) => ["-d", `tcp.port==${p},mqtt`]);
+  const out = run(tshark, ["-r", file, ...decodeAs, "-T", "fields", "-E", "separator=\t", "-e", "frame.number", "-e", "tcp.stream", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]);
+  return out
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [frame, stream, protocol, info] = line.split("\t");
+      return { frame: Number(frame), stream: stream === "" ? undefined : Number(stream), protocol, info };
+    });
+}
