@@ -84,14 +84,27 @@ function startCapture(port: number, out: string, format: "pcap" | "pcapng"): Chi
   return spawn(tcpdump, ["-i", "lo", "-U", "--immediate-mode", "-B", "262144", "-s", "0", "-w", out, `tcp port ${port}`], { stdio: ["ignore", "ignore", "pipe"] });
 }
 
-async function stopCapture(capture: ChildProcess): Promise<string> {
-  let stderr = "";
-  capture.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+/** Resolve once the tool says it is capturing (tcpdump: "listening on", dumpcap: "Capturing on"). */
+function capturing(capture: ChildProcess, log: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the capture did not start: ${log.join("")}`)), 10000);
+    capture.stderr?.on("data", (d: Buffer) => {
+      log.push(d.toString());
+      if (/listening on|Capturing on/.test(log.join(""))) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    capture.once("exit", (code) => reject(new Error(`the capture tool exited (${code}): ${log.join("")}`)));
+  });
+}
+
+async function stopCapture(capture: ChildProcess, log: string[]): Promise<string> {
   await new Promise((r) => setTimeout(r, 300));
   const exited = new Promise<void>((r) => capture.once("exit", () => r()));
   capture.kill("SIGINT");
   await exited;
-  return stderr;
+  return log.join("");
 }
 
 /** A small deterministic PRNG (mulberry32) for readings. */
@@ -132,7 +145,17 @@ async function runDevice(url: string, index: number, options: FleetCaptureOption
   }
 }
 
-export async function recordFleetCapture(options: FleetCaptureOptions): Promise<{ file: string; bytes: number; seconds: number; captureReport: string }> {
+export interface FleetCaptureResult {
+  file: string;
+  bytes: number;
+  seconds: number;
+  /** The broker's port: tell tshark (-d tcp.port==N,mqtt) and us (--mqtt-port N). */
+  port: number;
+  captureReport: string;
+  options: FleetCaptureOptions;
+}
+
+export async function recordFleetCapture(options: FleetCaptureOptions): Promise<FleetCaptureResult> {
   const log = options.log ?? (() => undefined);
   mkdirSync(dirname(resolve(options.out)), { recursive: true });
   const dir = join(tmpdir(), `iot-wire-lab-fleet-${process.pid}`);
@@ -144,7 +167,8 @@ export async function recordFleetCapture(options: FleetCaptureOptions): Promise<
   try {
     await waitForPort(port);
     capture = startCapture(port, options.out, options.format);
-    await new Promise((r) => setTimeout(r, 500));
+    const captureLog: string[] = [];
+    await capturing(capture, captureLog);
     const url = `mqtt://127.0.0.1:${port}`;
     const random = prng(options.seed);
     let next = 0;
@@ -158,9 +182,11 @@ export async function recordFleetCapture(options: FleetCaptureOptions): Promise<
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, options.devices) }, worker));
-    const report = await stopCapture(capture);
+    const report = await stopCapture(capture, captureLog);
     capture = undefined;
-    return { file: options.out, bytes: statSync(options.out).size, seconds: (Date.now() - started) / 1000, captureReport: report.trim() };
+    const result: FleetCaptureResult = { file: options.out, bytes: statSync(options.out).size, seconds: (Date.now() - started) / 1000, port, captureReport: report.trim(), options: { ...options, log: undefined } };
+    writeFileSync(`${options.out}.json`, JSON.stringify(result, null, 1));
+    return result;
   } finally {
     if (capture) capture.kill("SIGKILL");
     broker.kill("SIGTERM");

@@ -12,9 +12,10 @@
  *   npm run bench                         # ~1.09M packets: 11,500 devices × 40 messages
  *   npm run bench -- --devices 2000 --messages 20 --rounds 3
  *   npm run bench -- --json bench/out/result.json
+ *   npm run bench -- --verify             # also compare every frame's MQTT with tshark
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { recordFleetCapture } from "./fleet-capture";
@@ -30,7 +31,8 @@ interface Contender {
   /** What it produces. */
   what: string;
   command: string;
-  args: (file: string) => string[];
+  /** `port` is the broker's port: both tools are told it carries MQTT. */
+  args: (file: string, port: number) => string[];
   /** The tshark baseline every ratio is against. */
   baseline?: boolean;
 }
@@ -40,13 +42,13 @@ const tsharkFields = ["-e", "frame.number", "-e", "tcp.stream", "-e", "mqtt.msgt
 function contenders(tshark: string | undefined): Contender[] {
   const list: Contender[] = [];
   if (tshark) {
-    list.push({ name: "tshark -T fields (6 MQTT fields)", what: "one line per frame", command: tshark, args: (f) => ["-r", f, "-T", "fields", ...tsharkFields], baseline: true });
+    list.push({ name: "tshark -T fields (6 MQTT fields)", what: "one line per frame", command: tshark, args: (f, port) => ["-r", f, "-d", `tcp.port==${port},mqtt`, "-T", "fields", ...tsharkFields], baseline: true });
   }
   list.push(
-    { name: "iot-wire-lab analyze --format csv", what: "full analysis; MQTT message table", command: process.execPath, args: (f) => [cli, "analyze", f, "--format", "csv", "-o", "/dev/null"] },
-    { name: "iot-wire-lab analyze --format json", what: "full analysis incl. packet list, streamed JSON", command: process.execPath, args: (f) => [cli, "analyze", f, "--format", "json", "-o", "/dev/null"] },
-    { name: "analyzeCapture({packets:false})", what: "full analysis held in memory", command: process.execPath, args: (f) => [apiRun, "analyzeCapture", f] },
-    { name: "streamCapture (messages+phases)", what: "full analysis as an async iterator", command: process.execPath, args: (f) => [apiRun, "streamCapture", f] },
+    { name: "iot-wire-lab analyze --format csv", what: "full analysis; MQTT message table", command: process.execPath, args: (f, port) => [cli, "analyze", f, "--mqtt-port", String(port), "--format", "csv", "-o", "/dev/null"] },
+    { name: "iot-wire-lab analyze --format json", what: "full analysis incl. packet list, streamed JSON", command: process.execPath, args: (f, port) => [cli, "analyze", f, "--mqtt-port", String(port), "--format", "json", "-o", "/dev/null"] },
+    { name: "analyzeCapture({packets:false})", what: "full analysis held in memory", command: process.execPath, args: (f, port) => [apiRun, "analyzeCapture", f, String(port)] },
+    { name: "streamCapture (messages+phases)", what: "full analysis as an async iterator", command: process.execPath, args: (f, port) => [apiRun, "streamCapture", f, String(port)] },
     { name: "readCapture only (pcap-parser)", what: "frames, no decoding: the floor", command: process.execPath, args: (f) => [apiRun, "readCapture", f] },
   );
   return list;
@@ -64,7 +66,19 @@ function packetCount(file: string): number {
   return Number(out[out.length - 1]?.split("\t")[1] ?? 0);
 }
 
-async function ensureCaptures(devices: number, messages: number, log: (s: string) => void): Promise<Array<{ label: string; file: string }>> {
+interface BenchCapture {
+  label: string;
+  file: string;
+  port: number;
+}
+
+function portOf(file: string): number {
+  const meta = `${file}.json`;
+  if (!existsSync(meta)) throw new Error(`${meta} is missing: delete ${file} and run again to re-record it`);
+  return (JSON.parse(readFileSync(meta, "utf8")) as { port: number }).port;
+}
+
+async function ensureCaptures(devices: number, messages: number, log: (s: string) => void): Promise<BenchCapture[]> {
   mkdirSync(outDir, { recursive: true });
   const base = join(outDir, `fleet-${devices}x${messages}.pcap`);
   if (!existsSync(base)) {
@@ -72,17 +86,17 @@ async function ensureCaptures(devices: number, messages: number, log: (s: string
     const result = await recordFleetCapture({ devices, messages, concurrency: 100, protocolVersion: 4, qos: 1, format: "pcap", seed: 1, out: base, log });
     log(`  ${result.captureReport.split("\n").slice(-3).join("; ")}`);
   }
-  const files = [{ label: "MQTT 3.1.1, pcap (tcpdump)", file: base }];
+  const files: BenchCapture[] = [{ label: "MQTT 3.1.1, pcap (tcpdump)", file: base, port: portOf(base) }];
   const editcap = which("editcap");
   const ng = base.replace(/\.pcap$/, ".pcapng");
   if (editcap && !existsSync(ng)) spawnSync(editcap, ["-F", "pcapng", base, ng]);
-  if (existsSync(ng)) files.push({ label: "MQTT 3.1.1, pcapng (editcap -F pcapng)", file: ng });
+  if (existsSync(ng)) files.push({ label: "MQTT 3.1.1, pcapng (editcap -F pcapng)", file: ng, port: portOf(base) });
   const v5 = join(outDir, `fleet-${devices}x${messages}-mqtt5.pcap`);
   if (!existsSync(v5)) {
     log(`recording ${v5} (MQTT 5)…`);
     await recordFleetCapture({ devices, messages, concurrency: 100, protocolVersion: 5, qos: 1, format: "pcap", seed: 1, out: v5, log });
   }
-  files.push({ label: "MQTT 5, pcap (tcpdump)", file: v5 });
+  files.push({ label: "MQTT 5, pcap (tcpdump)", file: v5, port: portOf(v5) });
   return files;
 }
 
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "3" },
       json: { type: "string" },
       "only-main": { type: "boolean", default: false },
+      verify: { type: "boolean", default: false },
     },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -125,7 +140,7 @@ async function main(): Promise<void> {
       // Alternate the contenders within each round so drift hits all of them alike.
       const order = round % 2 === 0 ? list : [...list].reverse();
       for (const contender of order) {
-        const m = await measure(contender.command, contender.args(capture.file));
+        const m = await measure(contender.command, contender.args(capture.file, capture.port));
         if (m.exitCode !== 0) throw new Error(`${contender.name} failed (${m.exitCode}): ${m.stderr.slice(0, 500)}`);
         runs.get(contender.name)!.push(m);
         log(`  round ${round + 1} ${contender.name}: ${m.seconds.toFixed(2)} s, ${m.peakRssMiB.toFixed(0)} MiB`);
@@ -151,6 +166,14 @@ async function main(): Promise<void> {
     }
   }
   printTable(rows);
+  if (values.verify && tshark) {
+    const { verifyAgreement } = await import("./verify-agreement");
+    for (const capture of captures) {
+      const result = await verifyAgreement(capture.file, capture.port, tshark);
+      console.log(`\nagreement with tshark on ${capture.label}: ${result.identical.toLocaleString("en")} of ${result.frames.toLocaleString("en")} frames identical, ${result.different} different`);
+      for (const example of result.examples) console.log(`  ${example}`);
+    }
+  }
   if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 1));
 }
 
