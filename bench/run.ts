@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   }
   printTable(rows);
   if (values.verify && tshark) {
-    const { verifyAgreement } = await import("./verify-agreement");
+    const { verifyAgreement } = require("./verify-agreement") as typeof import("./verify-agreement");
     for (const capture of captures) {
       const result = await verifyAgreement(capture.file, capture.port, tshark);
       console.log(`\nagreement with tshark on ${capture.label}: ${result.identical.toLocaleString("en")} of ${result.frames.toLocaleString("en")} frames identical, ${result.different} different`);
