@@ -21,3 +21,15 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
+
+/**
+ * Seconds since the epoch with 6 decimals (like toFixed(6), rounding the
+ * microsecond half up), without toFixed's cost: it runs once per message in
+ * CSV output.
+ */
+export function formatEpoch(seconds: number): string {
+  const micros = Math.round(seconds * 1e6);
+  const whole = Math.floor(micros / 1e6);
+  const fraction = micros - whole * 1e6;
+  return `${whole}.${fraction < 100000 ? String(fraction).padStart(6, "0") : fraction}`;
+}

@@ -3,7 +3,7 @@
  * phases: the CLI's text table, CSV, and the notebooks' HTML tables. One
  * definition, so a column means the same thing everywhere.
  */
-import { formatDuration } from "../analysis/format";
+import { formatDuration, formatEpoch } from "../analysis/format";
 import { describePhase } from "../analysis/phases";
 import type { MqttMessage, PacketRow, Phase } from "../analysis/types";
 
@@ -42,7 +42,7 @@ export const phaseColumns: ReadonlyArray<Column<Phase>> = [
 
 export const messageColumns: ReadonlyArray<Column<MqttMessage>> = [
   { header: "frame", text: (m) => String(m.frame), numeric: true, field: "frame.number" },
-  { header: "time", text: (m) => m.time.toFixed(6), numeric: true, field: "frame.time_epoch" },
+  { header: "time", text: (m) => formatEpoch(m.time), numeric: true, field: "frame.time_epoch" },
   { header: "stream", text: (m) => String(m.stream), numeric: true, field: "tcp.stream" },
   { header: "direction", text: (m) => m.direction },
   { header: "type", text: (m) => m.type, field: "mqtt.msgtype" },

@@ -1,4 +1,5 @@
 /** RFC 4180 CSV. */
+import { formatEpoch } from "../analysis/format";
 import type { MqttMessage } from "../analysis/types";
 import type { Column } from "./columns";
 
@@ -29,16 +30,8 @@ export function messageCsvRow(m: MqttMessage): string {
   let topic = m.topic;
   if (topic === undefined) topic = m.subscriptions ? m.subscriptions.map((s) => s.topic).join(" ") : m.unsubscriptions ? m.unsubscriptions.join(" ") : "";
   return (
-    `${m.frame},${fixed6(m.time)},${m.stream},${m.direction},${m.type},${m.messageId ?? ""},${csvField(topic)},${m.qos ?? ""},` +
+    `${m.frame},${formatEpoch(m.time)},${m.stream},${m.direction},${m.type},${m.messageId ?? ""},${csvField(topic)},${m.qos ?? ""},` +
     `${m.returnCode ?? ""},${m.reasonCode ?? ""},${m.clientId === undefined ? "" : csvField(m.clientId)},${m.username === undefined ? "" : csvField(m.username)},` +
     `${m.length},${m.payloadLength ?? ""},${m.frames ? m.frames.join(" ") : m.frame},${m.malformed === undefined ? "" : csvField(m.malformed)}`
   );
-}
-
-/** x.toFixed(6) for non-negative x below 2^53 / 1e6, without toFixed's cost. */
-function fixed6(x: number): string {
-  const micros = Math.round(x * 1e6);
-  const whole = Math.floor(micros / 1e6);
-  const fraction = micros - whole * 1e6;
-  return `${whole}.${fraction < 100000 ? String(fraction).padStart(6, "0") : fraction}`;
 }

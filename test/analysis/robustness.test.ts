@@ -65,10 +65,11 @@ for (const file of captures()) {
     for (let cut = 0; cut < original.length; cut += 37) {
       await mustNotThrow(original.subarray(0, cut), `${name} cut at ${cut}`);
     }
-    // A cut in the middle of the last record: every earlier frame survives, and the loss is reported.
+    // A cut in the middle of the last record (for pcapng, perhaps a statistics
+    // block after the last packet): every earlier frame survives, and the loss is reported.
     const cut = original.length - 5;
     const partial = await analyzeCapture(original.subarray(0, cut));
-    assert.equal(partial.capture.frames, full.capture.frames - 1);
+    assert.ok(partial.capture.frames >= full.capture.frames - 1 && partial.capture.frames <= full.capture.frames, `${partial.capture.frames} of ${full.capture.frames} frames kept`);
     assert.ok(partial.issues.some((i) => i.code === "file.truncated"), "file.truncated reported");
   });
 

@@ -3,7 +3,7 @@
 // read: the analysis must come out the same each time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { readFrames } from "../../lib/capture/frames";
@@ -13,11 +13,21 @@ import { writePcap, writePcapng, type WrittenFrame } from "../helpers/capture-wr
 import { fixtureDir } from "../helpers/fixtures";
 import { publicCapturesDir } from "../helpers/tools";
 
+/**
+ * Classic pcap captures with Ethernet framing and microsecond timestamps: the
+ * sources every other encoding is made from (the re-encodings strip the
+ * 14-byte Ethernet header and compare times to the microsecond).
+ */
 function sourceCaptures(): string[] {
   const files: string[] = [];
   for (const dir of [fixtureDir, publicCapturesDir]) {
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) if (name.endsWith(".pcap")) files.push(join(dir, name));
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith(".pcap")) continue;
+      const head = readFileSync(join(dir, name)).subarray(0, 24);
+      const microsecondsLE = head.readUInt32LE(0) === 0xa1b2c3d4;
+      if (microsecondsLE && head.readUInt32LE(20) === 1) files.push(join(dir, name));
+    }
   }
   return files.sort();
 }

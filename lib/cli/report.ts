@@ -1,0 +1,90 @@
+/**
+ * `iot-wire-lab report <capture> -o report.html`: analyse a capture and write
+ * the self-contained HTML report (summary, phases, charts, packet list,
+ * issues). See ../report/report.ts.
+ */
+import { basename, extname } from "node:path";
+import { parseArgs } from "node:util";
+import { analyzeCapture, type AnalyzeCaptureOptions } from "../analysis/analyze";
+import { formatBytes } from "../analysis/format";
+import { writeReport } from "../report/report";
+import { UsageError } from "./errors";
+
+export const reportUsage = `usage: iot-wire-lab report <capture.pcap|pcapng> [options]
+
+Write an HTML report of a capture: summary, connections, phases, charts (flow
+graph, phase timeline, response times, bytes, TCP sequence graph), the packet
+list and the issues. The page is self-contained: no scripts, no network.
+
+options:
+  -o, --output FILE     where to write the report (default: <capture name>-report.html)
+  --title TEXT          the page title (default: "Capture report: <file name>")
+  --mqtt-port N         also decode port N as MQTT (repeatable; 1883 always is)
+  --redact              replace CONNECT passwords with <redacted N bytes>
+  --max-packets N       rows of the packet list (default 1000)
+  -h, --help            this text
+
+Exit codes: 0 written, 1 a chart failed to render, 2 not a usable capture or bad options.`;
+
+export interface ReportCommandOptions {
+  file: string;
+  output: string;
+  title: string | undefined;
+  maxPackets: number;
+  analyze: AnalyzeCaptureOptions;
+}
+
+function positiveInteger(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} needs a whole number from ${min} to ${max}, not '${text}'`);
+  return n;
+}
+
+export function parseReportArgs(argv: string[]): ReportCommandOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: "string", short: "o" },
+        title: { type: "string" },
+        "mqtt-port": { type: "string", multiple: true },
+        redact: { type: "boolean", default: false },
+        "max-packets": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${reportUsage}`);
+  }
+  const values = parsed.values;
+  if (values.help) return "help";
+  if (parsed.positionals.length !== 1) throw new UsageError(`expected one capture file, got ${parsed.positionals.length}\n\n${reportUsage}`);
+  const file = parsed.positionals[0];
+  const output = values.output ?? `${basename(file, extname(file))}-report.html`;
+  return {
+    file,
+    output,
+    title: values.title,
+    maxPackets: values["max-packets"] !== undefined ? positiveInteger(values["max-packets"], "--max-packets", 0, 10_000_000) : 1000,
+    analyze: {
+      mqttPorts: (values["mqtt-port"] ?? []).map((p) => positiveInteger(p, "--mqtt-port", 1, 65535)),
+      redactPasswords: values.redact,
+    },
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const options = parseReportArgs(argv);
+  if (options === "help") {
+    console.log(reportUsage);
+    return 0;
+  }
+  const analysis = await analyzeCapture(options.file, options.analyze);
+  const result = await writeReport(analysis, options.output, { title: options.title, maxPackets: options.maxPackets });
+  const c = analysis.capture;
+  console.log(`wrote ${result.file} (${formatBytes(result.bytes)}): ${c.frames} frames, ${c.connections} connection(s), ${c.phases} phase(s), ${result.charts} chart(s)`);
+  for (const error of result.chartErrors) console.error(`iot-wire-lab report: chart failed: ${error}`);
+  return result.chartErrors.length > 0 ? 1 : 0;
+}

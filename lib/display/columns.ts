@@ -1,0 +1,62 @@
+/**
+ * Table columns for the rows the CLI has no shared definition for:
+ * connections (as the `analyze` table prints them), issues (Wireshark's
+ * Expert Information) and the platform's device log. Packets, phases and MQTT
+ * messages use the CLI's own definitions (../output/columns.ts).
+ */
+import { formatDuration } from "../analysis/format";
+import type { Issue } from "../analysis/issues";
+import type { ConnectionSummary, PhaseKind } from "../analysis/types";
+import type { Column } from "../output/columns";
+import { deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent } from "../platform/device-log";
+
+function mqttVersion(c: ConnectionSummary): string {
+  if (!c.mqtt) return c.protocol;
+  const v = c.mqtt.protocolVersion;
+  return `MQTT ${v === 5 ? "5.0" : v === 3 ? "3.1" : "3.1.1"}`;
+}
+
+export const connectionColumns: ReadonlyArray<Column<ConnectionSummary>> = [
+  { header: "Stream", text: (c) => String(c.stream), numeric: true, field: "tcp.stream" },
+  { header: "Protocol", text: mqttVersion },
+  { header: "Client", text: (c) => `${c.client}:${c.clientPort}` },
+  { header: "Server", text: (c) => `${c.server}:${c.serverPort}` },
+  { header: "Packets", text: (c) => String(c.packets.clientToServer + c.packets.serverToClient), numeric: true },
+  { header: "Bytes", text: (c) => String(c.bytes.clientToServer + c.bytes.serverToClient), numeric: true },
+  { header: "Initial RTT", text: (c) => formatDuration(c.initialRtt), numeric: true, field: "tcp.analysis.initial_rtt" },
+  { header: "State", text: (c) => c.state + (c.closedBy ? ` by ${c.closedBy}` : "") },
+  { header: "Client id", text: (c) => c.mqtt?.clientId ?? "", field: "mqtt.clientid" },
+];
+
+export const issueColumns: ReadonlyArray<Column<Issue>> = [
+  { header: "No.", text: (i) => (i.frame > 0 ? String(i.frame) : "file"), numeric: true, field: "frame.number" },
+  { header: "Stream", text: (i) => (i.stream !== undefined ? String(i.stream) : ""), numeric: true, field: "tcp.stream" },
+  { header: "Severity", text: (i) => i.severity, field: "_ws.expert.severity" },
+  { header: "Group", text: (i) => i.group, field: "_ws.expert.group" },
+  { header: "Code", text: (i) => i.code },
+  { header: "Message", text: (i) => i.message, field: "_ws.expert.message" },
+];
+
+export const deviceLogColumns: ReadonlyArray<Column<DeviceLogEntry>> = [
+  { header: "#", text: (e) => String(e.seq), numeric: true },
+  { header: "Time (UTC)", text: (e) => e.time },
+  { header: "Event", text: (e) => deviceLogEventLabels[e.event] ?? e.event },
+  { header: "Device", text: (e) => (e.productKey || e.deviceName ? `${e.productKey ?? "?"}/${e.deviceName ?? "?"}` : "") },
+  { header: "Client", text: (e) => `${e.clientIp}:${e.clientPort}` },
+  { header: "Topic", text: (e) => e.topic ?? "" },
+  { header: "QoS", text: (e) => (e.qos !== undefined ? String(e.qos) : ""), numeric: true },
+  { header: "Bytes", text: (e) => (e.payloadSize !== undefined ? String(e.payloadSize) : ""), numeric: true },
+  { header: "Status", text: (e) => e.status },
+  { header: "Reason", text: (e) => e.reason ?? "" },
+];
+
+/** The phase a device-log event is the platform's view of (for row colours). */
+export const deviceLogPhases: Readonly<Record<DeviceLogEvent, PhaseKind>> = {
+  online: "connect",
+  "login-refused": "connect",
+  offline: "disconnect",
+  upstream: "publish",
+  downstream: "publish",
+  subscribe: "subscribe",
+  unsubscribe: "unsubscribe",
+};
