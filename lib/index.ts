@@ -32,3 +32,52 @@ export { PhaseStats, type PhaseKindStats } from "./output/phase-stats";
 export * from "./device/index";
 export * from "./platform/index";
 export * from "./simulator/index";
+
+// Charts (vega-lite specs built from an Analysis), notebook display, the HTML report.
+export { flowGraph, type FlowGraphOptions } from "./charts/flow-graph";
+export { phaseTimeline, type PhaseTimelineOptions } from "./charts/phase-timeline";
+export { latencyChart, type LatencyChartOptions } from "./charts/latency-chart";
+export { bytesChart, type BytesChartOptions } from "./charts/bytes-chart";
+export { sequenceGraph, type SequenceGraphOptions } from "./charts/sequence-graph";
+export { phaseColors, phaseColor, phaseColorScale, otherPhaseColor, byteParts, directionLabels } from "./charts/palette";
+export { CHART_FONT, CHART_WIDTH, VEGA_LITE_SCHEMA, type ChartSpec } from "./charts/spec";
+export { show, showTable, chartBundle, tableBundle, columnsFor, describeSpec, VEGA_LITE_V5_MIME, type DisplayBundle, type ShowOptions, type TableOptions } from "./display/show";
+export { renderSvg, toVegaLiteV5, VEGA_LITE_V5_SCHEMA, type RenderOptions } from "./display/render";
+export { renderHtmlTable, defaultRowColor, severityColors, tableCss, type HtmlTableOptions } from "./display/html-table";
+export { connectionColumns, issueColumns, deviceLogColumns, deviceLogPhases } from "./display/columns";
+export { escapeHtml } from "./display/html";
+export { buildReport, writeReport, type ReportOptions, type ReportResult } from "./report/report";
+
+// Live capture, the device log beside the packets, and the tutorial run.
+export {
+  startCapture,
+  withCapture,
+  capabilities,
+  rootlessSupport,
+  runRootless,
+  rootlessCommand,
+  insideRootless,
+  resolveCaptureTool,
+  findExecutable,
+  toolVersion,
+  captureFilter,
+  parseCaptureCounts,
+  permissionFixes,
+  installFixes,
+  runningCaptures,
+  defaultLoopback,
+  LiveCaptureError,
+  ROOTLESS_ENV,
+  type LiveCapture,
+  type LiveCaptureOptions,
+  type LiveCaptureResult,
+  type LiveCaptureFormat,
+  type LiveCaptureErrorCode,
+  type StopOptions,
+  type CaptureTool,
+  type CaptureCapabilities,
+  type RootlessSupport,
+  type RootlessCommand,
+} from "./capture/live";
+export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./analysis/device-log-match";
+export * from "./tutorial/index";

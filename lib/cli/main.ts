@@ -28,6 +28,14 @@ const subcommands: Record<string, { summary: string; load: () => Runner }> = {
     summary: "run the tutorial's device program (or a fleet) against a platform or broker",
     load: () => (require("./simulate") as typeof import("./simulate")).run,
   },
+  capture: {
+    summary: "record a TCP port on the loopback with dumpcap or tcpdump (--rootless: no privileges needed)",
+    load: () => (require("./capture") as typeof import("./capture")).run,
+  },
+  tutorial: {
+    summary: "the whole walk-through: device, platform, live capture, device program, analysis (npm start)",
+    load: () => (require("./tutorial") as typeof import("./tutorial")).run,
+  },
   report: {
     summary: "write a self-contained HTML report of a capture: phases, charts, packets, issues",
     load: () => (require("./report") as typeof import("./report")).run,

@@ -25,6 +25,7 @@ import { renderHtmlTable, severityColors } from "../display/html-table";
 import { renderSvg } from "../display/render";
 import { packetColumns, phaseColumns } from "../output/columns";
 import { PhaseStats } from "../output/phase-stats";
+import { deviceLogMatchColumns, type DeviceLogMatch } from "../analysis/device-log-match";
 import { reportCss } from "./report-css";
 
 export interface ReportOptions {
@@ -40,6 +41,11 @@ export interface ReportOptions {
   flowArrows?: number;
   /** The time printed as "generated" (default now). */
   generatedAt?: Date;
+  /**
+   * The platform's device log matched to the frames (see matchDeviceLog):
+   * adds a "Device log" section, the counterpart of the console's Device Log page.
+   */
+  deviceLog?: readonly DeviceLogMatch[];
 }
 
 export interface ReportResult {
@@ -210,11 +216,16 @@ export async function buildReport(analysis: Analysis, options: ReportOptions = {
       ? `<p class="lead">The packet list as Wireshark's top pane shows it (Time is seconds since the first frame).</p>${renderHtmlTable(analysis.packets, packetColumns, { maxRows: maxPackets, style: false })}`
       : '<p class="lead">The analysis was made without the packet list.</p>';
 
+  const deviceLog =
+    options.deviceLog && options.deviceLog.length > 0
+      ? `<p class="lead">What the platform recorded, next to the frames that carried it: each log entry with the frame it matches and how long after that frame the platform logged it.</p>${renderHtmlTable(options.deviceLog, deviceLogMatchColumns(analysis.capture.start ?? 0), { maxRows: 500, style: false })}`
+      : undefined;
   const nav = [
     ["summary", "Summary"],
     ["connections", "Connections"],
     ["phases", "Phases"],
     ["charts", "Charts"],
+    ...(deviceLog ? [["device-log", "Device log"]] : []),
     ["packets", "Packets"],
     ["issues", "Issues"],
   ]
@@ -241,6 +252,7 @@ ${section("summary", "Summary", summary)}
 ${section("connections", "Connections", connections)}
 ${section("phases", "Phases", phases)}
 ${section("charts", "Charts", figures.join("\n"))}
+${deviceLog ? section("device-log", "Device log", deviceLog) : ""}
 ${section("packets", "Packets", packets)}
 ${section("issues", "Issues", issuesSection(analysis, options.maxIssues ?? 200))}
 <footer>Made with iot-wire-lab. Frame numbers, tcp.stream numbers and Info texts match Wireshark's, so any row can be looked up there.</footer>

@@ -1,0 +1,29 @@
+/**
+ * The bundled capture: data/captures/tutorial.pcapng and the platform's
+ * device log of the same run (see data/captures/README.md), used when no live
+ * capture is possible here. Found by walking up from this module, so it works
+ * from lib/ (ts sources), dist/lib/ (compiled) and an installed package.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+export interface BundledCapture {
+  capture: string;
+  deviceLog: string;
+  readme: string;
+}
+
+export function bundledCapturesDir(start: string = __dirname): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, "data", "captures");
+    if (existsSync(join(candidate, "tutorial.pcapng"))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The bundled tutorial capture and its device log, or undefined when the data folder is missing. */
+export function bundledTutorial(): BundledCapture | undefined {
+  const dir = bundledCapturesDir();
+  if (!dir) return undefined;
+  return { capture: join(dir, "tutorial.pcapng"), deviceLog: join(dir, "tutorial-device-log.jsonl"), readme: join(dir, "README.md") };
+}

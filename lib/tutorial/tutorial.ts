@@ -1,0 +1,260 @@
+/**
+ * The seed article's walk-through, end to end on this machine, in one call:
+ *
+ *   1. a demo device in the registry (made once, reused after)
+ *   2. the embedded IoT platform on a free loopback port
+ *   3. a live capture of that port (dumpcap → pcapng, else tcpdump → pcap);
+ *      when that is impossible, the bundled capture, clearly labelled
+ *   4. the seed program run by the simulator (3 s / 5 s / 8 s ÷ speed)
+ *   5. the capture stopped        6. analysed with analyzeCapture
+ *   7. packets, phases, timings and the device log matched to frames
+ *   8. capture, device log and summary saved in a run folder (the newest
+ *      RUNS_KEPT kept), and each reporter called with that folder
+ *
+ * Progress goes to `options.log` line by line as it happens.
+ */
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { analyzeCapture } from "../analysis/analyze";
+import { matchDeviceLog } from "../analysis/device-log-match";
+import { formatBytes, formatDuration } from "../analysis/format";
+import type { Analysis } from "../analysis/types";
+import { insideRootless, LiveCaptureError, resolveCaptureTool, startCapture, type CaptureTool, type LiveCapture, type LiveCaptureResult } from "../capture/live";
+import { DeviceRegistry, labHome, RegistryError } from "../device/registry";
+import { DeviceInputError } from "../device/issues";
+import { readDeviceLog, type DeviceLogEntry } from "../platform/device-log";
+import { startPlatform, type Platform } from "../platform/platform";
+import { formatSimulatorEvent } from "../simulator/events";
+import { simulate, SimulationRunError, type SimulationSummary } from "../simulator/simulation";
+import { bundledTutorial } from "./bundled";
+import { deviceLogMatchText, packetListText, phasesText, scheduleLines } from "./render";
+import { writeRunReport, type RunReporter } from "./report";
+import { makeRunFolder, pruneRuns, runsFolder, RUNS_KEPT } from "./run-folder";
+import type { TutorialCaptureInfo, TutorialResult } from "./types";
+
+/** Speed 2 runs the 8 s script in 4 s, so the whole tutorial takes about 5 s. */
+export const DEFAULT_TUTORIAL_SPEED = 2;
+export const TUTORIAL_DEVICE_NAME = "tutorial-device";
+/** The speed data/captures/tutorial.pcapng was recorded at (see data/captures/README.md). */
+export const BUNDLED_CAPTURE_SPEED = 1;
+
+/** A tutorial run that could not be carried out. */
+export class TutorialError extends Error {
+  override name = "TutorialError";
+}
+
+export type TutorialLineKind = "step" | "detail" | "table";
+
+export interface TutorialOptions {
+  /** Time scale of the seed program (default 2: the 8 s script in 4 s). */
+  speed?: number;
+  /** The run folder (default: a new folder under `<home>/runs/`, of which the newest 10 are kept). */
+  out?: string;
+  /** The lab's home: registry and runs (default $IOT_WIRE_LAB_HOME or ~/.iot-wire-lab). */
+  home?: string;
+  /**
+   * "auto" (default): capture live when possible, else use the bundled capture;
+   * "live": fail when live capture is impossible; "bundled": do not capture.
+   */
+  capture?: "auto" | "live" | "bundled";
+  tool?: "auto" | CaptureTool;
+  protocolVersion?: 4 | 5;
+  qos?: 0 | 1 | 2;
+  seed?: number;
+  deviceName?: string;
+  /** Run folders kept under `<home>/runs` (default 10). */
+  keepRuns?: number;
+  /** Receives each progress line as it happens. */
+  log?: (line: string, kind: TutorialLineKind) => void;
+  /** Called with the run folder after the analysis (default: [writeRunReport]). */
+  reporters?: RunReporter[];
+}
+
+const STEPS = 8;
+
+export async function runTutorial(options: TutorialOptions = {}): Promise<TutorialResult> {
+  const began = Date.now();
+  const log = options.log ?? (() => undefined);
+  const step = (n: number, title: string, text: string) => log(`[${n}/${STEPS}] ${title.padEnd(9)} ${text}`, "step");
+  const detail = (text: string) => log(`          ${text}`, "detail");
+  const speed = options.speed ?? DEFAULT_TUTORIAL_SPEED;
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new TutorialError(`speed must be a positive number, got ${speed}`);
+  const qos = options.qos ?? 1;
+  const protocolVersion = options.protocolVersion ?? 4;
+  const captureMode = options.capture ?? "auto";
+  const home = resolve(options.home ?? labHome());
+  const rootless = insideRootless();
+
+  const runs = runsFolder(home);
+  const runDir = options.out ? resolve(options.out) : makeRunFolder(runs);
+  if (options.out) {
+    mkdirSync(runDir, { recursive: true });
+    // A reused --out folder: start the files of this run afresh (the device log is appended to).
+    for (const name of ["device-log.jsonl", "simulation-device-log.jsonl", "capture.pcapng", "capture.pcap", "bundled-tutorial.pcapng", "summary.json"]) rmSync(join(runDir, name), { force: true });
+  }
+
+  // 1. the device
+  const registryPath = join(home, "registry.json");
+  let registry: DeviceRegistry;
+  let found: ReturnType<DeviceRegistry["getOrCreate"]>;
+  try {
+    registry = DeviceRegistry.load(registryPath);
+    found = registry.getOrCreate({ deviceName: options.deviceName ?? TUTORIAL_DEVICE_NAME });
+  } catch (error) {
+    if (error instanceof RegistryError || error instanceof DeviceInputError) throw new TutorialError(error.message);
+    throw error;
+  }
+  const { device, created } = found;
+  step(1, "device", `${device.productKey}/${device.deviceName} ${created ? "created in" : "reused from"} ${registryPath} (its deviceSecret stays there)`);
+
+  // 2. the platform
+  const maxQos: 1 | 2 = qos === 2 ? 2 : 1;
+  const liveLog = join(runDir, "device-log.jsonl");
+  let platform: Platform;
+  try {
+    platform = await startPlatform({ registry, port: 0, host: "127.0.0.1", deviceLog: liveLog, maxQos });
+  } catch (error) {
+    throw new TutorialError(`cannot start the embedded platform: ${(error as Error).message}`);
+  }
+  step(2, "platform", `embedded IoT platform listening on ${platform.url}${maxQos === 2 ? " (QoS 2 allowed for --qos 2; the cloud platform stops at QoS 1)" : ""}`);
+
+  let capture: LiveCapture | undefined;
+  let stopped: LiveCaptureResult | undefined;
+  let unavailable: TutorialCaptureInfo["unavailable"];
+  let summary: SimulationSummary;
+  try {
+    // 3. the capture
+    if (captureMode === "bundled") {
+      unavailable = { reason: "live capture turned off (--no-capture)", fixes: [] };
+      step(3, "capture", "none (--no-capture): the analysis will use the bundled capture");
+    } else {
+      try {
+        const { format } = resolveCaptureTool(options.tool ?? "auto");
+        capture = await startCapture({ port: platform.port, host: "127.0.0.1", file: join(runDir, `capture.${format}`), tool: options.tool ?? "auto" });
+        step(3, "capture", `${capture.tool} on ${capture.iface}, filter "${capture.filter}", writing ${capture.format}${rootless ? " (rootless mode: inside a private user+network namespace)" : ""}`);
+      } catch (error) {
+        if (!(error instanceof LiveCaptureError) || captureMode === "live") throw error;
+        const [reason] = error.message.split("\n");
+        unavailable = { reason: reason!, fixes: error.fixes };
+        step(3, "capture", `NOT POSSIBLE here: ${reason}`);
+        for (const fix of error.fixes) detail(`- ${fix}`);
+        detail("Continuing with the BUNDLED capture (data/captures/tutorial.pcapng) for the analysis.");
+      }
+    }
+
+    // 4. the seed program
+    const seconds = (s: number) => formatDuration(s / speed);
+    step(4, "device", `running the seed program at speed ${speed}: subscribe at ${seconds(3)}, publish at ${seconds(5)}, disconnect at ${seconds(8)} (3 s / 5 s / 8 s ÷ ${speed})`);
+    const simulation = simulate({ platform, registry, device, speed, protocolVersion, qos, seed: options.seed });
+    simulation.on("event", (event) => detail(formatSimulatorEvent(event)));
+    try {
+      summary = await simulation.done;
+    } catch (error) {
+      if (error instanceof SimulationRunError) throw new TutorialError(`the simulated device failed: ${error.message}`);
+      throw error;
+    }
+
+    // 5. stop the capture
+    if (capture) {
+      stopped = await capture.stop();
+      step(5, "capture", `stopped: ${stopped.packets ?? "?"} packets (${stopped.tool}'s own count), ${stopped.droppedByKernel ?? "?"} dropped by the kernel`);
+    } else {
+      step(5, "capture", "nothing to stop (no live capture)");
+    }
+  } catch (error) {
+    await capture?.stop({ settleMs: 0 }).catch(() => undefined);
+    await platform.stop().catch(() => undefined);
+    throw error;
+  }
+  await platform.stop();
+
+  // 6. analyse
+  let captureInfo: TutorialCaptureInfo;
+  let deviceLog: DeviceLogEntry[];
+  let simulationDeviceLog: string | undefined;
+  if (capture && stopped) {
+    captureInfo = { source: "live", file: stopped.file, format: stopped.format, tool: stopped.tool, command: stopped.command, rootless, speed };
+    if (stopped.packets !== undefined) captureInfo.packets = stopped.packets;
+    if (stopped.droppedByKernel !== undefined) captureInfo.droppedByKernel = stopped.droppedByKernel;
+    deviceLog = platform.deviceLog.entries.slice();
+  } else {
+    const bundled = bundledTutorial();
+    if (!bundled) throw new TutorialError("no live capture, and the bundled capture (data/captures/tutorial.pcapng) is missing from this installation");
+    const file = join(runDir, "bundled-tutorial.pcapng");
+    copyFileSync(bundled.capture, file);
+    // The bundled log goes with the bundled capture; this run's own log is kept beside it.
+    simulationDeviceLog = join(runDir, "simulation-device-log.jsonl");
+    if (existsSync(liveLog)) copyFileSync(liveLog, simulationDeviceLog);
+    rmSync(liveLog, { force: true });
+    copyFileSync(bundled.deviceLog, liveLog);
+    deviceLog = readDeviceLog(liveLog).entries;
+    captureInfo = { source: "bundled", file, format: "pcapng", rootless: false, bundledFrom: bundled.capture, speed: BUNDLED_CAPTURE_SPEED };
+    if (unavailable) captureInfo.unavailable = unavailable;
+  }
+  const analysis: Analysis = await analyzeCapture(captureInfo.file, { mqttPorts: captureInfo.source === "live" ? [platform.port] : [], redactPasswords: true });
+  const c = analysis.capture;
+  step(6, "analysis", `${captureInfo.source === "bundled" ? "BUNDLED capture " : ""}${c.frames} frames, ${formatBytes(c.bytes)}, ${c.connections} TCP connection(s), ${c.mqttMessages} MQTT messages, ${c.phases} phases`);
+
+  // 7. show
+  const matches = matchDeviceLog(analysis, deviceLog);
+  step(7, "results", captureInfo.source === "bundled" ? "of the BUNDLED capture data/captures/tutorial.pcapng (recorded at speed 1 by npm run fixtures)" : "of this run's capture");
+  log("", "table");
+  log("Packet list (as in Wireshark's top pane; the Phase column groups the packets):", "table");
+  log(packetListText(analysis), "table");
+  log("", "table");
+  log("Phases and their timings:", "table");
+  log(phasesText(analysis), "table");
+  log("", "table");
+  log("The seed program's schedule on the wire:", "table");
+  for (const line of scheduleLines(analysis, captureInfo.speed)) log(line, "table");
+  log("", "table");
+  log(`Device log (the console's Device Log page) matched to frames; Log time in seconds since the first frame:`, "table");
+  log(deviceLogMatchText(matches, c.start), "table");
+  log("", "table");
+
+  // 8. save
+  const simulationInfo = {
+    speed,
+    seed: summary.seed,
+    protocolVersion: summary.protocolVersion,
+    qos: summary.qos,
+    durationMs: summary.durationMs,
+    platformUrl: platform.url,
+    events: summary.events,
+  };
+  const deviceInfo = { productKey: device.productKey, deviceName: device.deviceName, created, registry: registryPath };
+  const summaryFile = join(runDir, "summary.json");
+  const summaryJson = {
+    tutorial: { version: 1, startedAt: new Date(began).toISOString(), speed, protocolVersion, qos },
+    device: { productKey: device.productKey, deviceName: device.deviceName, created },
+    platform: { url: platform.url, maxQos },
+    capture: { ...captureInfo, file: captureInfo.file.slice(runDir.length + 1) },
+    simulation: { ...simulationInfo, events: summary.events.map((e) => ({ ...e })) },
+    analysis: { capture: analysis.capture, connections: analysis.connections, phases: analysis.phases, issues: analysis.issues },
+    deviceLog: matches.map((m) => ({ seq: m.entry.seq, event: m.entry.event, time: m.entry.time, topic: m.entry.topic, status: m.entry.status, frame: m.frame, requestFrame: m.requestFrame, stream: m.stream, messageType: m.messageType, timeOffset: m.timeOffset, note: m.note })),
+  };
+  writeFileSync(summaryFile, JSON.stringify(summaryJson, null, 2) + "\n");
+  const reports: string[] = [];
+  for (const reporter of options.reporters ?? [writeRunReport]) {
+    reports.push(...(await reporter(runDir, analysis, { device: deviceInfo, capture: captureInfo, simulation: simulationInfo, deviceLog, matches })));
+  }
+  const pruned = options.out ? [] : pruneRuns(runs, options.keepRuns ?? RUNS_KEPT);
+  step(8, "saved", runDir);
+  for (const file of [captureInfo.file, liveLog, ...(simulationDeviceLog ? [simulationDeviceLog] : []), summaryFile, ...reports]) detail(`- ${file.slice(runDir.length + 1)}`);
+  if (!options.out) detail(`(the newest ${options.keepRuns ?? RUNS_KEPT} runs are kept in ${runs}${pruned.length ? `; removed ${pruned.length} older` : ""})`);
+  if (captureInfo.source === "live") detail(`open it in Wireshark: wireshark ${captureInfo.file}${platform.port !== 1883 ? ` (Decode As: tcp.port == ${platform.port} → MQTT)` : ""}`);
+
+  return {
+    runDir,
+    files: { capture: captureInfo.file, deviceLog: liveLog, ...(simulationDeviceLog ? { simulationDeviceLog } : {}), summary: summaryFile, reports },
+    device: deviceInfo,
+    platform: { url: platform.url, port: platform.port, maxQos },
+    capture: captureInfo,
+    simulation: simulationInfo,
+    analysis,
+    deviceLog,
+    matches,
+    pruned,
+    durationMs: Date.now() - began,
+  };
+}
