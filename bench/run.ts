@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     const { verifyAgreement } = require("./verify-agreement") as typeof import("./verify-agreement");
     for (const capture of captures) {
       const result = await verifyAgreement(capture.file, capture.port, tshark);
-      console.log(`\nagreement with tshark on ${capture.label}: ${result.identical.toLocaleString("en")} of ${result.frames.toLocaleString("en")} frames identical, ${result.different} different`);
+      console.log(`\nagreement with tshark on ${capture.label}: MQTT messages identical in ${result.identical.toLocaleString("en")} of ${result.frames.toLocaleString("en")} frames (${result.different} different); packet-list rows (tcp.stream, Protocol, Info) identical in ${result.rowsIdentical.toLocaleString("en")} (${result.rowsDifferent} different)`);
       for (const example of result.examples) console.log(`  ${example}`);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Correctness at scale: every frame of the benchmark capture must carry the
  * same MQTT messages (type, message id, topic) in our analysis as in tshark's
- * dissector. Run by `npm run bench -- --verify`, or alone:
+ * dissector, and the same packet-list row (tcp.stream, Protocol, Info). Run by `npm run bench -- --verify`, or alone:
  *
  *   node dist/bench/verify-agreement.js FILE PORT
  */
@@ -22,9 +22,24 @@ function ours(m: MqttMessage): string {
   return key(type, id, m.topic ?? m.subscriptions?.map((s) => s.topic).join(" ") ?? m.unsubscriptions?.join(" "));
 }
 
-export async function verifyAgreement(file: string, port: number, tshark = "tshark"): Promise<{ frames: number; identical: number; different: number; examples: string[] }> {
+export interface Agreement {
+  frames: number;
+  /** Frames whose MQTT messages (type, id, topic) are the same. */
+  identical: number;
+  different: number;
+  /** Frames whose packet-list row (Protocol, Info, tcp.stream) is the same. */
+  rowsIdentical: number;
+  rowsDifferent: number;
+  examples: string[];
+}
+
+export async function verifyAgreement(file: string, port: number, tshark = "tshark"): Promise<Agreement> {
   const byFrame = new Map<number, string[]>();
+  const rows: string[] = [];
   const analyzer = new Analyzer({ mqttPorts: [port] }, {
+    packet: (row) => {
+      rows[row.frame] = `${row.stream}\t${row.protocol}\t${row.info}`;
+    },
     message: (m) => {
       const list = byFrame.get(m.frame);
       if (list) list.push(ours(m));
@@ -33,14 +48,21 @@ export async function verifyAgreement(file: string, port: number, tshark = "tsha
   });
   await readCapture(file, analyzer);
   analyzer.finish();
-  const child = spawn(tshark, ["-r", file, "-d", `tcp.port==${port},mqtt`, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=;", "-e", "frame.number", "-e", "mqtt.msgtype", "-e", "mqtt.msgid", "-e", "mqtt.topic"], { stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(tshark, ["-r", file, "-d", `tcp.port==${port},mqtt`, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=;", "-e", "frame.number", "-e", "mqtt.msgtype", "-e", "mqtt.msgid", "-e", "mqtt.topic", "-e", "tcp.stream", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], { stdio: ["ignore", "pipe", "ignore"] });
   let frames = 0;
   let identical = 0;
   let different = 0;
+  let rowsIdentical = 0;
+  let rowsDifferent = 0;
   const examples: string[] = [];
   for await (const line of createInterface({ input: child.stdout! })) {
     frames++;
-    const [frame, types, ids, topics] = line.split("\t");
+    const [frame, types, ids, topics, stream, protocol, info] = line.split("\t");
+    if (rows[Number(frame)] === `${stream}\t${protocol}\t${info}`) rowsIdentical++;
+    else {
+      rowsDifferent++;
+      if (examples.length < 10) examples.push(`frame ${frame} row: ours ${JSON.stringify(rows[Number(frame)])} tshark ${JSON.stringify(`${stream}\t${protocol}\t${info}`)}`);
+    }
     const mine = byFrame.get(Number(frame)) ?? [];
     let theirs: string[] = [];
     if (types) {
@@ -64,7 +86,7 @@ export async function verifyAgreement(file: string, port: number, tshark = "tsha
       if (examples.length < 10) examples.push(`frame ${frame}: ours ${JSON.stringify(mine)} tshark ${JSON.stringify(theirs)}`);
     }
   }
-  return { frames, identical, different, examples };
+  return { frames, identical, different, rowsIdentical, rowsDifferent, examples };
 }
 
 if (require.main === module) {

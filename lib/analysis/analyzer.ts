@@ -315,11 +315,13 @@ export class Analyzer implements FrameSink, ConnectionListener {
     let connection = this.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
     let fromClient = connection ? connection.isFromClient(srcKey, tcp.srcPort) : true;
     const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+    let portsReused = false;
     if (connection && synOnly && connection.isReusedBy(tcp, fromClient)) {
       if (!connection.released) connection.finish();
       this.remove(key, connection);
       this.report("tcp.port_numbers_reused", frame.frame, `A new connection reuses the 4-tuple of tcp.stream ${connection.stream}`, this.nextStream);
       connection = undefined;
+      portsReused = true;
     }
     if (!connection) {
       connection = this.open(key, frame, tcp, v4 !== undefined, srcKey, dstKey, bytes, v6);
@@ -332,6 +334,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       return;
     }
     const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions);
+    if (portsReused) result.analysisPrefix = `[TCP Port numbers reused] ${result.analysisPrefix}`;
     if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, result);
   }
 

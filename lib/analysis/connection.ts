@@ -385,7 +385,12 @@ export class TcpConnection {
     }
     if (hasAck) sender.lastWindow = tcp.window;
 
-    // Handshake (RFC 9293 §3.5).
+    // Handshake (RFC 9293 §3.5). A SYN sent again with the same ISN is a retransmission.
+    if (syn && sender.packets > 1 && tcp.seq === sender.isn && wireLength === 0) {
+      this.retransmissions++;
+      prefix = "[TCP Retransmission] " + prefix;
+      this.report("tcp.retransmission", frame, `The ${hasAck ? "SYN/ACK" : "SYN"} was sent again`);
+    }
     if (syn) this.onSyn(frame, time, hasAck, fromClient, sender, prefix);
 
     // Payload: reassemble in sequence order, then frame and decode.
