@@ -28,6 +28,8 @@ export interface AnalyzeCaptureOptions extends AnalyzeOptions {
   onProgress?: ReadOptions["onProgress"];
   /** Bytes per read (default 256 KiB). */
   chunkSize?: number;
+  /** Read the file on a second thread (default: for files of 16 MiB or more). */
+  threads?: boolean;
 }
 
 export async function analyzeCapture(source: CaptureSource, options: AnalyzeCaptureOptions = {}): Promise<Analysis> {
@@ -53,7 +55,7 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
   };
   if (options.packets ?? true) sink.packet = (row) => packets.push(row);
   const analyzer = new Analyzer(options, sink);
-  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress });
+  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads });
   const capture = analyzer.finish(typeof source === "string" ? source : undefined);
   // Phases settle out of order (a PUBLISH may be answered after a later
   // PINGREQ); present them in the order they began, as a timeline reads.
@@ -67,6 +69,8 @@ export interface StreamCaptureOptions extends AnalyzeOptions {
   /** Which events to produce (default: all). Leaving out "packet" is much faster. */
   include?: ReadonlyArray<AnalysisEvent["kind"]>;
   chunkSize?: number;
+  /** Read the file on a second thread (default: for files of 16 MiB or more). */
+  threads?: boolean;
   onProgress?: ReadOptions["onProgress"];
 }
 
@@ -95,6 +99,7 @@ export async function* streamCapture(source: CaptureSource, options: StreamCaptu
   let stopped = false;
   const reading = readCapture(source, analyzer, {
     chunkSize: options.chunkSize,
+    threads: options.threads,
     onProgress: options.onProgress,
     shouldStop: () => stopped,
     afterChunk: () => {

@@ -11,7 +11,9 @@ import type { Issue } from "../analysis/issues";
 import type { CaptureInfo, Frame } from "./frame";
 import { PcapMagic, PcapReader } from "./pcap";
 import { PcapngReader } from "./pcapng";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { openChunks, type CaptureSource, type OpenOptions } from "./source";
+import { readCaptureThreaded, THREADED_READ_MIN_BYTES } from "./threaded-reader";
 
 export interface FrameSink {
   info(info: CaptureInfo): void;
@@ -78,6 +80,11 @@ export interface ReadOptions extends OpenOptions {
   shouldStop?: () => boolean;
   /** Awaited after each chunk has been processed, before the next read (back-pressure). */
   afterChunk?: () => Promise<void> | void;
+  /**
+   * Read and parse the file format on a worker thread while the caller
+   * analyses (files only, not gzip). Default: for files of 16 MiB or more.
+   */
+  threads?: boolean;
 }
 
 /**
@@ -86,6 +93,9 @@ export interface ReadOptions extends OpenOptions {
  * part-way is reported through `sink.issue` and everything before it is kept.
  */
 export async function readCapture(source: CaptureSource, sink: FrameSink, options: ReadOptions = {}): Promise<void> {
+  if (typeof source === "string" && options.threads !== false && worthAThread(source, options.threads === true)) {
+    return readCaptureThreaded(source, sink, options);
+  }
   const opened = await openChunks(source, options);
   let reader: FormatReader | undefined;
   let head: Uint8Array = new Uint8Array(0);
@@ -129,6 +139,25 @@ export async function readCapture(source: CaptureSource, sink: FrameSink, option
   }
   if (!reader.stopped) reader.end();
   if (reader.info && opened.compressed) reader.info.compressed = opened.compressed;
+}
+
+/** A plain (not gzip) capture file big enough for a reader thread to pay off. */
+function worthAThread(path: string, forced: boolean): boolean {
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile() || (!forced && stats.size < THREADED_READ_MIN_BYTES)) return false;
+    const fd = openSync(path, "r");
+    try {
+      const head = Buffer.alloc(4);
+      readSync(fd, head, 0, 4, 0);
+      return detectFormat(head) !== undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Let the ordinary path report what is wrong with the file.
+    return false;
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
