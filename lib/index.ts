@@ -81,3 +81,6 @@ export {
 } from "./capture/live";
 export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./analysis/device-log-match";
 export * from "./tutorial/index";
+
+// Helpers for the tutorial notebooks (mode and folders, exercises, Wireshark filters, phases one at a time, replays, bytes by hand).
+export * from "./notebook/index";

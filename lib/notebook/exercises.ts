@@ -1,0 +1,232 @@
+/**
+ * The notebooks' exercises, checked in the notebook: `check("04-device-port",
+ * 41234, analysis)` prints whether the answer is right, and a hint when it is
+ * not. The answer itself is never printed.
+ *
+ * Fixed answers are kept only as a short SHA-256 of `id:answer`, so that
+ * reading this file does not give them away; answers that depend on the
+ * reader's own capture are computed from the analysis they pass in.
+ */
+import { createHash } from "node:crypto";
+import type { Analysis } from "../analysis/types";
+
+export type AnswerKind = "number" | "text" | "boolean";
+
+export interface Exercise {
+  id: string;
+  /** The question, as the notebook asks it. */
+  question: string;
+  /** Where to look; never the answer. */
+  hint: string;
+  kind: AnswerKind;
+  /** First 16 hex digits of sha256(`${id}:${normalized answer}`), one per accepted answer. */
+  accepted?: readonly string[];
+  /** The answer, from the reader's own analysis (for questions about their capture). */
+  compute?: (analysis: Analysis) => unknown;
+  /** For computed numbers: how far an answer may be from the exact value and still count (default: must match to 6 decimals). */
+  tolerance?: number;
+  /** Said after a right answer: what the answer means. */
+  explain?: string;
+}
+
+export type CheckStatus = "right" | "wrong" | "unanswered" | "needs-analysis" | "unknown-exercise";
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  /** What `check` prints. */
+  message: string;
+}
+
+const teardown = (a: Analysis) => a.phases.find((p) => p.kind === "tcp-teardown");
+
+export const exercises: readonly Exercise[] = [
+  {
+    id: "01-no-timestamp-length",
+    question: "Sign a login without a timestamp (timestamp: null) and build its signed string. How many characters shorter is it than `content`?",
+    hint: "signMqttCredentials(device, { timestamp: null }) leaves the timestamp out of the clientId; signedString without a timestamp leaves it out of the signed text. Compare the two strings' .length.",
+    kind: "number",
+    accepted: ["f5cced6b749845eb"],
+    explain: "The name \"timestamp\" (9 characters) and the 13 digits of the milliseconds both drop out.",
+  },
+  {
+    id: "01-hmac-algorithm",
+    question: "To compute an hmacsha256 password by hand, which algorithm name do you give createHmac?",
+    hint: "In the by-hand cell the algorithm is the first argument of createHmac; SIGN_METHOD maps each signmethod to Node's name for its hash.",
+    kind: "text",
+    accepted: ["2e72be28cd17738f"],
+  },
+  {
+    id: "01-timestamp-changes-password",
+    question: "Sign twice with timestamps one millisecond apart. Are the two passwords different? (true or false)",
+    hint: "The timestamp is one of the signed parameters: compare signMqttCredentials(device, { timestamp: ts }) with { timestamp: ts + 1 }.",
+    kind: "boolean",
+    accepted: ["f3c5fb321f69d92d"],
+    explain: "Any change to a signed parameter changes the HMAC completely; that is what makes the password hard to forge.",
+  },
+  {
+    id: "02-publish-time",
+    question: "At speed 4, how many seconds after the CONNACK does the device publish its reading?",
+    hint: "The program publishes TUTORIAL_SCRIPT.firstPublishAt seconds after connecting, and speed divides every delay.",
+    kind: "number",
+    accepted: ["4ad2a0065f94f787"],
+  },
+  {
+    id: "02-log-entries-count3",
+    question: "If the program published three readings instead of one (count: 3), how many device-log entries would one run leave?",
+    hint: "Look at which step of the program each entry of the device log belongs to, then count again for three publishes, or run it: runSimulation({ …, count: 3 }) and read summary.deviceLog.",
+    kind: "number",
+    accepted: ["526d840864b581eb"],
+    explain: "online, subscribe, one upstream per reading, and offline.",
+  },
+  {
+    id: "02-qos0-acks",
+    question: "Run the program with qos: 0. How many \"acked\" events does the device print?",
+    hint: "Pass qos: 0 to simulate() and count the events of type \"acked\". What does QoS 0 promise about delivery?",
+    kind: "number",
+    accepted: ["135d0e1b0e21bfb5"],
+    explain: "QoS 0 is fire and forget: the platform sends no PUBACK, so there is nothing to acknowledge.",
+  },
+  {
+    id: "03-capture-or-display",
+    question: "Is `tcp port 1883` a capture filter or a display filter? (answer \"capture\" or \"display\")",
+    hint: "Where does this filter run: in the kernel while packets are being recorded, or in Wireshark on a file that already exists? Look at the command that started dumpcap or tcpdump in this notebook.",
+    kind: "text",
+    accepted: ["321fdbfa5f0dabac"],
+    explain: "It is BPF, the capture-filter language the kernel runs; display filters use field names such as tcp.port == 1883.",
+  },
+  {
+    id: "03-pure-acks",
+    question: "How many frames of your capture are pure TCP acknowledgments: no data, and no SYN, FIN or RST?",
+    hint: "In the packet list they are the rows whose Info shows only [ACK] and Len=0. In code: analysis.packets, tcpLength 0 and tcpFlags equal to TcpFlag.ACK.",
+    kind: "number",
+    compute: (a) => a.packets.filter((p) => p.tcpLength === 0 && p.tcpFlags === 0x10).length,
+    explain: "Each one only tells the other side \"your bytes arrived\"; TCP sends them so the sender can forget what it was keeping for a retransmission.",
+  },
+  {
+    id: "04-device-port",
+    question: "Which TCP port did the device use for its connection?",
+    hint: "Look at the SYN: the port it comes from is the device's. analysis.connections[0] also has it.",
+    kind: "number",
+    compute: (a) => a.connections.find((c) => c.mqtt !== undefined)?.clientPort ?? a.connections[0]?.clientPort,
+    explain: "The operating system picked this ephemeral port when the device opened its socket; the platform's side is always 1883 here.",
+  },
+  {
+    id: "04-suback-msgtype",
+    question: "What is the mqtt.msgtype number of a SUBACK?",
+    hint: "The MQTT packet types are numbered in the order of the spec; PacketType in the library lists them.",
+    kind: "number",
+    accepted: ["974cbaf1412a9103"],
+  },
+  {
+    id: "04-password-field",
+    question: "Which CONNECT field carries the HMAC signature: clientId, username or password?",
+    hint: "Compare the three fields of the CONNECT with what signMqttCredentials returned in notebook 01.",
+    kind: "text",
+    accepted: ["3acbaadd009b0bcb"],
+  },
+  {
+    id: "04-teardown-packets",
+    question: "How many packets did the TCP teardown take in this capture?",
+    hint: "Show the teardown phase's packets and count them, or look at the phase's frames.",
+    kind: "number",
+    compute: (a) => teardown(a)?.frames.length,
+    explain: "Four steps (FIN, ACK, FIN, ACK); when the second FIN rides on the first ACK, three packets carry them.",
+  },
+  {
+    id: "05-qos2-extra-bytes",
+    question: "How many more bytes did the QoS 2 exchange put on the wire than the QoS 1 exchange (both directions, TCP acknowledgments included)?",
+    hint: "Take the publish phases of qos0-1-2.pcapng (phasesOf(qos, \"publish\")) and add clientToServer.bytes and serverToClient.bytes for each.",
+    kind: "number",
+    compute: (a) => {
+      const bytes = (q: number) => {
+        const phase = a.phases.find((p) => p.kind === "publish" && (p.qos ?? 0) === q);
+        return phase ? phase.clientToServer.bytes + phase.serverToClient.bytes : undefined;
+      };
+      const one = bytes(1);
+      const two = bytes(2);
+      return one === undefined || two === undefined ? undefined : two - one;
+    },
+  },
+  {
+    id: "05-ping-bytes",
+    question: "How many bytes did keeping the connection alive cost in keepalive-ping.pcapng: all the ping phases' frames together?",
+    hint: "phasesOf(keepalive, \"ping\"), and for each phase clientToServer.bytes + serverToClient.bytes.",
+    kind: "number",
+    compute: (a) => {
+      const pings = a.phases.filter((p) => p.kind === "ping");
+      return pings.length === 0 ? undefined : pings.reduce((sum, p) => sum + p.clientToServer.bytes + p.serverToClient.bytes, 0);
+    },
+    explain: "Small, but per device and per keep-alive period: multiply by a fleet and a day to see why devices pick long keep-alives.",
+  },
+  {
+    id: "05-fleet-connect-median",
+    question: "What is the median CONNECT → CONNACK time of the fleet, in milliseconds?",
+    hint: "phasesOf(fleet, \"connect\") gives one phase per device; each has a latency in seconds. Sort them; the median is the middle one (or the mean of the two middle ones).",
+    kind: "number",
+    tolerance: 0.05,
+    compute: (a) => {
+      const times = a.phases.filter((p) => p.kind === "connect" && p.latency !== undefined).map((p) => p.latency! * 1000).sort((x, y) => x - y);
+      if (times.length === 0) return undefined;
+      const mid = Math.floor(times.length / 2);
+      return times.length % 2 === 1 ? times[mid] : (times[mid - 1]! + times[mid]!) / 2;
+    },
+  },
+];
+
+const byId = new Map(exercises.map((e) => [e.id, e]));
+
+/** An answer in the form that is hashed, or undefined when it is not of the right kind. */
+export function normalizeAnswer(kind: AnswerKind, answer: unknown): string | undefined {
+  switch (kind) {
+    case "number": {
+      const n = typeof answer === "number" ? answer : typeof answer === "string" ? Number.parseFloat(answer) : Number.NaN;
+      if (!Number.isFinite(n)) return undefined;
+      return String(Math.round(n * 1e6) / 1e6);
+    }
+    case "boolean": {
+      if (typeof answer === "boolean") return String(answer);
+      const text = typeof answer === "string" ? answer.trim().toLowerCase() : "";
+      if (["true", "yes"].includes(text)) return "true";
+      if (["false", "no"].includes(text)) return "false";
+      return undefined;
+    }
+    case "text":
+      return typeof answer === "string" || typeof answer === "number" ? String(answer).trim().toLowerCase().replace(/\s+/g, " ") : undefined;
+  }
+}
+
+/** The stored form of an accepted answer. */
+export function answerHash(id: string, normalized: string): string {
+  return createHash("sha256").update(`${id}:${normalized}`).digest("hex").slice(0, 16);
+}
+
+const kindWords: Record<AnswerKind, string> = { number: "a number", text: "a word", boolean: "true or false" };
+
+/** Checks an answer without printing anything. */
+export function checkAnswer(id: string, answer: unknown, analysis?: Analysis): CheckResult {
+  const exercise = byId.get(id);
+  if (!exercise) return { id, status: "unknown-exercise", message: `There is no exercise "${id}" (known: ${exercises.map((e) => e.id).join(", ")}).` };
+  if (answer === undefined || answer === null || answer === "") {
+    return { id, status: "unanswered", message: `${id}: no answer yet. Put yours in place of undefined and run the cell again. Hint: ${exercise.hint}` };
+  }
+  const given = normalizeAnswer(exercise.kind, answer);
+  if (given === undefined) return { id, status: "wrong", message: `${id}: the answer should be ${kindWords[exercise.kind]}. Hint: ${exercise.hint}` };
+  let right: boolean;
+  if (exercise.compute) {
+    if (!analysis) return { id, status: "needs-analysis", message: `${id}: this answer depends on your capture: call check("${id}", answer, analysis).` };
+    const value = exercise.compute(analysis);
+    const expected = value === undefined ? undefined : normalizeAnswer(exercise.kind, value);
+    if (expected === undefined) return { id, status: "wrong", message: `${id}: this analysis has nothing to answer the question with (is it the right capture?). Hint: ${exercise.hint}` };
+    right = exercise.tolerance !== undefined ? Math.abs(Number(given) - Number(expected)) <= exercise.tolerance : given === expected;
+  } else {
+    right = (exercise.accepted ?? []).includes(answerHash(id, given));
+  }
+  if (right) return { id, status: "right", message: `${id}: right!${exercise.explain ? ` ${exercise.explain}` : ""}` };
+  return { id, status: "wrong", message: `${id}: not quite. Hint: ${exercise.hint}` };
+}
+
+/** Checks an answer and prints the verdict (right, or a hint). */
+export function check(id: string, answer: unknown, analysis?: Analysis): void {
+  console.log(checkAnswer(id, answer, analysis).message);
+}

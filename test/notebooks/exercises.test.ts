@@ -1,0 +1,89 @@
+// The notebooks' exercises: right answers pass, wrong ones get a hint, and
+// no message ever contains the answer.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { analyzeCapture } from "../../lib/analysis/analyze";
+import { answerHash, checkAnswer, exercises, normalizeAnswer } from "../../lib/notebook/exercises";
+import { fixtureDir } from "../helpers/fixtures";
+
+/** The fixed answers (kept out of the library, which holds only their hashes). */
+const answers: Record<string, unknown> = {
+  "01-no-timestamp-length": 22,
+  "01-hmac-algorithm": "sha256",
+  "01-timestamp-changes-password": true,
+  "02-publish-time": 1.25,
+  "02-log-entries-count3": 6,
+  "02-qos0-acks": 0,
+  "03-capture-or-display": "capture",
+  "04-suback-msgtype": 9,
+  "04-password-field": "password",
+};
+
+/** Which bundled capture answers each computed exercise, and the answer on it. */
+const computed: Record<string, [capture: string, answer: number]> = {
+  "03-pure-acks": ["tutorial.pcapng", 6],
+  "04-device-port": ["tutorial.pcapng", 33314],
+  "04-teardown-packets": ["tutorial.pcapng", 3],
+  "05-qos2-extra-bytes": ["qos0-1-2.pcapng", 482 - 276],
+  "05-ping-bytes": ["keepalive-ping.pcapng", 3 * (134 + 68)],
+};
+
+test("every exercise has an answer here, and ids are unique", () => {
+  const ids = exercises.map((e) => e.id);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const e of exercises) {
+    if (e.compute) assert.ok(e.id in computed || e.id === "05-fleet-connect-median", `${e.id}: computed answer not tested`);
+    else assert.ok(e.id in answers, `${e.id}: no answer in this test`);
+  }
+});
+
+test("fixed answers: right, in the forms a reader types; wrong ones get a hint without the answer", () => {
+  for (const [id, answer] of Object.entries(answers)) {
+    assert.equal(checkAnswer(id, answer).status, "right", `${id} = ${String(answer)}`);
+    if (typeof answer === "number") assert.equal(checkAnswer(id, String(answer)).status, "right", `${id} as text`);
+    if (typeof answer === "string") assert.equal(checkAnswer(id, ` ${answer.toUpperCase()} `).status, "right", `${id} in capitals`);
+    const wrong = typeof answer === "number" ? answer + 1 : typeof answer === "boolean" ? !answer : `${String(answer)}x`;
+    const result = checkAnswer(id, wrong);
+    assert.equal(result.status, "wrong", `${id} = ${String(wrong)}`);
+    assert.match(result.message, /Hint: /);
+    const unanswered = checkAnswer(id, undefined);
+    assert.equal(unanswered.status, "unanswered");
+    for (const message of [result.message, unanswered.message]) {
+      const text = String(answer);
+      // Tiny answers (0, 6, 9) appear in any text; check the ones that could give something away.
+      if (text.length >= 2) assert.ok(!new RegExp(`\\b${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`, "i").test(message.replace(/^[^:]+: /, "")), `${id}: "${message}" reveals ${text}`);
+    }
+  }
+});
+
+test("computed answers come from the reader's analysis, and are never printed", async () => {
+  for (const [id, [capture, answer]] of Object.entries(computed)) {
+    const analysis = await analyzeCapture(join(fixtureDir, capture));
+    assert.equal(checkAnswer(id, answer, analysis).status, "right", `${id} on ${capture}`);
+    const wrong = checkAnswer(id, answer + 1, analysis);
+    assert.equal(wrong.status, "wrong");
+    assert.ok(!wrong.message.includes(String(answer)), `${id}: the hint reveals ${answer}`);
+    assert.equal(checkAnswer(id, answer).status, "needs-analysis");
+  }
+});
+
+test("a tolerance for measured numbers: the fleet's median CONNECT → CONNACK", async () => {
+  const fleet = await analyzeCapture(join(fixtureDir, "fleet-5.pcapng"));
+  const times = fleet.phases.filter((p) => p.kind === "connect").map((p) => p.latency! * 1000).sort((a, b) => a - b);
+  const median = times[2]!;
+  assert.equal(checkAnswer("05-fleet-connect-median", Number(median.toFixed(1)), fleet).status, "right");
+  assert.equal(checkAnswer("05-fleet-connect-median", median + 0.2, fleet).status, "wrong");
+  // The wrong capture: no connect phases to answer with.
+  const keepalive = await analyzeCapture(join(fixtureDir, "keepalive-ping.pcapng"));
+  assert.match(checkAnswer("05-qos2-extra-bytes", 1, keepalive).message, /nothing to answer/);
+});
+
+test("unknown ids and answers of the wrong kind", () => {
+  assert.equal(checkAnswer("no-such-exercise", 1).status, "unknown-exercise");
+  assert.match(checkAnswer("02-publish-time", "soon").message, /should be a number/);
+  assert.equal(normalizeAnswer("boolean", "yes"), "true");
+  assert.equal(normalizeAnswer("number", "1.25 s"), "1.25");
+  assert.equal(normalizeAnswer("text", "  Two   words "), "two words");
+  assert.equal(answerHash("x", "1").length, 16);
+});
