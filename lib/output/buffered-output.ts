@@ -1,14 +1,13 @@
 /**
- * Text output with back-pressure: text is encoded straight into a large
- * buffer and written in big chunks, and the producer awaits `drain()` between
- * capture chunks, so a slow pipe (`| less`) slows the analysis instead of
- * filling memory.
+ * Text output with back-pressure: text is gathered into one large string and
+ * written in big pieces (V8 joins the pieces once, at the write), and the
+ * producer awaits `drain()` between capture chunks, so a slow pipe (`| less`)
+ * slows the analysis instead of filling memory.
  */
-const CHUNK = 1 << 20;
+const FLUSH_AT = 1 << 18;
 
 export class BufferedOutput {
-  private buffer = Buffer.allocUnsafe(CHUNK);
-  private used = 0;
+  private pending = "";
   private blocked = false;
   private readonly stream: NodeJS.WritableStream;
 
@@ -17,15 +16,14 @@ export class BufferedOutput {
   }
 
   write(text: string): void {
-    // Worst case UTF-8 is 3 bytes per UTF-16 unit.
-    if (this.used + text.length * 3 > this.buffer.length) {
-      this.flush();
-      if (text.length * 3 > this.buffer.length) {
-        if (!this.stream.write(text)) this.blocked = true;
-        return;
-      }
-    }
-    this.used += this.buffer.write(text, this.used, "utf8");
+    this.pending += text;
+    if (this.pending.length >= FLUSH_AT) this.flush();
+  }
+
+  line(text: string): void {
+    this.pending += text;
+    this.pending += "\n";
+    if (this.pending.length >= FLUSH_AT) this.flush();
   }
 
   /** Bytes already encoded (e.g. a spooled file). */
@@ -34,17 +32,11 @@ export class BufferedOutput {
     if (!this.stream.write(bytes)) this.blocked = true;
   }
 
-  line(text: string): void {
-    this.write(text + "\n");
-  }
-
   flush(): void {
-    if (this.used === 0) return;
-    // The stream keeps the chunk until it is written: hand it over and start a new one.
-    const chunk = this.buffer.subarray(0, this.used);
-    this.buffer = Buffer.allocUnsafe(CHUNK);
-    this.used = 0;
-    if (!this.stream.write(chunk)) this.blocked = true;
+    if (this.pending.length === 0) return;
+    const text = this.pending;
+    this.pending = "";
+    if (!this.stream.write(text)) this.blocked = true;
   }
 
   /** Resolve once the stream can take more. */
