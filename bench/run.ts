@@ -13,9 +13,10 @@
  *   npm run bench -- --devices 2000 --messages 20 --rounds 3
  *   npm run bench -- --json bench/out/result.json
  *   npm run bench -- --verify             # also compare every frame's MQTT with tshark
+ *   npm run bench -- --big                # also a ~2 GB capture (16 copies) through the streaming API
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { recordFleetCapture } from "./fleet-capture";
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
       json: { type: "string" },
       "only-main": { type: "boolean", default: false },
       verify: { type: "boolean", default: false },
+      big: { type: "boolean", default: false },
     },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
     }
   }
   printTable(rows);
+  await memoryFlatness(captures[0], values.big ?? false, log);
   if (values.verify && tshark) {
     const { verifyAgreement } = require("./verify-agreement") as typeof import("./verify-agreement");
     for (const capture of captures) {
@@ -175,6 +178,49 @@ async function main(): Promise<void> {
     }
   }
   if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 1));
+}
+
+/**
+ * Memory must not grow with the file: the same capture repeated (shifted in
+ * time by editcap, appended by mergecap) ×2, and with --big ×16 (about 2 GB,
+ * bigger than the memory we allow ourselves), through the CLI and the
+ * streaming API; peak RSS should stay where it was.
+ */
+async function memoryFlatness(base: BenchCapture, big: boolean, log: (s: string) => void): Promise<void> {
+  const editcap = which("editcap");
+  const mergecap = which("mergecap");
+  if (!editcap || !mergecap) {
+    log("memory flatness: needs editcap and mergecap (sudo apt-get install tshark)");
+    return;
+  }
+  const repeated = (times: number): string => {
+    const file = base.file.replace(/\.pcap$/, `-x${times}.pcap`);
+    if (existsSync(file)) return file;
+    log(`building ${file} (${times} × the fleet capture, each copy 300 s after the previous)…`);
+    const parts: string[] = [];
+    for (let i = 0; i < times; i++) {
+      if (i === 0) {
+        parts.push(base.file);
+        continue;
+      }
+      const shifted = join(outDir, `shift-${i}.pcap`);
+      spawnSync(editcap, ["-t", String(300 * i), base.file, shifted]);
+      parts.push(shifted);
+    }
+    spawnSync(mergecap, ["-a", "-F", "pcap", "-w", file, ...parts]);
+    for (const part of parts.slice(1)) rmSync(part, { force: true });
+    return file;
+  };
+  const sizes = [1, 2, ...(big ? [16] : [])];
+  console.log("\nmemory as the capture grows (peak RSS, MiB):");
+  console.log("copies  file MB  analyze --format csv  streamCapture");
+  for (const times of sizes) {
+    const file = times === 1 ? base.file : repeated(times);
+    const cliRun = await measure(process.execPath, [cli, "analyze", file, "--mqtt-port", String(base.port), "--format", "csv", "-o", "/dev/null"]);
+    const apiRunResult = await measure(process.execPath, [apiRun, "streamCapture", file, String(base.port)], { stdout: "pipe" });
+    const fileMb = statSync(file).size / 1e6;
+    console.log(`${String(times).padStart(6)}  ${fileMb.toFixed(0).padStart(7)}  ${cliRun.peakRssMiB.toFixed(0).padStart(20)}  ${apiRunResult.peakRssMiB.toFixed(0).padStart(13)}`);
+  }
 }
 
 function printTable(rows: Row[]): void {
