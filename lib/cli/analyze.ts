@@ -22,6 +22,7 @@ import { csvHeader, messageCsvRow } from "../output/csv";
 import { messageJson, packetJson, phaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable } from "../output/text-table";
+import { integerOption, portOptions } from "./args";
 import { UsageError } from "./errors";
 import { Progress } from "./progress";
 
@@ -81,17 +82,12 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help"
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one capture file, got ${parsed.positionals.length}\n\n${analyzeUsage}`);
   const format = values.format as string;
   if (!["table", "json", "jsonl", "csv"].includes(format)) throw new UsageError(`--format must be table, json, jsonl or csv, not '${format}'`);
-  const port = (text: string, flag: string) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag} needs a port number from 1 to 65535, not '${text}'`);
-    return n;
-  };
   const analyze: AnalyzeOptions = {
-    mqttPorts: (values["mqtt-port"] ?? []).map((p) => port(p, "--mqtt-port")),
+    mqttPorts: portOptions(values["mqtt-port"], "--mqtt-port"),
     heuristics: !values["no-heuristics"],
     redactPasswords: values.redact,
   };
-  if (values["tls-port"]) analyze.tlsPorts = values["tls-port"].map((p) => port(p, "--tls-port"));
+  if (values["tls-port"]) analyze.tlsPorts = portOptions(values["tls-port"], "--tls-port");
   if (values["mqtt-version"] !== undefined) {
     const versions: Record<string, 3 | 4 | 5> = { "3.1": 3, "3": 3, "3.1.1": 4, "4": 4, "5": 5, "5.0": 5 };
     const v = versions[values["mqtt-version"]];
@@ -99,10 +95,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help"
     analyze.defaultMqttVersion = v;
   }
   let stream: number | undefined;
-  if (values.stream !== undefined) {
-    stream = Number(values.stream);
-    if (!Number.isInteger(stream) || stream < 0) throw new UsageError(`--stream needs a tcp.stream number, not '${values.stream}'`);
-  }
+  if (values.stream !== undefined) stream = integerOption(values.stream, "--stream", 0, Number.MAX_SAFE_INTEGER);
   return { file: parsed.positionals[0], format: format as AnalyzeCommandOptions["format"], analyze, packets: !values["no-packets"], stream, output: values.output };
 }
 

@@ -8,6 +8,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { redactCapture } from "../share/redact";
+import { portOptions } from "./args";
 import { UsageError } from "./errors";
 
 export const redactUsage = `usage: iot-wire-lab redact <capture> -o <redacted copy> [options]
@@ -49,11 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const output = values.output;
   if (resolve(input) === resolve(output)) throw new UsageError("the redacted copy must not overwrite the original capture");
   if (existsSync(output) && !values.force) throw new UsageError(`${output} exists (use --force to overwrite it)`);
-  const mqttPorts = (values["mqtt-port"] ?? []).map((p) => {
-    const n = Number(p);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--mqtt-port needs a port number, not '${p}'`);
-    return n;
-  });
+  const mqttPorts = portOptions(values["mqtt-port"], "--mqtt-port");
   const { bytes, report } = await redactCapture(input, { identities: values.identities, mqttPorts });
   writeFileSync(output, bytes);
   for (const r of report.redacted) console.log(`redacted ${r.field} (${r.bytes} bytes) in frame ${r.frame}, tcp.stream ${r.stream}`);

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { analyzeCapture, type AnalyzeCaptureOptions } from "../analysis/analyze";
 import { formatBytes } from "../analysis/format";
 import { writeReport } from "../report/report";
+import { integerOption, portOptions } from "./args";
 import { UsageError } from "./errors";
 
 export const reportUsage = `usage: iot-wire-lab report <capture.pcap|pcapng> [options]
@@ -34,11 +35,6 @@ export interface ReportCommandOptions {
   analyze: AnalyzeCaptureOptions;
 }
 
-function positiveInteger(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} needs a whole number from ${min} to ${max}, not '${text}'`);
-  return n;
-}
 
 export function parseReportArgs(argv: string[]): ReportCommandOptions | "help" {
   let parsed;
@@ -67,9 +63,9 @@ export function parseReportArgs(argv: string[]): ReportCommandOptions | "help" {
     file,
     output,
     title: values.title,
-    maxPackets: values["max-packets"] !== undefined ? positiveInteger(values["max-packets"], "--max-packets", 0, 10_000_000) : 1000,
+    maxPackets: values["max-packets"] !== undefined ? integerOption(values["max-packets"], "--max-packets", 0, 10_000_000) : 1000,
     analyze: {
-      mqttPorts: (values["mqtt-port"] ?? []).map((p) => positiveInteger(p, "--mqtt-port", 1, 65535)),
+      mqttPorts: portOptions(values["mqtt-port"], "--mqtt-port"),
       redactPasswords: values.redact,
     },
   };

@@ -3,6 +3,7 @@
  * (§3.2.2.3, Table 3.1) and the MQTT 5 CONNACK reason codes (§3.2.2.2) the
  * platform uses for the same refusals.
  */
+import { connackReturnCodes, reasonCodeNames } from "../mqtt/constants";
 
 /** MQTT 3.1.1 §3.2.2.3 */
 export const LOGIN_RETURN_CODE = {
@@ -15,13 +16,14 @@ export const LOGIN_RETURN_CODE = {
 } as const;
 export type LoginReturnCode = (typeof LOGIN_RETURN_CODE)[keyof typeof LOGIN_RETURN_CODE];
 
+/** The spec's words for each return code (one table for the whole library: mqtt/constants). */
 export const loginReturnCodeLabels: Record<LoginReturnCode, string> = {
-  0: "Connection Accepted",
-  1: "Connection Refused, unacceptable protocol version",
-  2: "Connection Refused, identifier rejected",
-  3: "Connection Refused, Server unavailable",
-  4: "Connection Refused, bad user name or password",
-  5: "Connection Refused, not authorized",
+  0: connackReturnCodes[0],
+  1: connackReturnCodes[1],
+  2: connackReturnCodes[2],
+  3: connackReturnCodes[3],
+  4: connackReturnCodes[4],
+  5: connackReturnCodes[5],
 };
 
 /** MQTT 5 §3.2.2.2: the reason codes the platform sends in a CONNACK. */
@@ -38,14 +40,14 @@ export const LOGIN_REASON_CODE = {
 export type LoginReasonCode = (typeof LOGIN_REASON_CODE)[keyof typeof LOGIN_REASON_CODE];
 
 export const loginReasonCodeLabels: Record<LoginReasonCode, string> = {
-  0x00: "Success",
-  0x80: "Unspecified error",
-  0x83: "Implementation specific error",
-  0x84: "Unsupported Protocol Version",
-  0x85: "Client Identifier not valid",
-  0x86: "Bad User Name or Password",
-  0x87: "Not authorized",
-  0x88: "Server unavailable",
+  0x00: reasonCodeNames[0x00],
+  0x80: reasonCodeNames[0x80],
+  0x83: reasonCodeNames[0x83],
+  0x84: reasonCodeNames[0x84],
+  0x85: reasonCodeNames[0x85],
+  0x86: reasonCodeNames[0x86],
+  0x87: reasonCodeNames[0x87],
+  0x88: reasonCodeNames[0x88],
 };
 
 /** The MQTT 5 reason code that says the same as a 3.1.1 return code. */

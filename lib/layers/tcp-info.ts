@@ -3,7 +3,7 @@
  *   "43424 → 1883 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=… TSecr=0 WS=128"
  * Options are listed in the order they appear in the segment.
  */
-import { TcpOptionKind, tcpFlagOrder } from "./tcp";
+import { decodeTcpOptions, TcpOptionKind, tcpFlagOrder, type TcpOptions } from "./tcp";
 
 export function tcpFlagsText(flags: number): string {
   let text = "";
@@ -15,44 +15,32 @@ export function tcpFlagsText(flags: number): string {
 
 /** `sackBase` turns SACK edges into relative numbers (the peer's sequence base). */
 export function tcpOptionsText(bytes: Uint8Array, start: number, end: number, sackBase: number): string {
+  return formatTcpOptions(decodeTcpOptions(bytes, start, end), sackBase);
+}
+
+/** " MSS=65495 SACK_PERM TSval=… TSecr=… WS=128": each option once, in wire order. */
+export function formatTcpOptions(options: TcpOptions, sackBase: number): string {
   let text = "";
-  let offset = start;
-  while (offset < end) {
-    const kind = bytes[offset];
-    if (kind === TcpOptionKind.END) break;
-    if (kind === TcpOptionKind.NOP) {
-      offset++;
-      continue;
-    }
-    if (offset + 1 >= end) break;
-    const length = bytes[offset + 1];
-    if (length < 2 || offset + length > end) break;
+  for (const kind of options.kinds) {
     switch (kind) {
       case TcpOptionKind.MSS:
-        if (length === 4) text += ` MSS=${(bytes[offset + 2] << 8) | bytes[offset + 3]}`;
+        if (options.mss !== undefined) text += ` MSS=${options.mss}`;
         break;
       case TcpOptionKind.WINDOW_SCALE:
-        if (length === 3) text += ` WS=${2 ** Math.min(bytes[offset + 2], 14)}`;
+        if (options.windowScale !== undefined) text += ` WS=${2 ** options.windowScale}`;
         break;
       case TcpOptionKind.SACK_PERMITTED:
         text += " SACK_PERM";
         break;
       case TcpOptionKind.SACK:
-        for (let b = offset + 2; b + 8 <= offset + length; b += 8) {
-          text += ` SLE=${(readU32(bytes, b) - sackBase) >>> 0} SRE=${(readU32(bytes, b + 4) - sackBase) >>> 0}`;
-        }
+        for (const [left, right] of options.sackBlocks ?? []) text += ` SLE=${(left - sackBase) >>> 0} SRE=${(right - sackBase) >>> 0}`;
         break;
       case TcpOptionKind.TIMESTAMPS:
-        if (length === 10) text += ` TSval=${readU32(bytes, offset + 2)} TSecr=${readU32(bytes, offset + 6)}`;
+        if (options.timestampValue !== undefined) text += ` TSval=${options.timestampValue} TSecr=${options.timestampEcho}`;
         break;
       default:
         break;
     }
-    offset += length;
   }
   return text;
-}
-
-function readU32(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
 }

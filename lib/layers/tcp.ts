@@ -106,6 +106,8 @@ export const TcpOptionKind = {
 } as const;
 
 export interface TcpOptions {
+  /** Option kinds in the order they appear (NOP and END left out), for display. */
+  kinds: number[];
   /** RFC 9293 §3.7.1 */
   mss?: number;
   /** RFC 7323 §2: the shift count (Wireshark shows the multiplier 2^shift as WS=). */
@@ -120,7 +122,7 @@ export interface TcpOptions {
 }
 
 export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number): TcpOptions {
-  const options: TcpOptions = {};
+  const options: TcpOptions = { kinds: [] };
   let offset = start;
   while (offset < end) {
     const kind = bytes[offset];
@@ -138,6 +140,7 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
       options.problem = `TCP option ${kind} has an invalid length ${length}`;
       break;
     }
+    options.kinds.push(kind);
     switch (kind) {
       case TcpOptionKind.MSS:
         if (length === 4) options.mss = (bytes[offset + 2] << 8) | bytes[offset + 3];

@@ -40,9 +40,8 @@ const typeNameOfCommand: Readonly<Record<Packet["cmd"], PacketTypeName>> = {
   auth: "AUTH",
 };
 
-/** Build the record for a packet mqtt-packet decoded. */
-export function toMqttMessage(packet: Packet, length: number, headerLength: number, context: MessageContext): MqttMessage {
-  const type = typeNameOfCommand[packet.cmd];
+/** The fields every message has: where and when it was seen, what it is. */
+function baseMessage(type: MqttMessage["type"], length: number, headerLength: number, context: MessageContext): MqttMessage {
   const message: MqttMessage = {
     frame: context.frame,
     time: context.time,
@@ -55,6 +54,12 @@ export function toMqttMessage(packet: Packet, length: number, headerLength: numb
     protocolVersion: context.protocolVersion,
   };
   if (context.frames) message.frames = context.frames;
+  return message;
+}
+
+/** Build the record for a packet mqtt-packet decoded. */
+export function toMqttMessage(packet: Packet, length: number, headerLength: number, context: MessageContext): MqttMessage {
+  const message = baseMessage(typeNameOfCommand[packet.cmd], length, headerLength, context);
   const any = packet as unknown as Record<string, unknown>;
   if (typeof any.messageId === "number") message.messageId = any.messageId;
   switch (packet.cmd) {
@@ -126,20 +131,8 @@ export function toMqttMessage(packet: Packet, length: number, headerLength: numb
 
 /** A record for a packet that could not be decoded: type from the fixed header only. */
 export function malformedMessage(firstByte: number, length: number, headerLength: number, reason: string, context: MessageContext): MqttMessage {
-  const typeNumber = firstByte >> 4;
-  const message: MqttMessage = {
-    frame: context.frame,
-    time: context.time,
-    relativeTime: context.relativeTime,
-    stream: context.stream,
-    direction: context.direction,
-    type: packetTypeNames[typeNumber] || "RESERVED",
-    length,
-    headerLength,
-    protocolVersion: context.protocolVersion,
-    malformed: reason,
-  };
-  if (context.frames) message.frames = context.frames;
+  const message = baseMessage(packetTypeNames[firstByte >> 4] || "RESERVED", length, headerLength, context);
+  message.malformed = reason;
   return message;
 }
 

@@ -67,7 +67,7 @@ export function decideLogin(connect: ConnectCredentials & { keepalive?: number }
 
   if (!explanation.ok) {
     const detail = failed ? `${failed.check}: ${failed.detail}` : "the credentials could not be checked";
-    return refuse(explanation.returnCode, `${loginReturnCodeLabels[explanation.returnCode].replace("Connection Refused, ", "")}: ${detail}`);
+    return refuse(explanation.returnCode, `${loginReturnCodeLabels[explanation.returnCode].replace("Connection Refused: ", "")}: ${detail}`);
   }
   return { ...base, accepted: true, returnCode: LOGIN_RETURN_CODE.accepted, reasonCode: LOGIN_REASON_CODE.success, reason: "accepted" };
 }

@@ -102,7 +102,7 @@ export function describeConnectError(error: Error & { code?: string | number }, 
       return new SimulationError(`login refused by ${url}: CONNACK reason code 0x${code.toString(16)} (${label})`, code);
     }
     const label = loginReturnCodeLabels[code as LoginReturnCode] ?? error.message;
-    return new SimulationError(`login refused by ${url}: CONNACK return code ${code} (${label.replace("Connection Refused, ", "")})`, code);
+    return new SimulationError(`login refused by ${url}: CONNACK return code ${code} (${label.replace("Connection Refused: ", "")})`, code);
   }
   switch (code) {
     case "ECONNREFUSED":

@@ -2,26 +2,17 @@
 // captures yield what can be read plus issues, like Wireshark's expert info.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { CaptureFileError } from "../../lib/capture/errors";
 import { expertInfo } from "../../lib/analysis/issues";
-import { fixtureDir } from "../helpers/fixtures";
+import { captureFiles, fixtureDir } from "../helpers/fixtures";
 
 /** A small capture that is always there: the tutorial fixture (Ethernet, MQTT 3.1.1 on 1883). */
 const tutorial = join(fixtureDir, "tutorial.pcap");
-import { publicCapturesDir } from "../helpers/tools";
 import { writePcapng } from "../helpers/capture-writer";
 
-function captures(): string[] {
-  const files: string[] = [];
-  for (const dir of [fixtureDir, publicCapturesDir]) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) if (/\.(pcap|pcapng)$/.test(name)) files.push(join(dir, name));
-  }
-  return files.sort();
-}
 
 /** mulberry32: the same mutations on every run. */
 function random(seed: number): () => number {
@@ -49,7 +40,7 @@ async function mustNotThrow(bytes: Uint8Array, label: string): Promise<void> {
   }
 }
 
-for (const file of captures()) {
+for (const file of captureFiles()) {
   const name = file.split("/").slice(-1)[0];
   const original = readFileSync(file);
 
@@ -157,7 +148,7 @@ test("files that are not captures are refused with a one-line reason", async () 
 });
 
 test("a gzip-compressed capture is read transparently", async (t) => {
-  const files = captures().filter((f) => f.endsWith(".pcap"));
+  const files = captureFiles().filter((f) => f.endsWith(".pcap"));
   if (files.length === 0) return t.skip("no captures");
   const { gzipSync } = await import("node:zlib");
   const plain = await analyzeCapture(files[0]);

@@ -3,21 +3,13 @@
 // same wherever tshark saw no missing segments.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { PacketType } from "../../lib/mqtt/constants";
 import type { MqttMessage } from "../../lib/analysis/types";
-import { needTool, publicCapturesDir } from "../helpers/tools";
+import { needTool } from "../helpers/tools";
 import { tsharkMqtt, tsharkPacketList } from "../helpers/tshark";
-import { fixtureDir } from "../helpers/fixtures";
+import { captureFiles } from "../helpers/fixtures";
 
-function captures(): string[] {
-  const found: string[] = [];
-  if (existsSync(fixtureDir)) for (const name of readdirSync(fixtureDir)) if (/\.(pcap|pcapng)$/.test(name)) found.push(join(fixtureDir, name));
-  if (existsSync(publicCapturesDir)) for (const name of readdirSync(publicCapturesDir)) if (/\.(pcap|pcapng)$/.test(name)) found.push(join(publicCapturesDir, name));
-  return found.sort();
-}
 
 function key(type: number, messageId: number | undefined, topic: string | undefined): string {
   return `${type}|${messageId ?? ""}|${topic ?? ""}`;
@@ -31,7 +23,7 @@ function ours(message: MqttMessage): string {
   return key(type, id, topic);
 }
 
-const files = captures();
+const files = captureFiles();
 
 test("there are captures to compare (fixtures in data/captures, public ones in ../shared)", () => {
   assert.ok(files.length > 0, "no capture files found");

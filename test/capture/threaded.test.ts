@@ -1,25 +1,16 @@
 // Reading on a worker thread must give exactly what the single-threaded reader gives.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture, streamCapture } from "../../lib/analysis/analyze";
 import { readCapture } from "../../lib/capture/reader";
 import { CaptureFileError } from "../../lib/capture/errors";
-import { fixtureDir } from "../helpers/fixtures";
-import { publicCapturesDir } from "../helpers/tools";
+import { captureFiles, fixtureDir } from "../helpers/fixtures";
 
-function captures(): string[] {
-  const files: string[] = [];
-  for (const dir of [fixtureDir, publicCapturesDir]) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) if (/\.(pcap|pcapng)$/.test(name)) files.push(join(dir, name));
-  }
-  return files.sort();
-}
 
-for (const file of captures()) {
+for (const file of captureFiles()) {
   test(`threaded reading of ${file.split("/").slice(-1)[0]} equals single-threaded`, async () => {
     const one = await analyzeCapture(file, { threads: false });
     const two = await analyzeCapture(file, { threads: true });

@@ -37,7 +37,7 @@ test("TCP header fields", () => {
 test("TCP options: MSS, SACK permitted, timestamps and window scale", () => {
   const tcp = decodeTcp(syn);
   const options = decodeTcpOptions(syn, tcp.optionsStart, tcp.payloadStart);
-  assert.deepEqual(options, { mss: 65495, sackPermitted: true, timestampValue: 16909060, timestampEcho: 0, windowScale: 7 });
+  assert.deepEqual(options, { kinds: [2, 4, 8, 3], mss: 65495, sackPermitted: true, timestampValue: 16909060, timestampEcho: 0, windowScale: 7 });
 });
 
 test("Info text lists options in wire order, as Wireshark does", () => {

@@ -1,13 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { MqttMessage } from "../../lib/analysis/types";
 import { messageColumns } from "../../lib/output/columns";
 import { csvField, csvRow, messageCsvRow } from "../../lib/output/csv";
-import { fixtureDir } from "../helpers/fixtures";
-import { publicCapturesDir } from "../helpers/tools";
+import { captureFiles } from "../helpers/fixtures";
 
 test("csvField quotes only what RFC 4180 requires", () => {
   assert.equal(csvField("plain/topic"), "plain/topic");
@@ -18,10 +15,7 @@ test("csvField quotes only what RFC 4180 requires", () => {
 
 test("the hand-written message row equals the generic column definitions", async () => {
   const messages: MqttMessage[] = [];
-  for (const dir of [fixtureDir, publicCapturesDir]) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => /\.pcap(ng)?$/.test(n))) messages.push(...(await analyzeCapture(join(dir, name), { packets: false })).messages);
-  }
+  for (const file of captureFiles()) messages.push(...(await analyzeCapture(file, { packets: false })).messages);
   // Awkward values the captures may not have.
   messages.push({ frame: 1, time: 1700000000.000001, relativeTime: 0, stream: 0, direction: "client->server", type: "SUBSCRIBE", length: 10, headerLength: 2, protocolVersion: 4, messageId: 1, subscriptions: [{ topic: "a,b", qos: 1 }, { topic: '"q"', qos: 0 }], clientId: "x,y", malformed: "bad, really" });
   messages.push({ frame: 2, time: 1700000000.9999996, relativeTime: 0, stream: 0, direction: "server->client", type: "CONNACK", length: 4, headerLength: 2, protocolVersion: 4, returnCode: 0, frames: [1, 2] });

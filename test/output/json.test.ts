@@ -1,19 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { Analysis, MqttMessage } from "../../lib/analysis/types";
 import { messageJson, packetJson, phaseJson } from "../../lib/output/json";
-import { fixtureDir } from "../helpers/fixtures";
-import { publicCapturesDir } from "../helpers/tools";
+import { captureFiles } from "../helpers/fixtures";
 
 async function analyses(): Promise<Analysis[]> {
   const list: Analysis[] = [];
-  for (const dir of [fixtureDir, publicCapturesDir]) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => /\.pcap(ng)?$/.test(n))) list.push(await analyzeCapture(join(dir, name)));
-  }
+  for (const file of captureFiles()) list.push(await analyzeCapture(file));
   return list;
 }
 
