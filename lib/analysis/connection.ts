@@ -368,7 +368,11 @@ export class TcpConnection {
       prefix += "[TCP ACKed unseen segment] ";
       this.report("tcp.ack_lost_segment", frame, `ACKed segment that wasn't captured (common at capture start): ack ${result.relativeAck} is beyond the ${receiver.direction} data seen`);
     }
-    if (hasAck && wireLength === 0 && plainSegment && !keepAlive) {
+    // Duplicate ACK and window update (packet-tcp.c): an empty segment at this
+    // side's next sequence number repeating the last ACK, with the same
+    // (non-zero) window, or with a new one. An ACK that arrives after later
+    // data of its side (seq behind nextseq) is neither.
+    if (hasAck && wireLength === 0 && plainSegment && !keepAlive && tcp.window !== 0 && sender.sentAny && tcp.seq === sender.nextSeq) {
       if (tcp.ack === sender.lastAck && tcp.window === sender.lastWindow && receiver.sentAny) {
         sender.dupAcks++;
         this.duplicateAcks++;
@@ -405,7 +409,15 @@ export class TcpConnection {
         reassembler.skipUnseen(dataSeq);
       }
       const verdict = reassembler.push(dataSeq, bytes, payloadStart, payloadEnd, wireLength, frame);
-      switch (verdict) {
+      // packet-tcp.c: a resend of the very bytes the receiver asked for with
+      // two or more duplicate ACKs is a fast retransmission (RFC 5681 §3.2).
+      const fastRetransmission = verdict !== SegmentVerdict.inOrder && verdict !== SegmentVerdict.firstData && verdict !== SegmentVerdict.previousSegmentNotCaptured && receiver.dupAcks >= 2 && tcp.seq === receiver.lastAck;
+      if (fastRetransmission) {
+        this.retransmissions++;
+        prefix = "[TCP Fast Retransmission] " + prefix;
+        this.report("tcp.fast_retransmission", frame, `Fast retransmission: resent after ${receiver.dupAcks} duplicate ACKs asked for these bytes`);
+      }
+      if (!fastRetransmission) switch (verdict) {
         case SegmentVerdict.retransmission:
         case SegmentVerdict.partialRetransmission: {
           this.retransmissions++;

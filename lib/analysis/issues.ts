@@ -56,6 +56,7 @@ export const expertInfo = {
   "tcp.previous_segment_not_captured": { layer: "tcp", group: "sequence", severity: "warning", summary: "Previous segment(s) not captured (common at capture start)" },
   "tcp.ack_lost_segment": { layer: "tcp", group: "sequence", severity: "warning", summary: "ACKed segment that wasn't captured (common at capture start)" },
   "tcp.retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) retransmission" },
+  "tcp.fast_retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) fast retransmission, after duplicate ACKs" },
   "tcp.spurious_retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) spurious retransmission: its data was already acknowledged" },
   "tcp.out_of_order": { layer: "tcp", group: "sequence", severity: "warning", summary: "This frame is a (suspected) out-of-order segment" },
   "tcp.duplicate_ack": { layer: "tcp", group: "sequence", severity: "note", summary: "Duplicate ACK" },

@@ -26,6 +26,7 @@ import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import * as mqttPacket from "mqtt-packet";
 import { loginReasonForReturnCode, type LoginReturnCode } from "../device/login-codes";
+import { reasonCodeNames } from "../mqtt/constants";
 
 export type WirePacket = mqttPacket.Packet;
 
@@ -44,19 +45,10 @@ export const V5_REASON = {
   qosNotSupported: 0x9b,
 } as const;
 
-export const v5ReasonLabels: Record<number, string> = {
-  0x00: "Normal disconnection",
-  0x80: "Unspecified error",
-  0x81: "Malformed Packet",
-  0x82: "Protocol Error",
-  0x87: "Not authorized",
-  0x8b: "Server shutting down",
-  0x8c: "Bad authentication method",
-  0x8d: "Keep Alive timeout",
-  0x8e: "Session taken over",
-  0x94: "Topic Alias invalid",
-  0x9b: "QoS not supported",
-};
+/** Labels of those codes (the library's one table, mqtt/constants; 0x00 as DISCONNECT says it). */
+export const v5ReasonLabels: Record<number, string> = Object.fromEntries(
+  Object.values(V5_REASON).map((code) => [code, code === V5_REASON.normal ? "Normal disconnection" : reasonCodeNames[code]]),
+);
 
 export interface WireObserver {
   /** A packet from the device, as it was on the wire. */
