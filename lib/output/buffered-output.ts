@@ -4,7 +4,7 @@
  * producer awaits `drain()` between capture chunks, so a slow pipe (`| less`)
  * slows the analysis instead of filling memory.
  */
-const FLUSH_AT = 1 << 18;
+const FLUSH_AT = 1 << 16;
 
 export class BufferedOutput {
   private pending = "";
