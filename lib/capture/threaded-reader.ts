@@ -25,7 +25,7 @@ export const THREADED_READ_MIN_BYTES = 16 * 1024 * 1024;
 export function readCaptureThreaded(path: string, sink: FrameSink, options: ReadOptions = {}): Promise<void> {
   const input: WorkerInput = { path, chunkSize: options.chunkSize, maxInFlight: 4 };
   // The reader needs little heap (frames leave as moved buffers): keep its generations small.
-  const worker = new Worker(join(__dirname, "read-worker.js"), { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+  const worker = new Worker(join(__dirname, "read-worker.js"), { workerData: input });
   const reusable: Frame | undefined = sink.transientFrames ? { frame: 0, time: 0, seconds: 0, nanos: 0, capturedLength: 0, originalLength: 0, linkType: 0, interfaceId: 0, bytes: new Uint8Array(0) } : undefined;
   let lastBytesRead = 0;
   let totalBytes: number | undefined;
