@@ -395,13 +395,13 @@ export class TcpConnection {
       prefix = "[TCP Retransmission] " + prefix;
       this.report("tcp.retransmission", frame, `The ${hasAck ? "SYN/ACK" : "SYN"} was sent again`);
     }
-    if (syn) this.onSyn(frame, time, hasAck, fromClient, sender, prefix);
+    if (syn) this.onSyn(frame, time, hasAck, fromClient);
 
     // Payload: reassemble in sequence order, then frame and decode.
     if (wireLength > 0 && !keepAlive) {
       if (this.protocol === undefined) this.decideProtocol(bytes, payloadStart, payloadEnd, fromClient);
       if (fromClient ? this.server.finSeq >= 0 : this.client.finSeq >= 0) this.markHalfClose();
-      const reassembler = sender.reassembler ?? this.createReassembler(sender, tcp.seq);
+      const reassembler = sender.reassembler ?? this.createReassembler(sender);
       const dataSeq = syn ? seqAdd(tcp.seq, 1) : tcp.seq;
       // Bytes before this segment that the receiver already acknowledged were
       // sent but never captured: no point waiting for them.
@@ -489,7 +489,7 @@ export class TcpConnection {
     return result;
   }
 
-  private onSyn(frame: number, time: number, hasAck: boolean, fromClient: boolean, sender: Half, _prefix: string): void {
+  private onSyn(frame: number, time: number, hasAck: boolean, fromClient: boolean): void {
     if (!hasAck && fromClient) {
       if (!this.handshakePhase) {
         this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
@@ -504,7 +504,6 @@ export class TcpConnection {
       if (this.synAckTime < 0) this.synAckTime = this.frameRelative;
       this.handshakePhase.addStep("SYN/ACK", frame, time, this.frameRelative, "server->client");
     }
-    void sender;
   }
 
   private onFinOrRst(frame: number, time: number, fin: boolean, rst: boolean, sender: Half, tcp: TcpHeader, wireLength: number): void {
@@ -542,14 +541,13 @@ export class TcpConnection {
     else this.protocol = "TCP";
   }
 
-  private createReassembler(half: Half, seq: number): StreamReassembler {
+  private createReassembler(half: Half): StreamReassembler {
     const reassembler = new StreamReassembler(half, this.options.reassemblyLimits);
     if (this.protocol === "MQTT") half.framer = new MqttFramer(half, { maxPacketLength: this.options.maxPacketLength });
     else if (this.protocol === "TLS") half.tls = new TlsRecordFramer(half);
     else reassembler.trackOnly = true;
     if (half.sawSyn) reassembler.start(seqAdd(half.isn, 1));
     else if (half.sentAny) reassembler.start(half.nextSeq);
-    void seq;
     half.reassembler = reassembler;
     return reassembler;
   }

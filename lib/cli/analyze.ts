@@ -115,25 +115,11 @@ export async function run(argv: string[]): Promise<number> {
   const out = new BufferedOutput(stdout);
   const source = options.file === "-" ? process.stdin : options.file;
   const progress = new Progress(`analyzing ${options.file}`, Boolean(process.stderr.isTTY) && (options.output !== undefined || !process.stdout.isTTY || options.format !== "table"));
-  let summary: CaptureSummary;
-  switch (options.format) {
-    case "table":
-      summary = await runTable(source, options, out, progress);
-      break;
-    case "json":
-      summary = await runJson(source, options, out, progress);
-      break;
-    case "jsonl":
-      summary = await runJsonLines(source, options, out, progress);
-      break;
-    case "csv":
-      summary = await runCsv(source, options, out, progress);
-      break;
-  }
+  const runners = { table: runTable, json: runJson, jsonl: runJsonLines, csv: runCsv };
+  await runners[options.format](source, options, out, progress);
   progress.done();
   await out.end();
   if (options.output) await new Promise<void>((resolve) => stdout.end(() => resolve()));
-  void summary;
   return 0;
 }
 
