@@ -313,7 +313,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     }
     const key = tupleKey(hashSrc, tcp.srcPort, hashDst, tcp.dstPort);
     let connection = this.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
-    let fromClient = connection ? connection.isFromClient(srcKey, tcp.srcPort) : true;
+    let fromClient = this.lookupFromClient;
     const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     let portsReused = false;
     if (connection && synOnly && connection.isReusedBy(tcp, fromClient)) {
@@ -338,12 +338,28 @@ export class Analyzer implements FrameSink, ConnectionListener {
     if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, result);
   }
 
+  /** Set by lookup(): whether the packet goes from the found connection's client. */
+  private lookupFromClient = true;
+
   private lookup(key: number, src: number | Uint32Array, srcPort: number, dst: number | Uint32Array, dstPort: number): TcpConnection | undefined {
     const entry = this.table.get(key);
     if (entry === undefined) return undefined;
-    if (!Array.isArray(entry)) return matches(entry, src, srcPort, dst, dstPort) ? entry : undefined;
-    for (const connection of entry) if (matches(connection, src, srcPort, dst, dstPort)) return connection;
+    if (!Array.isArray(entry)) return this.matches(entry, src, srcPort, dst, dstPort) ? entry : undefined;
+    for (const connection of entry) if (this.matches(connection, src, srcPort, dst, dstPort)) return connection;
     return undefined;
+  }
+
+  /** Does the 4-tuple belong to `connection`, in either direction? Records which one. */
+  private matches(connection: TcpConnection, src: number | Uint32Array, srcPort: number, dst: number | Uint32Array, dstPort: number): boolean {
+    if (connection.isFromClient(src, srcPort) && sameEndpoint(connection.serverWords, connection.serverPort, dst, dstPort)) {
+      this.lookupFromClient = true;
+      return true;
+    }
+    if (connection.isFromClient(dst, dstPort) && sameEndpoint(connection.serverWords, connection.serverPort, src, srcPort)) {
+      this.lookupFromClient = false;
+      return true;
+    }
+    return false;
   }
 
   private remove(key: number, connection: TcpConnection): void {
@@ -514,10 +530,6 @@ function tupleKey(srcHash: number, srcPort: number, dstHash: number, dstPort: nu
   return h & 0x3fffffff;
 }
 
-function matches(connection: TcpConnection, src: number | Uint32Array, srcPort: number, dst: number | Uint32Array, dstPort: number): boolean {
-  if (connection.isFromClient(src, srcPort)) return sameEndpoint(connection.serverWords, connection.serverPort, dst, dstPort);
-  return connection.isFromClient(dst, dstPort) && sameEndpoint(connection.serverWords, connection.serverPort, src, srcPort);
-}
 
 function sameEndpoint(words: Uint32Array, port: number, address: number | Uint32Array, addressPort: number): boolean {
   if (port !== addressPort) return false;
