@@ -18,7 +18,7 @@ import { formatIssue, type Issue } from "../analysis/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase } from "../analysis/types";
 import { BufferedOutput } from "../output/buffered-output";
 import { messageColumns, packetColumns, phaseColumns } from "../output/columns";
-import { csvHeader, messageCsvRow } from "../output/csv";
+import { csvHeader, writeMessageCsvRow } from "../output/csv";
 import { messageJson, packetJson, phaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable } from "../output/text-table";
@@ -353,5 +353,12 @@ async function runJsonLines(source: Source, options: AnalyzeCommandOptions, out:
 
 async function runCsv(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
   out.line(csvHeader(messageColumns));
-  return drive(source, options, { message: (m) => out.line(messageCsvRow(m)) }, out, progress);
+  // Rows go straight into bytes (see byte-buffer.ts): same text as messageCsvRow().
+  const message = (m: MqttMessage) => {
+    const bytes = out.beginBytes();
+    writeMessageCsvRow(m, bytes);
+    bytes.byte(10);
+    out.endBytes();
+  };
+  return drive(source, options, { message }, out, progress);
 }

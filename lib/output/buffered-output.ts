@@ -3,11 +3,18 @@
  * written in big pieces (V8 joins the pieces once, at the write), and the
  * producer awaits `drain()` between capture chunks, so a slow pipe (`| less`)
  * slows the analysis instead of filling memory.
+ *
+ * Per-message output can instead be written as bytes (`beginBytes()`, see
+ * byte-buffer.ts); text and bytes go out in the order they were written.
  */
+import { ByteBuffer } from "./byte-buffer";
+
 const FLUSH_AT = 1 << 16;
+const BYTES_FLUSH_AT = 1 << 18;
 
 export class BufferedOutput {
   private pending = "";
+  private readonly byteBuffer = new ByteBuffer(BYTES_FLUSH_AT + (1 << 12));
   private blocked = false;
   private readonly stream: NodeJS.WritableStream;
 
@@ -16,11 +23,13 @@ export class BufferedOutput {
   }
 
   write(text: string): void {
+    if (this.byteBuffer.length > 0) this.flushBytes();
     this.pending += text;
     if (this.pending.length >= FLUSH_AT) this.flush();
   }
 
   line(text: string): void {
+    if (this.byteBuffer.length > 0) this.flushBytes();
     this.pending += text;
     this.pending += "\n";
     if (this.pending.length >= FLUSH_AT) this.flush();
@@ -32,11 +41,34 @@ export class BufferedOutput {
     if (!this.stream.write(bytes)) this.blocked = true;
   }
 
+  /**
+   * The byte buffer to write the next piece into (text written before it has
+   * gone out first). Call endBytes() after each piece.
+   */
+  beginBytes(): ByteBuffer {
+    if (this.pending.length > 0) this.flushText();
+    return this.byteBuffer;
+  }
+
+  endBytes(): void {
+    if (this.byteBuffer.length >= BYTES_FLUSH_AT) this.flushBytes();
+  }
+
   flush(): void {
+    this.flushText();
+    this.flushBytes();
+  }
+
+  private flushText(): void {
     if (this.pending.length === 0) return;
     const text = this.pending;
     this.pending = "";
     if (!this.stream.write(text)) this.blocked = true;
+  }
+
+  private flushBytes(): void {
+    if (this.byteBuffer.length === 0) return;
+    if (!this.stream.write(this.byteBuffer.take())) this.blocked = true;
   }
 
   /** Resolve once the stream can take more. */

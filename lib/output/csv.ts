@@ -1,6 +1,7 @@
 /** RFC 4180 CSV. */
 import { formatEpoch } from "../analysis/format";
 import type { MqttMessage } from "../analysis/types";
+import type { ByteBuffer } from "./byte-buffer";
 import type { Column } from "./columns";
 
 export function csvField(value: string): string {
@@ -34,4 +35,54 @@ export function messageCsvRow(m: MqttMessage): string {
     `${m.returnCode ?? ""},${m.reasonCode ?? ""},${m.clientId === undefined ? "" : csvField(m.clientId)},${m.username === undefined ? "" : csvField(m.username)},` +
     `${m.length},${m.payloadLength ?? ""},${m.frames ? m.frames.join(" ") : m.frame},${m.malformed === undefined ? "" : csvField(m.malformed)}`
   );
+}
+
+/** messageCsvRow(m) written as UTF-8 into `out`, without building the string. */
+export function writeMessageCsvRow(m: MqttMessage, out: ByteBuffer): void {
+  out.integer(m.frame);
+  out.byte(COMMA);
+  out.epoch(m.time);
+  out.byte(COMMA);
+  out.integer(m.stream);
+  out.byte(COMMA);
+  out.text(m.direction);
+  out.byte(COMMA);
+  out.text(m.type);
+  out.byte(COMMA);
+  optionalInteger(m.messageId, out);
+  const topic = m.topic;
+  if (topic !== undefined) out.csvField(topic);
+  else if (m.subscriptions) out.csvField(m.subscriptions.map((s) => s.topic).join(" "));
+  else if (m.unsubscriptions) out.csvField(m.unsubscriptions.join(" "));
+  out.byte(COMMA);
+  optionalInteger(m.qos, out);
+  optionalInteger(m.returnCode, out);
+  optionalInteger(m.reasonCode, out);
+  if (m.clientId !== undefined) out.csvField(m.clientId);
+  out.byte(COMMA);
+  if (m.username !== undefined) out.csvField(m.username);
+  out.byte(COMMA);
+  out.integer(m.length);
+  out.byte(COMMA);
+  optionalInteger(m.payloadLength, out);
+  const frames = m.frames;
+  if (frames) {
+    for (let i = 0; i < frames.length; i++) {
+      if (i > 0) out.byte(SPACE);
+      out.integer(frames[i]);
+    }
+  } else {
+    out.integer(m.frame);
+  }
+  out.byte(COMMA);
+  if (m.malformed !== undefined) out.csvField(m.malformed);
+}
+
+const COMMA = 44;
+const SPACE = 32;
+
+/** A number then a comma, or just the comma when there is none. */
+function optionalInteger(value: number | undefined, out: ByteBuffer): void {
+  if (value !== undefined) out.integer(value);
+  out.byte(COMMA);
 }

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { MqttMessage } from "../../lib/analysis/types";
 import { messageColumns } from "../../lib/output/columns";
-import { csvField, csvRow, messageCsvRow } from "../../lib/output/csv";
+import { ByteBuffer } from "../../lib/output/byte-buffer";
+import { csvField, csvRow, messageCsvRow, writeMessageCsvRow } from "../../lib/output/csv";
 import { captureFiles } from "../helpers/fixtures";
 
 test("csvField quotes only what RFC 4180 requires", () => {
@@ -21,4 +22,27 @@ test("the hand-written message row equals the generic column definitions", async
   messages.push({ frame: 2, time: 1700000000.9999996, relativeTime: 0, stream: 0, direction: "server->client", type: "CONNACK", length: 4, headerLength: 2, protocolVersion: 4, returnCode: 0, frames: [1, 2] });
   assert.ok(messages.length > 10);
   for (const m of messages) assert.equal(messageCsvRow(m), csvRow(m, messageColumns));
+});
+
+test("rows written as bytes are the UTF-8 of the string rows", async () => {
+  const messages: MqttMessage[] = [];
+  for (const file of captureFiles()) messages.push(...(await analyzeCapture(file, { packets: false })).messages);
+  const base = { relativeTime: 0, stream: 7, direction: "client->server", headerLength: 2, protocolVersion: 5 } as const;
+  messages.push(
+    { ...base, frame: 1, time: 1700000000.000001, type: "SUBSCRIBE", length: 10, messageId: 65535, subscriptions: [{ topic: "a,b", qos: 1 }, { topic: '"q"', qos: 0 }], clientId: "x,y", malformed: "bad, really" },
+    { ...base, frame: 2, time: 1700000000.9999996, type: "CONNACK", length: 4, reasonCode: 0x87, frames: [1, 2, 1234567] },
+    { ...base, frame: 3, time: 0.5, type: "PUBLISH", length: 300, topic: "température/Zürich/温度/😀", qos: 2, payloadLength: 0, username: "ünï\ncode" },
+    { ...base, frame: 4, time: -1.25, type: "UNSUBSCRIBE", length: 8, unsubscriptions: ["x", "y,z"], username: "line\r\nbreak" },
+    { ...base, frame: 9007199254740993, time: 4102444800.1234565, type: "PUBLISH", length: 1.5, topic: "", payloadLength: Number.NaN, clientId: "lone \ud800 surrogate" },
+    { ...base, frame: 5, time: 1700000000, type: "PINGREQ", length: 2, stream: 0 },
+  );
+  const out = new ByteBuffer(64);
+  for (const m of messages) {
+    out.length = 0;
+    writeMessageCsvRow(m, out);
+    // Compared as bytes: a lone surrogate is U+FFFD in both, which strings would not show.
+    const expected = Buffer.from(messageCsvRow(m), "utf8");
+    assert.equal(out.bytes.subarray(0, out.length).toString("utf8"), expected.toString("utf8"), `frame ${m.frame} of stream ${m.stream}`);
+    assert.ok(expected.equals(out.bytes.subarray(0, out.length)), `frame ${m.frame}: same text, different bytes`);
+  }
 });

@@ -1,0 +1,143 @@
+/**
+ * Text written straight into bytes, for output that runs once per message on
+ * million-packet captures.
+ *
+ * Building a CSV row as a JavaScript string costs a number-to-string
+ * conversion per field, a rope of concatenations, and then the UTF-8 encoding
+ * of the whole text at the write: profiled on the fleet capture, about a
+ * microsecond a row, more than decoding the MQTT packet. Writing digits and
+ * ASCII into one growing Buffer does the same work in a fraction of that.
+ * The result is byte-for-byte the string version's UTF-8 (a test compares
+ * them on every fixture message and on awkward values).
+ */
+
+const MIN_CAPACITY = 1 << 16;
+
+export class ByteBuffer {
+  /** Filled part: bytes[0, length). */
+  bytes: Buffer;
+  length = 0;
+
+  constructor(capacity = MIN_CAPACITY) {
+    this.bytes = Buffer.allocUnsafe(Math.max(capacity, 64));
+  }
+
+  /** Make room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + n));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+
+  /** Hand the filled bytes out and start over with a fresh buffer (no copy). */
+  take(): Buffer {
+    const filled = this.bytes.subarray(0, this.length);
+    this.bytes = Buffer.allocUnsafe(this.bytes.length);
+    this.length = 0;
+    return filled;
+  }
+
+  byte(code: number): void {
+    if (this.length >= this.bytes.length) this.reserve(1);
+    this.bytes[this.length++] = code;
+  }
+
+  /** Any string, UTF-8 encoded (ASCII is copied code by code). */
+  text(value: string): void {
+    const n = value.length;
+    this.reserve(n * 3);
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) {
+        // Not ASCII: let Buffer encode the rest (surrogate pairs, lone surrogates as U+FFFD, like string writes do).
+        this.length = at + bytes.write(value.slice(i), at, "utf8");
+        return;
+      }
+      bytes[at++] = c;
+    }
+    this.length = at;
+  }
+
+  /**
+   * A whole number in decimal, like String(value). Anything else (fractions,
+   * NaN, beyond 2^53) goes through String() so the text is always the same.
+   */
+  integer(value: number): void {
+    if (value >= 0 && value <= 0x7fffffff && (value | 0) === value) {
+      // The common case, in 32-bit integer arithmetic.
+      this.reserve(10);
+      const bytes = this.bytes;
+      if (value < 10) {
+        bytes[this.length++] = 48 + value;
+        return;
+      }
+      let digits = 2;
+      for (let rest = (value / 100) | 0; rest > 0; rest = (rest / 10) | 0) digits++;
+      let at = this.length + digits;
+      this.length = at;
+      while (value > 0) {
+        const next = (value / 10) | 0;
+        bytes[--at] = 48 + value - next * 10;
+        value = next;
+      }
+      return;
+    }
+    if (!Number.isSafeInteger(value)) {
+      this.text(String(value));
+      return;
+    }
+    this.reserve(17);
+    const bytes = this.bytes;
+    if (value < 0) {
+      bytes[this.length++] = 45; // "-"
+      value = -value;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let at = this.length + digits;
+    this.length = at;
+    while (value >= 10) {
+      const next = Math.floor(value / 10);
+      bytes[--at] = 48 + (value - next * 10);
+      value = next;
+    }
+    bytes[--at] = 48 + value;
+  }
+
+  /** Exactly `width` digits, zero-padded (0 ≤ value < 10^width). */
+  paddedInteger(value: number, width: number): void {
+    this.reserve(width);
+    const bytes = this.bytes;
+    let at = this.length + width;
+    this.length = at;
+    for (let i = 0; i < width; i++) {
+      const next = Math.floor(value / 10);
+      bytes[--at] = 48 + (value - next * 10);
+      value = next;
+    }
+  }
+
+  /** Seconds since the epoch with 6 decimals, as formatEpoch() writes them. */
+  epoch(seconds: number): void {
+    const micros = Math.round(seconds * 1e6);
+    const whole = Math.floor(micros / 1e6);
+    this.integer(whole);
+    this.byte(46); // "."
+    this.paddedInteger(micros - whole * 1e6, 6);
+  }
+
+  /** An RFC 4180 field: quoted (quotes doubled) only when it holds `"`, `,`, CR or LF. */
+  csvField(value: string): void {
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c === 34 || c === 44 || c === 10 || c === 13) {
+        this.text(`"${value.replace(/"/g, '""')}"`);
+        return;
+      }
+    }
+    this.text(value);
+  }
+}
