@@ -303,7 +303,8 @@ export class TcpConnection {
     const result = this.current;
     result.fromClient = fromClient;
     result.analysisPrefix = "";
-    if (result.messages.length > 0) result.messages = [];
+    // The arrays are read before the next segment and never kept: empty them in place.
+    if (result.messages.length > 0) result.messages.length = 0;
     if (result.tlsRecords.length > 0) result.tlsRecords = [];
     result.partialPdu = false;
     result.phase = undefined;
