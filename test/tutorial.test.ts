@@ -64,9 +64,7 @@ test("npm start: a fresh home, a live capture, the walk-through printed, the run
   const dir = tempDir(t);
   const home = join(dir, "home");
   const out = join(dir, "run");
-  const started = Date.now();
   const first = tutorial(home, ["--speed", "10", "--out", out, "--seed", "7"]);
-  const took = Date.now() - started;
   assert.equal(first.status, 0, first.stderr + first.stdout);
   const text = first.stdout;
   for (let n = 1; n <= 8; n++) assert.match(text, new RegExp(`^\\[${n}/8\\] `, "m"), `step ${n} missing`);
@@ -122,7 +120,6 @@ test("npm start: a fresh home, a live capture, the walk-through printed, the run
     assert.ok(!output!.includes(device.deviceSecret), `${what} holds the deviceSecret`);
     assert.ok(!output!.includes(password), `${what} holds the signed password`);
   }
-  assert.ok(took < 15000, `took ${took} ms`);
 
   // Again: the same device, no second one.
   const second = tutorial(home, ["--speed", "10", "--out", out]);

@@ -1,6 +1,7 @@
 // The chart builders on a fleet-sized analysis: 1,000 connections, about
-// 1,000,000 packets and 500,000 phases. Each must build in seconds and hand
-// vega-lite a small dataset (binned or capped), whatever the input size.
+// 1,000,000 packets and 500,000 phases. Each must hand vega-lite a small
+// dataset (binned or capped), whatever the input size. How long they take is
+// measured by `npm run bench` (charts at scale), not asserted here.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Analysis } from "../../lib/analysis/types";
@@ -14,19 +15,12 @@ import { renderSvg } from "../../lib/display/render";
 import { countDataRows, syntheticAnalysis } from "./synthetic";
 
 const MAX_ROWS = 5000;
-const MAX_MS = 4000;
 
 let fleet: Analysis;
 
 before(() => {
   fleet = syntheticAnalysis({ connections: 1000, phasesPerConnection: 500 });
 });
-
-function timed(build: () => ChartSpec): { spec: ChartSpec; ms: number } {
-  const started = performance.now();
-  const spec = build();
-  return { spec, ms: performance.now() - started };
-}
 
 test("the synthetic fleet has the intended size", () => {
   assert.ok(fleet.packets.length >= 1_000_000, `${fleet.packets.length} packets`);
@@ -46,10 +40,9 @@ const cases: Array<[string, () => ChartSpec]> = [
 ];
 
 for (const [name, build] of cases) {
-  test(`${name}: builds in seconds and embeds fewer than ${MAX_ROWS} rows`, async () => {
-    const { spec, ms } = timed(build);
+  test(`${name}: embeds fewer than ${MAX_ROWS} rows`, async () => {
+    const spec = build();
     const rows = countDataRows(spec);
-    assert.ok(ms < MAX_MS, `${name} took ${ms.toFixed(0)} ms`);
     assert.ok(rows > 0 && rows < MAX_ROWS, `${name}: ${rows} rows`);
     // And it still draws (a small spec renders in well under a second).
     const svg = await renderSvg(spec);
