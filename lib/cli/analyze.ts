@@ -19,7 +19,8 @@ import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase }
 import { BufferedOutput } from "../output/buffered-output";
 import { messageColumns, packetColumns, phaseColumns } from "../output/columns";
 import { csvHeader, writeMessageCsvRow } from "../output/csv";
-import { messageJson, packetJson, phaseJson } from "../output/json";
+import { ByteBuffer } from "../output/byte-buffer";
+import { writeMessageJson, writePacketJson, writePhaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable } from "../output/text-table";
 import { integerOption, portOptions } from "./args";
@@ -258,8 +259,7 @@ function describeCapture(summary: CaptureSummary): string {
 class Spool {
   readonly path: string;
   private readonly fd: number;
-  private readonly buffer = Buffer.allocUnsafe(1 << 20);
-  private size = 0;
+  private readonly buffer = new ByteBuffer(SPOOL_FLUSH_AT + (1 << 16));
   count = 0;
 
   constructor(path: string) {
@@ -267,20 +267,28 @@ class Spool {
     this.fd = openSync(path, "w");
   }
 
-  add(json: string): void {
-    const text = this.count++ === 0 ? json : `,\n${json}`;
-    if (this.size + text.length * 3 > this.buffer.length) this.flush();
-    if (text.length * 3 > this.buffer.length) {
-      writeSync(this.fd, text);
-      return;
+  /** The buffer to write the next element into (after its separator); call end() after it. */
+  begin(): ByteBuffer {
+    if (this.count++ > 0) {
+      this.buffer.byte(0x2c);
+      this.buffer.byte(0x0a);
     }
-    this.size += this.buffer.write(text, this.size, "utf8");
+    return this.buffer;
+  }
+
+  end(): void {
+    if (this.buffer.length >= SPOOL_FLUSH_AT) this.flush();
+  }
+
+  add(json: string): void {
+    this.begin().text(json);
+    this.end();
   }
 
   flush(): void {
-    if (this.size === 0) return;
-    writeSync(this.fd, this.buffer, 0, this.size);
-    this.size = 0;
+    if (this.buffer.length === 0) return;
+    writeSync(this.fd, this.buffer.bytes, 0, this.buffer.length);
+    this.buffer.length = 0;
   }
 
   close(): void {
@@ -288,6 +296,8 @@ class Spool {
     closeSync(this.fd);
   }
 }
+
+const SPOOL_FLUSH_AT = 1 << 20;
 
 async function runJson(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
   const dir = mkdtempSync(join(tmpdir(), "iot-wire-lab-"));
@@ -300,13 +310,24 @@ async function runJson(source: Source, options: AnalyzeCommandOptions, out: Buff
     };
     let firstPacket = true;
     out.write('{\n"packets": [');
+    // Packets, messages and phases are written straight into bytes (see byte-buffer.ts).
     const sink: AnalysisSink = {
       packet: (row) => {
-        out.write(firstPacket ? `\n${packetJson(row)}` : `,\n${packetJson(row)}`);
+        const bytes = out.beginBytes();
+        if (!firstPacket) bytes.byte(0x2c);
+        bytes.byte(0x0a);
+        writePacketJson(row, bytes);
+        out.endBytes();
         firstPacket = false;
       },
-      message: (m: MqttMessage) => spools.messages.add(messageJson(m)),
-      phase: (p: Phase) => spools.phases.add(phaseJson(p)),
+      message: (m: MqttMessage) => {
+        writeMessageJson(m, spools.messages.begin());
+        spools.messages.end();
+      },
+      phase: (p: Phase) => {
+        writePhaseJson(p, spools.phases.begin());
+        spools.phases.end();
+      },
       connection: (c: ConnectionSummary) => spools.connections.add(JSON.stringify(c)),
       issue: (i: Issue) => spools.issues.add(JSON.stringify(i)),
     };
@@ -336,12 +357,35 @@ async function pipeFile(path: string, out: BufferedOutput): Promise<void> {
   }
 }
 
+/** Start a JSON line in bytes; jsonLineEnd() closes the wrapping object and the line. */
+function jsonLinePrefix(out: BufferedOutput, prefix: string): ByteBuffer {
+  const bytes = out.beginBytes();
+  bytes.text(prefix);
+  return bytes;
+}
+
+function jsonLineEnd(out: BufferedOutput): void {
+  const bytes = out.beginBytes();
+  bytes.byte(0x7d);
+  bytes.byte(0x0a);
+  out.endBytes();
+}
+
 async function runJsonLines(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
   const sink: AnalysisSink = {
     capture: (capture) => out.line(JSON.stringify({ kind: "capture", capture })),
-    packet: (packet) => out.line(`{"kind":"packet","packet":${packetJson(packet)}}`),
-    message: (message) => out.line(`{"kind":"message","message":${messageJson(message)}}`),
-    phase: (phase) => out.line(`{"kind":"phase","phase":${phaseJson(phase)}}`),
+    packet: (packet) => {
+      writePacketJson(packet, jsonLinePrefix(out, '{"kind":"packet","packet":'));
+      jsonLineEnd(out);
+    },
+    message: (message) => {
+      writeMessageJson(message, jsonLinePrefix(out, '{"kind":"message","message":'));
+      jsonLineEnd(out);
+    },
+    phase: (phase) => {
+      writePhaseJson(phase, jsonLinePrefix(out, '{"kind":"phase","phase":'));
+      jsonLineEnd(out);
+    },
     connection: (connection) => out.line(JSON.stringify({ kind: "connection", connection })),
     issue: (issue) => out.line(JSON.stringify({ kind: "issue", issue })),
   };

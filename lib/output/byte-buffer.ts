@@ -13,6 +13,26 @@
 
 const MIN_CAPACITY = 1 << 16;
 
+/** "00" to "99" as ASCII: integers are written two digits at a time. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
+/** Decimal digits of 0 ≤ value < 2^31. */
+function decimalDigits(value: number): number {
+  if (value < 100000) return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : 5;
+  return value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
+}
+
+/** The String() cache of number(): a direct-mapped table keyed by the double's bits. */
+const NUMBER_CACHE_BITS = 12;
+const numberKeys = new Float64Array(1 << NUMBER_CACHE_BITS);
+const numberTexts: Array<string | undefined> = new Array<string | undefined>(1 << NUMBER_CACHE_BITS).fill(undefined);
+const numberBits = new Float64Array(1);
+const numberWords = new Uint32Array(numberBits.buffer);
+
 export class ByteBuffer {
   /** Filled part: bytes[0, length). */
   bytes: Buffer;
@@ -67,21 +87,24 @@ export class ByteBuffer {
    */
   integer(value: number): void {
     if (value >= 0 && value <= 0x7fffffff && (value | 0) === value) {
-      // The common case, in 32-bit integer arithmetic.
+      // The common case, in 32-bit integer arithmetic, two digits at a time.
       this.reserve(10);
       const bytes = this.bytes;
-      if (value < 10) {
-        bytes[this.length++] = 48 + value;
-        return;
-      }
-      let digits = 2;
-      for (let rest = (value / 100) | 0; rest > 0; rest = (rest / 10) | 0) digits++;
+      const digits = decimalDigits(value);
       let at = this.length + digits;
       this.length = at;
-      while (value > 0) {
-        const next = (value / 10) | 0;
-        bytes[--at] = 48 + value - next * 10;
+      while (value >= 100) {
+        const next = (value / 100) | 0;
+        const pair = (value - next * 100) << 1;
+        bytes[--at] = DIGIT_PAIRS[pair + 1];
+        bytes[--at] = DIGIT_PAIRS[pair];
         value = next;
+      }
+      if (value >= 10) {
+        bytes[--at] = DIGIT_PAIRS[(value << 1) + 1];
+        bytes[--at] = DIGIT_PAIRS[value << 1];
+      } else {
+        bytes[--at] = 48 + value;
       }
       return;
     }
@@ -105,6 +128,50 @@ export class ByteBuffer {
       value = next;
     }
     bytes[--at] = 48 + value;
+  }
+
+  /**
+   * A number as `${value}` writes it. Whole numbers are written digit by
+   * digit; other numbers go through String() (the shortest text that reads
+   * back as the same double), remembered in a small cache: a frame's time
+   * comes back as its message's time, its phase step's, its phase's start or
+   * end, and String() of a double is the slowest part of JSON output.
+   */
+  number(value: number): void {
+    if (value >= 0 && value <= 0x7fffffff && (value | 0) === value) {
+      this.integer(value);
+      return;
+    }
+    numberBits[0] = value;
+    const slot = (numberWords[0] ^ Math.imul(numberWords[1], 0x9e3779b1)) >>> (32 - NUMBER_CACHE_BITS);
+    let text = numberTexts[slot];
+    if (numberKeys[slot] !== value || text === undefined) {
+      text = String(value);
+      numberKeys[slot] = value;
+      numberTexts[slot] = text;
+    }
+    this.text(text);
+  }
+
+  /** A JSON string, byte for byte what JSON.stringify(value) gives. */
+  jsonString(value: string): void {
+    const n = value.length;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      // Printable ASCII other than `"` and `\` is written as it is; anything
+      // else (escapes, non-ASCII, lone surrogates) is left to JSON.stringify.
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        this.text(JSON.stringify(value));
+        return;
+      }
+    }
+    this.reserve(n + 2);
+    const bytes = this.bytes;
+    let at = this.length;
+    bytes[at++] = 0x22;
+    for (let i = 0; i < n; i++) bytes[at++] = value.charCodeAt(i);
+    bytes[at++] = 0x22;
+    this.length = at;
   }
 
   /** Exactly `width` digits, zero-padded (0 ≤ value < 10^width). */

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { Analysis, MqttMessage } from "../../lib/analysis/types";
-import { messageJson, packetJson, phaseJson } from "../../lib/output/json";
+import { ByteBuffer } from "../../lib/output/byte-buffer";
+import { messageJson, packetJson, phaseJson, writeMessageJson, writePacketJson, writePhaseJson } from "../../lib/output/json";
 import { captureFiles } from "../helpers/fixtures";
 
 async function analyses(): Promise<Analysis[]> {
@@ -45,4 +46,37 @@ test("strings with quotes, backslashes, control characters and non-ASCII are esc
   same(messageJson(message), message);
   const row = { frame: 1, time: 2, relativeTime: 0, source: "::1", destination: "::1", protocol: "MQTT", length: 60, info: 'Publish Message [a "b" \\ c]', stream: 0 };
   same(packetJson(row), row);
+});
+
+/** The byte writer's output for one value equals the UTF-8 of the string writer's, byte for byte. */
+function sameBytes<T>(value: T, asString: (v: T) => string, asBytes: (v: T, out: ByteBuffer) => void, out: ByteBuffer): void {
+  out.length = 0;
+  asBytes(value, out);
+  const expected = Buffer.from(asString(value), "utf8");
+  const actual = out.bytes.subarray(0, out.length);
+  if (!expected.equals(actual)) assert.equal(actual.toString("utf8"), expected.toString("utf8"));
+  assert.ok(expected.equals(actual), "same text, different bytes");
+}
+
+test("JSON written as bytes is the string writers' UTF-8, for every packet, message and phase", async () => {
+  const out = new ByteBuffer(16);
+  let count = 0;
+  for (const analysis of await analyses()) {
+    for (const p of analysis.packets) sameBytes(p, packetJson, writePacketJson, out);
+    for (const m of analysis.messages) sameBytes(m, messageJson, writeMessageJson, out);
+    for (const p of analysis.phases) sameBytes(p, phaseJson, writePhaseJson, out);
+    count += analysis.packets.length + analysis.messages.length + analysis.phases.length;
+  }
+  assert.ok(count > 100, `only ${count} objects compared`);
+});
+
+test("JSON bytes for awkward strings and numbers: escapes, non-ASCII, lone surrogates, DEL, fractions, negatives", () => {
+  const out = new ByteBuffer(16);
+  const base: MqttMessage = { frame: 1, time: 1700000000.123456, relativeTime: 1e-7, stream: 0, direction: "client->server", type: "PUBLISH", length: 9, headerLength: 2, protocolVersion: 5 };
+  const awkward = ['a "quoted" \\ topic\n\u0001 温度', "tab\there", "del\u007f", "lone \ud800 high", "pair 😀", "line\u2028sep", ""];
+  for (const text of awkward) {
+    sameBytes({ ...base, topic: text, payloadText: text, clientId: text, malformed: text }, messageJson, writeMessageJson, out);
+    sameBytes({ frame: 2, time: -1.5, relativeTime: 0.1 + 0.2, source: text, destination: "::1", protocol: "MQTT", length: 60, info: text, stream: -1 }, packetJson, writePacketJson, out);
+  }
+  sameBytes({ ...base, frames: [1, 2, 3], messageId: 0, qos: 0, dup: false, retain: true, granted: [0, 128], subscriptions: [{ topic: "x", qos: 1 }], will: { topic: "w", qos: 0, retain: false, payloadLength: 3 }, properties: { userProperties: { k: "v" } }, reasonCode: 0x87, length: 2 ** 40 }, messageJson, writeMessageJson, out);
 });
