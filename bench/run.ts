@@ -47,6 +47,7 @@ function contenders(tshark: string | undefined): Contender[] {
   }
   list.push(
     { name: "iot-wire-lab analyze --format csv", what: "full analysis; MQTT message table", command: process.execPath, args: (f, port) => [cli, "analyze", f, "--mqtt-port", String(port), "--format", "csv", "-o", "/dev/null"] },
+    { name: "iot-wire-lab analyze (default: packet list)", what: "full analysis; packet list, phase timings, connections as text", command: process.execPath, args: (f, port) => [cli, "analyze", f, "--mqtt-port", String(port), "-o", "/dev/null"] },
     { name: "iot-wire-lab analyze --format json", what: "full analysis incl. packet list, streamed JSON", command: process.execPath, args: (f, port) => [cli, "analyze", f, "--mqtt-port", String(port), "--format", "json", "-o", "/dev/null"] },
     { name: "analyzeCapture({packets:false})", what: "full analysis held in memory", command: process.execPath, args: (f, port) => [apiRun, "analyzeCapture", f, String(port)] },
     { name: "streamCapture (messages+phases)", what: "full analysis as an async iterator", command: process.execPath, args: (f, port) => [apiRun, "streamCapture", f, String(port)] },

@@ -22,7 +22,7 @@ import { csvHeader, writeMessageCsvRow } from "../output/csv";
 import { ByteBuffer } from "../output/byte-buffer";
 import { writeMessageJson, writePacketJson, writePhaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
-import { renderTextRow, renderTextTable } from "../output/text-table";
+import { renderTextRow, renderTextTable, writePacketTextRow } from "../output/text-table";
 import { integerOption, portOptions } from "./args";
 import { UsageError } from "./errors";
 import { Progress } from "./progress";
@@ -178,7 +178,11 @@ async function runTable(source: Source, options: AnalyzeCommandOptions, out: Buf
         first = false;
         out.line(renderTextRow(Object.fromEntries([]) as never, packetColumns.map((c) => ({ ...c, text: () => c.header })), widths));
       }
-      out.line(renderTextRow(row, packetColumns, widths));
+      // Written straight into bytes: the same text as renderTextRow(row, packetColumns, widths).
+      const bytes = out.beginBytes();
+      writePacketTextRow(row, widths, bytes);
+      bytes.byte(0x0a);
+      out.endBytes();
     };
   }
   const summary = await drive(source, options, sink, out, progress);

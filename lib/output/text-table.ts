@@ -1,4 +1,6 @@
 /** Plain-text tables for the terminal: padded columns, one header line. */
+import type { PacketRow } from "../analysis/types";
+import type { ByteBuffer } from "./byte-buffer";
 import type { Column } from "./columns";
 
 export interface TextTableOptions {
@@ -40,4 +42,50 @@ export function renderTextRow<T>(row: T, columns: ReadonlyArray<Column<T>>, widt
     }
   }
   return line;
+}
+
+/**
+ * `renderTextRow(row, packetColumns, widths)` written into bytes, for the
+ * CLI's packet list (a line per frame on million-packet captures). Same text;
+ * a test compares the two on every fixture packet and on over-long values.
+ */
+export function writePacketTextRow(p: PacketRow, widths: readonly number[], out: ByteBuffer): void {
+  writeRightAlignedInteger(p.frame, widths[0], out);
+  writePadded(p.relativeTime.toFixed(6), widths[1], true, out);
+  writePadded(p.source, widths[2], false, out);
+  writePadded(p.destination, widths[3], false, out);
+  writePadded(p.protocol, widths[4], false, out);
+  writeRightAlignedInteger(p.length, widths[5], out);
+  writePadded(p.phase ?? "", widths[6], false, out);
+  out.text(p.info);
+}
+
+const SPACE = 32;
+
+/** A cell cut to `width` (with "…") and padded, then the two-space column gap. */
+function writePadded(value: string, width: number, right: boolean, out: ByteBuffer): void {
+  const text = value.length > width ? `${value.slice(0, width - 1)}…` : value;
+  const pad = width - text.length;
+  if (right) for (let i = 0; i < pad; i++) out.byte(SPACE);
+  out.text(text);
+  if (!right) for (let i = 0; i < pad; i++) out.byte(SPACE);
+  out.byte(SPACE);
+  out.byte(SPACE);
+}
+
+function writeRightAlignedInteger(value: number, width: number, out: ByteBuffer): void {
+  if (!(value >= 0 && value < 1e9 && Number.isInteger(value))) {
+    writePadded(String(value), width, true, out);
+    return;
+  }
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  if (digits > width) {
+    writePadded(String(value), width, true, out);
+    return;
+  }
+  for (let i = digits; i < width; i++) out.byte(SPACE);
+  out.integer(value);
+  out.byte(SPACE);
+  out.byte(SPACE);
 }
