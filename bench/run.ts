@@ -202,7 +202,7 @@ async function interactiveAndCharts(fleet: BenchCapture, tshark: string | undefi
   const cold = median(cells.map((c) => c.coldMs)) / 1e3;
   const warm = median(cells.map((c) => c.warmMs)) / 1e3;
   console.log(`\nnotebook cell on the sample capture (${cells[0].frames} frames: analyse, flow graph, phase timeline, both drawn to SVG):`);
-  console.log(`  fresh process ${cold.toFixed(2)} s (loading the library included), next cell ${(warm * 1e3).toFixed(0)} ms` + (tsharkRuns.length ? `; tshark -T fields on the same file ${median(tsharkRuns).toFixed(2)} s (${(median(tsharkRuns) / cold).toFixed(1)}× our fresh process)` : ""));
+  console.log(`  fresh process ${cold.toFixed(2)} s (loading the library included), next cell ${(warm * 1e3).toFixed(0)} ms` + (tsharkRuns.length ? `; tshark -T fields on the same file takes ${median(tsharkRuns).toFixed(2)} s (our fresh process ${(cold / median(tsharkRuns)).toFixed(1)}× that, the next cell ${(warm / median(tsharkRuns)).toFixed(2)}×)` : ""));
 
   const chart = await measure(process.execPath, [apiRun, "charts", fleet.file, String(fleet.port)], { stdout: "pipe" });
   if (chart.exitCode !== 0) throw new Error(`charts failed: ${chart.stderr.slice(0, 500)}`);
