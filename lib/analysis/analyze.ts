@@ -10,10 +10,11 @@
  * Both throw CaptureFileError only when the source is not a usable capture at
  * all; damage part-way becomes issues, and everything before it is kept.
  */
+import { getHeapStatistics } from "node:v8";
 import { readCapture, type ReadOptions } from "../capture/reader";
 import type { CaptureSource } from "../capture/source";
 import { Analyzer, type AnalysisSink, type AnalyzeOptions } from "./analyzer";
-import type { Issue } from "./issues";
+import { makeIssue, type Issue } from "./issues";
 import type { Analysis, AnalysisEvent, ConnectionSummary, MqttMessage, PacketRow, Phase } from "./types";
 
 export interface AnalyzeCaptureOptions extends AnalyzeOptions {
@@ -30,6 +31,25 @@ export interface AnalyzeCaptureOptions extends AnalyzeOptions {
   chunkSize?: number;
   /** Read the file on a second thread (default: for files of 16 MiB or more). */
   threads?: boolean;
+  /**
+   * Heap bytes the kept results may bring the process to (default: 60 % of
+   * V8's heap limit). Past 70 % of it the packet list stops growing; past all
+   * of it, messages and phases stop being kept too (they are still counted in
+   * `capture`). Each cut is reported as an issue with the frame it happened
+   * at, so a capture too big for memory gives a partial analysis that says
+   * so, instead of ending the process (or the notebook kernel) with
+   * "JavaScript heap out of memory".
+   */
+  memoryBudget?: number;
+}
+
+/** Share of V8's heap limit that analyzeCapture's results may reach by default. */
+const DEFAULT_MEMORY_SHARE = 0.6;
+/** Share of the budget at which the packet list (the biggest part) stops growing. */
+const PACKET_LIST_SHARE = 0.7;
+
+function mebibytes(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20).toLocaleString("en")} MiB`;
 }
 
 export async function analyzeCapture(source: CaptureSource, options: AnalyzeCaptureOptions = {}): Promise<Analysis> {
@@ -39,9 +59,14 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
   const connections: ConnectionSummary[] = [];
   const issues: Issue[] = [];
   const maxIssues = options.maxIssues ?? 10000;
+  let keepPackets = options.packets ?? true;
+  let keepResults = true;
   const sink: AnalysisSink = {
-    message: (m) => messages.push(m),
+    message: (m) => {
+      if (keepResults) messages.push(m);
+    },
     phase: (p) => {
+      if (!keepResults) return;
       // Arrays grown by push keep spare capacity (V8 reserves 17 slots on the
       // first push): kept phases get exact-size copies, halving their memory.
       p.frames = p.frames.slice();
@@ -53,9 +78,41 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
       if (issues.length < maxIssues) issues.push(i);
     },
   };
-  if (options.packets ?? true) sink.packet = (row) => packets.push(row);
+  if (keepPackets) {
+    sink.packet = (row) => {
+      if (keepPackets) packets.push(row);
+    };
+  }
   const analyzer = new Analyzer(options, sink);
-  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads });
+  // Between chunks: is the heap still within the budget? (A cheap V8 call, a few hundred times per 100 MB of capture.)
+  const budget = options.memoryBudget ?? DEFAULT_MEMORY_SHARE * getHeapStatistics().heap_size_limit;
+  const checkMemory = (): undefined => {
+    if (!keepResults) return undefined;
+    const used = getHeapStatistics().used_heap_size;
+    const frame = analyzer.frameCount;
+    if (keepPackets && used > PACKET_LIST_SHARE * budget) {
+      keepPackets = false;
+      analyzer.issue(
+        makeIssue(
+          "file.packet_list_capped",
+          frame,
+          `The packet list keeps frames 1–${frame} only: the heap reached ${mebibytes(used)} of the ${mebibytes(budget)} the results may use. Messages, phases and issues go on for the whole capture. For every row use streamCapture() or \`iot-wire-lab analyze\`; for less memory pass {packets: false}.`,
+        ),
+      );
+    }
+    if (used > budget) {
+      keepResults = false;
+      analyzer.issue(
+        makeIssue(
+          "file.results_capped",
+          frame,
+          `Messages and phases after frame ${frame} are counted (capture.mqttMessages, capture.phases) but not kept: the heap reached ${mebibytes(used)} of the ${mebibytes(budget)} the results may use. Use streamCapture() to see them all, or give Node more heap (NODE_OPTIONS=--max-old-space-size=8192).`,
+        ),
+      );
+    }
+    return undefined;
+  };
+  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads, afterChunk: checkMemory });
   const capture = analyzer.finish(typeof source === "string" ? source : undefined);
   // Phases settle out of order (a PUBLISH may be answered after a later
   // PINGREQ); present them in the order they began, as a timeline reads.

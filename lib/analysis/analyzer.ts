@@ -146,6 +146,11 @@ export class Analyzer implements FrameSink, ConnectionListener {
     if ((this.frames & (SWEEP_EVERY_FRAMES - 1)) === 0) this.forgetClosedConnections(frame.time);
   }
 
+  /** Frames read so far. */
+  get frameCount(): number {
+    return this.frames;
+  }
+
   // ConnectionListener ----------------------------------------------------------
 
   message(message: MqttMessage): void {

@@ -41,6 +41,8 @@ export const expertInfo = {
   "file.bad_block": { layer: "file", group: "malformed", severity: "error", summary: "A pcapng block is damaged (bad length or trailer)" },
   "file.unknown_interface": { layer: "file", group: "malformed", severity: "warning", summary: "A packet refers to an interface that no Interface Description Block declared" },
   "file.read_error": { layer: "file", group: "malformed", severity: "error", summary: "Reading the capture failed part-way" },
+  "file.packet_list_capped": { layer: "file", group: "comment", severity: "warning", summary: "The capture is too big to keep every packet-list row in memory: rows after this frame were not kept (messages, phases and issues go on)" },
+  "file.results_capped": { layer: "file", group: "comment", severity: "error", summary: "The capture is too big to keep every message and phase in memory: those after this frame were counted, not kept" },
   // One frame.
   "frame.truncated": { layer: "frame", group: "malformed", severity: "warning", summary: "Packet size limited during capture (snapshot length)" },
   "frame.decode_failure": { layer: "frame", group: "malformed", severity: "error", summary: "An unexpected failure while decoding this frame; its bytes are kept" },
