@@ -102,8 +102,13 @@ class OnePacketList {
     return this.buffer.subarray(this.offset + start, this.offset + end);
   }
 
+  /** Same text as slice(start, end).toString(encoding), without making the sub-buffer. */
   toString(encoding?: BufferEncoding, start = 0, end = this.length): string {
-    return this.slice(start, end).toString(encoding);
+    if (start < 0) start += this.length;
+    if (end < 0) end += this.length;
+    if (end > this.length) end = this.length;
+    if (start >= this.length || end <= start) return "";
+    return this.buffer.toString(encoding, this.offset + start, this.offset + end);
   }
 }
 
