@@ -208,3 +208,12 @@ export class ByteBuffer {
     this.text(value);
   }
 }
+
+const scratch = new ByteBuffer(1 << 12);
+
+/** What `write` puts into bytes, as a string (the one-off form of a byte writer). */
+export function textOf<T>(write: (value: T, out: ByteBuffer) => void, value: T): string {
+  scratch.length = 0;
+  write(value, scratch);
+  return scratch.bytes.toString("utf8", 0, scratch.length);
+}

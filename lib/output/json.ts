@@ -1,119 +1,30 @@
 /**
- * JSON text for packets, messages and phases, written by hand: on a
- * million-packet capture JSON.stringify of these objects was a third of the
- * `analyze --format json` run. Each function produces the same value as
- * JSON.stringify (a test parses both and compares them, on every capture);
- * only the order of keys may differ. Fields that are undefined are left out,
- * as JSON.stringify does; strings that could hold any character (Info text,
- * topics, client ids) go through JSON.stringify, the rest are known-safe.
+ * JSON text for packets, messages and phases, written by hand straight into
+ * bytes (see byte-buffer.ts): `analyze --format json` writes one object per
+ * packet, message and phase, and on a million-packet capture JSON.stringify
+ * of them was a third of the run. The text is what JSON.stringify writes for
+ * the same object with its keys in this order (a test checks that byte for
+ * byte on every fixture capture and on awkward strings and numbers). Fields
+ * that are undefined are left out, as JSON.stringify does.
  */
 import type { MqttMessage, PacketRow, Phase, PhaseTraffic } from "../analysis/types";
-import type { ByteBuffer } from "./byte-buffer";
+import { textOf, type ByteBuffer } from "./byte-buffer";
 
 const str = JSON.stringify;
 
+/** One packet-list row as JSON text. */
 export function packetJson(p: PacketRow): string {
-  let s = `{"frame":${p.frame},"time":${p.time},"relativeTime":${p.relativeTime},"source":${safe(p.source)},"destination":${safe(p.destination)},"protocol":${safe(p.protocol)},"length":${p.length},"info":${str(p.info)},"stream":${p.stream}`;
-  if (p.direction !== undefined) s += `,"direction":"${p.direction}"`;
-  if (p.phase !== undefined) s += `,"phase":"${p.phase}"`;
-  if (p.srcPort !== undefined) s += `,"srcPort":${p.srcPort}`;
-  if (p.dstPort !== undefined) s += `,"dstPort":${p.dstPort}`;
-  if (p.seq !== undefined) s += `,"seq":${p.seq}`;
-  if (p.ack !== undefined) s += `,"ack":${p.ack}`;
-  if (p.tcpLength !== undefined) s += `,"tcpLength":${p.tcpLength}`;
-  if (p.tcpFlags !== undefined) s += `,"tcpFlags":${p.tcpFlags}`;
-  return s + "}";
+  return textOf(writePacketJson, p);
 }
 
+/** One MQTT message as JSON text. */
 export function messageJson(m: MqttMessage): string {
-  let s = `{"frame":${m.frame}`;
-  if (m.frames !== undefined) s += `,"frames":[${m.frames.join(",")}]`;
-  s += `,"time":${m.time},"relativeTime":${m.relativeTime},"stream":${m.stream},"direction":"${m.direction}","type":"${m.type}","length":${m.length},"headerLength":${m.headerLength},"protocolVersion":${m.protocolVersion}`;
-  if (m.messageId !== undefined) s += `,"messageId":${m.messageId}`;
-  if (m.topic !== undefined) s += `,"topic":${str(m.topic)}`;
-  if (m.qos !== undefined) s += `,"qos":${m.qos}`;
-  if (m.dup !== undefined) s += `,"dup":${m.dup}`;
-  if (m.retain !== undefined) s += `,"retain":${m.retain}`;
-  if (m.payloadLength !== undefined) s += `,"payloadLength":${m.payloadLength}`;
-  if (m.payloadText !== undefined) s += `,"payloadText":${str(m.payloadText)}`;
-  if (m.clientId !== undefined) s += `,"clientId":${str(m.clientId)}`;
-  if (m.username !== undefined) s += `,"username":${str(m.username)}`;
-  if (m.password !== undefined) s += `,"password":${str(m.password)}`;
-  if (m.keepalive !== undefined) s += `,"keepalive":${m.keepalive}`;
-  if (m.cleanSession !== undefined) s += `,"cleanSession":${m.cleanSession}`;
-  if (m.protocolName !== undefined) s += `,"protocolName":${str(m.protocolName)}`;
-  if (m.will !== undefined) s += `,"will":${str(m.will)}`;
-  if (m.returnCode !== undefined) s += `,"returnCode":${m.returnCode}`;
-  if (m.reasonCode !== undefined) s += `,"reasonCode":${m.reasonCode}`;
-  if (m.sessionPresent !== undefined) s += `,"sessionPresent":${m.sessionPresent}`;
-  if (m.subscriptions !== undefined) s += `,"subscriptions":${str(m.subscriptions)}`;
-  if (m.granted !== undefined) s += `,"granted":[${m.granted.join(",")}]`;
-  if (m.unsubscriptions !== undefined) s += `,"unsubscriptions":${str(m.unsubscriptions)}`;
-  if (m.properties !== undefined) s += `,"properties":${str(m.properties)}`;
-  if (m.malformed !== undefined) s += `,"malformed":${str(m.malformed)}`;
-  return s + "}";
+  return textOf(writeMessageJson, m);
 }
 
-function traffic(t: PhaseTraffic): string {
-  return `{"packets":${t.packets},"bytes":${t.bytes},"tcpIpBytes":${t.tcpIpBytes},"mqttHeaderBytes":${t.mqttHeaderBytes},"payloadBytes":${t.payloadBytes}}`;
-}
-
+/** One phase as JSON text. */
 export function phaseJson(p: Phase): string {
-  let s = `{"id":${p.id},"stream":${p.stream},"kind":"${p.kind}","status":"${p.status}","start":${p.start},"end":${p.end},"relativeStart":${p.relativeStart},"relativeEnd":${p.relativeEnd},"startFrame":${p.startFrame},"endFrame":${p.endFrame},"frames":[${p.frames.join(",")}],"clientToServer":${traffic(p.clientToServer)},"serverToClient":${traffic(p.serverToClient)},"steps":[`;
-  for (let i = 0; i < p.steps.length; i++) {
-    const step = p.steps[i];
-    s += `${i ? "," : ""}{"type":${safe(step.type)},"frame":${step.frame},"time":${step.time},"relativeTime":${step.relativeTime},"direction":"${step.direction}"}`;
-  }
-  s += "]";
-  if (p.latency !== undefined) s += `,"latency":${p.latency}`;
-  if (p.direction !== undefined) s += `,"direction":"${p.direction}"`;
-  if (p.messageId !== undefined) s += `,"messageId":${p.messageId}`;
-  if (p.topic !== undefined) s += `,"topic":${str(p.topic)}`;
-  if (p.qos !== undefined) s += `,"qos":${p.qos}`;
-  if (p.clientId !== undefined) s += `,"clientId":${str(p.clientId)}`;
-  if (p.username !== undefined) s += `,"username":${str(p.username)}`;
-  if (p.keepalive !== undefined) s += `,"keepalive":${p.keepalive}`;
-  if (p.protocolVersion !== undefined) s += `,"protocolVersion":${p.protocolVersion}`;
-  if (p.returnCode !== undefined) s += `,"returnCode":${p.returnCode}`;
-  if (p.reasonCode !== undefined) s += `,"reasonCode":${p.reasonCode}`;
-  if (p.sessionPresent !== undefined) s += `,"sessionPresent":${p.sessionPresent}`;
-  if (p.topics !== undefined) s += `,"topics":${str(p.topics)}`;
-  if (p.requestedQos !== undefined) s += `,"requestedQos":[${p.requestedQos.join(",")}]`;
-  if (p.granted !== undefined) s += `,"granted":[${p.granted.join(",")}]`;
-  if (p.synToSynAck !== undefined) s += `,"synToSynAck":${p.synToSynAck}`;
-  if (p.synAckToAck !== undefined) s += `,"synAckToAck":${p.synAckToAck}`;
-  if (p.initiator !== undefined) s += `,"initiator":"${p.initiator}"`;
-  if (p.closedBy !== undefined) s += `,"closedBy":"${p.closedBy}"`;
-  if (p.halfClose !== undefined) s += `,"halfClose":${p.halfClose}`;
-  return s + "}";
-}
-
-/** Strings we build ourselves (addresses, protocol names, step names) need escaping only in theory: check cheaply. */
-function safe(value: string): string {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return str(value);
-  }
-  return `"${value}"`;
-}
-
-// The same JSON written straight into bytes (see byte-buffer.ts): for
-// `analyze --format json`, which writes one object per packet, message and
-// phase. Byte for byte the UTF-8 of the string versions above (a test checks
-// every fixture's packets, messages and phases, and awkward strings).
-
-/** Our own strings, as safe() writes them: quoted raw unless a character needs escaping. */
-function writeSafe(value: string, out: ByteBuffer): void {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c) {
-      out.text(str(value));
-      return;
-    }
-  }
-  out.byte(0x22);
-  out.text(value);
-  out.byte(0x22);
+  return textOf(writePhaseJson, p);
 }
 
 function writeIntegers(values: readonly number[], out: ByteBuffer): void {
@@ -133,51 +44,25 @@ export function writePacketJson(p: PacketRow, out: ByteBuffer): void {
   out.text(',"relativeTime":');
   out.number(p.relativeTime);
   out.text(',"source":');
-  writeSafe(p.source, out);
+  out.jsonString(p.source);
   out.text(',"destination":');
-  writeSafe(p.destination, out);
+  out.jsonString(p.destination);
   out.text(',"protocol":');
-  writeSafe(p.protocol, out);
+  out.jsonString(p.protocol);
   out.text(',"length":');
   out.number(p.length);
   out.text(',"info":');
   out.jsonString(p.info);
   out.text(',"stream":');
   out.number(p.stream);
-  if (p.direction !== undefined) {
-    out.text(',"direction":"');
-    out.text(p.direction);
-    out.byte(0x22);
-  }
-  if (p.phase !== undefined) {
-    out.text(',"phase":"');
-    out.text(p.phase);
-    out.byte(0x22);
-  }
-  if (p.srcPort !== undefined) {
-    out.text(',"srcPort":');
-    out.number(p.srcPort);
-  }
-  if (p.dstPort !== undefined) {
-    out.text(',"dstPort":');
-    out.number(p.dstPort);
-  }
-  if (p.seq !== undefined) {
-    out.text(',"seq":');
-    out.number(p.seq);
-  }
-  if (p.ack !== undefined) {
-    out.text(',"ack":');
-    out.number(p.ack);
-  }
-  if (p.tcpLength !== undefined) {
-    out.text(',"tcpLength":');
-    out.number(p.tcpLength);
-  }
-  if (p.tcpFlags !== undefined) {
-    out.text(',"tcpFlags":');
-    out.number(p.tcpFlags);
-  }
+  writeNameField(',"direction":', p.direction, out);
+  writeNameField(',"phase":', p.phase, out);
+  writeNumberField(',"srcPort":', p.srcPort, out);
+  writeNumberField(',"dstPort":', p.dstPort, out);
+  writeNumberField(',"seq":', p.seq, out);
+  writeNumberField(',"ack":', p.ack, out);
+  writeNumberField(',"tcpLength":', p.tcpLength, out);
+  writeNumberField(',"tcpFlags":', p.tcpFlags, out);
   out.byte(0x7d);
 }
 
@@ -185,6 +70,15 @@ function writeNumberField(key: string, value: number | undefined, out: ByteBuffe
   if (value === undefined) return;
   out.text(key);
   out.number(value);
+}
+
+/** Our own names (directions, phase kinds, statuses): ASCII that never needs escaping. */
+function writeNameField(key: string, value: string | undefined, out: ByteBuffer): void {
+  if (value === undefined) return;
+  out.text(key);
+  out.byte(0x22);
+  out.text(value);
+  out.byte(0x22);
 }
 
 function writeStringField(key: string, value: string | undefined, out: ByteBuffer): void {
@@ -302,7 +196,7 @@ export function writePhaseJson(p: Phase, out: ByteBuffer): void {
   for (let i = 0; i < p.steps.length; i++) {
     const step = p.steps[i];
     out.text(i ? ',{"type":' : '{"type":');
-    writeSafe(step.type, out);
+    out.jsonString(step.type);
     out.text(',"frame":');
     out.number(step.frame);
     out.text(',"time":');
@@ -315,11 +209,7 @@ export function writePhaseJson(p: Phase, out: ByteBuffer): void {
   }
   out.byte(0x5d);
   writeNumberField(',"latency":', p.latency, out);
-  if (p.direction !== undefined) {
-    out.text(',"direction":"');
-    out.text(p.direction);
-    out.byte(0x22);
-  }
+  writeNameField(',"direction":', p.direction, out);
   writeNumberField(',"messageId":', p.messageId, out);
   writeStringField(',"topic":', p.topic, out);
   writeNumberField(',"qos":', p.qos, out);
@@ -341,16 +231,8 @@ export function writePhaseJson(p: Phase, out: ByteBuffer): void {
   }
   writeNumberField(',"synToSynAck":', p.synToSynAck, out);
   writeNumberField(',"synAckToAck":', p.synAckToAck, out);
-  if (p.initiator !== undefined) {
-    out.text(',"initiator":"');
-    out.text(p.initiator);
-    out.byte(0x22);
-  }
-  if (p.closedBy !== undefined) {
-    out.text(',"closedBy":"');
-    out.text(p.closedBy);
-    out.byte(0x22);
-  }
+  writeNameField(',"initiator":', p.initiator, out);
+  writeNameField(',"closedBy":', p.closedBy, out);
   writeBooleanField(',"halfClose":', p.halfClose, out);
   out.byte(0x7d);
 }
