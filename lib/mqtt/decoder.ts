@@ -95,20 +95,25 @@ class OnePacketList {
 
   /** bl semantics: bounds clamp to the list; past the end gives an empty buffer. */
   slice(start = 0, end = this.length): Buffer {
-    if (start < 0) start += this.length;
-    if (end < 0) end += this.length;
-    if (end > this.length) end = this.length;
-    if (start >= this.length || end <= start) return Buffer.alloc(0);
-    return this.buffer.subarray(this.offset + start, this.offset + end);
+    return this.clamp(start, end) ? this.buffer.subarray(this.rangeStart, this.rangeEnd) : Buffer.alloc(0);
   }
 
   /** Same text as slice(start, end).toString(encoding), without making the sub-buffer. */
   toString(encoding?: BufferEncoding, start = 0, end = this.length): string {
+    return this.clamp(start, end) ? this.buffer.toString(encoding, this.rangeStart, this.rangeEnd) : "";
+  }
+
+  /** The buffer positions of [start, end) clamped as bl does; false when that is empty. */
+  private rangeStart = 0;
+  private rangeEnd = 0;
+  private clamp(start: number, end: number): boolean {
     if (start < 0) start += this.length;
     if (end < 0) end += this.length;
     if (end > this.length) end = this.length;
-    if (start >= this.length || end <= start) return "";
-    return this.buffer.toString(encoding, this.offset + start, this.offset + end);
+    if (start >= this.length || end <= start) return false;
+    this.rangeStart = this.offset + start;
+    this.rangeEnd = this.offset + end;
+    return true;
   }
 }
 

@@ -21,7 +21,7 @@ for (let i = 0; i < 100; i++) {
 }
 
 /** Decimal digits of 0 ≤ value < 2^31. */
-function decimalDigits(value: number): number {
+export function decimalDigits(value: number): number {
   if (value < 100000) return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : 5;
   return value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
 }

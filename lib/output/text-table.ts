@@ -1,6 +1,6 @@
 /** Plain-text tables for the terminal: padded columns, one header line. */
 import type { PacketRow } from "../analysis/types";
-import type { ByteBuffer } from "./byte-buffer";
+import { decimalDigits, type ByteBuffer } from "./byte-buffer";
 import type { Column } from "./columns";
 
 export interface TextTableOptions {
@@ -74,13 +74,9 @@ function writePadded(value: string, width: number, right: boolean, out: ByteBuff
 }
 
 function writeRightAlignedInteger(value: number, width: number, out: ByteBuffer): void {
-  if (!(value >= 0 && value < 1e9 && Number.isInteger(value))) {
-    writePadded(String(value), width, true, out);
-    return;
-  }
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  const digits = value >= 0 && value <= 0x7fffffff && Number.isInteger(value) ? decimalDigits(value) : Infinity;
   if (digits > width) {
+    // Fractions, negatives, huge values and numbers wider than the column: as text, cut like any cell.
     writePadded(String(value), width, true, out);
     return;
   }
