@@ -10,7 +10,6 @@
 import { createReadStream, mkdtempSync, rmSync, writeSync, openSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { readCapture } from "../capture/reader";
 import { Analyzer, type AnalysisSink, type AnalyzeOptions } from "../analysis/analyzer";
 import { formatDuration, formatBytes } from "../analysis/format";
@@ -23,7 +22,7 @@ import { ByteBuffer } from "../output/byte-buffer";
 import { writeMessageJson, writePacketJson, writePhaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable, writePacketTextRow } from "../output/text-table";
-import { integerOption, portOptions } from "./args";
+import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
 import { Progress } from "./progress";
 
@@ -57,27 +56,22 @@ interface AnalyzeCommandOptions {
 }
 
 export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: "string", default: "table" },
-        "mqtt-port": { type: "string", multiple: true },
-        "tls-port": { type: "string", multiple: true },
-        "no-heuristics": { type: "boolean", default: false },
-        "mqtt-version": { type: "string" },
-        redact: { type: "boolean", default: false },
-        "no-packets": { type: "boolean", default: false },
-        stream: { type: "string" },
-        output: { type: "string", short: "o" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${analyzeUsage}`);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      format: { type: "string", default: "table" },
+      "mqtt-port": { type: "string", multiple: true },
+      "tls-port": { type: "string", multiple: true },
+      "no-heuristics": { type: "boolean", default: false },
+      "mqtt-version": { type: "string" },
+      redact: { type: "boolean", default: false },
+      "no-packets": { type: "boolean", default: false },
+      stream: { type: "string" },
+      output: { type: "string", short: "o" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    analyzeUsage,
+  );
   const values = parsed.values;
   if (values.help) return "help";
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one capture file, got ${parsed.positionals.length}\n\n${analyzeUsage}`);

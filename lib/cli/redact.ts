@@ -6,9 +6,8 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { redactCapture } from "../share/redact";
-import { portOptions } from "./args";
+import { parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
 
 export const redactUsage = `usage: iot-wire-lab redact <capture> -o <redacted copy> [options]
@@ -24,22 +23,17 @@ options:
   --force             overwrite FILE if it exists`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: "string", short: "o" },
-        identities: { type: "boolean", default: false },
-        "mqtt-port": { type: "string", multiple: true },
-        force: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${redactUsage}`);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      output: { type: "string", short: "o" },
+      identities: { type: "boolean", default: false },
+      "mqtt-port": { type: "string", multiple: true },
+      force: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    redactUsage,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(redactUsage);

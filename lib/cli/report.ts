@@ -4,11 +4,10 @@
  * issues). See ../report/report.ts.
  */
 import { basename, extname } from "node:path";
-import { parseArgs } from "node:util";
 import { analyzeCapture, type AnalyzeCaptureOptions } from "../analysis/analyze";
 import { formatBytes } from "../analysis/format";
 import { writeReport } from "../report/report";
-import { integerOption, portOptions } from "./args";
+import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
 
 export const reportUsage = `usage: iot-wire-lab report <capture.pcap|pcapng> [options]
@@ -37,23 +36,18 @@ export interface ReportCommandOptions {
 
 
 export function parseReportArgs(argv: string[]): ReportCommandOptions | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: "string", short: "o" },
-        title: { type: "string" },
-        "mqtt-port": { type: "string", multiple: true },
-        redact: { type: "boolean", default: false },
-        "max-packets": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${reportUsage}`);
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      output: { type: "string", short: "o" },
+      title: { type: "string" },
+      "mqtt-port": { type: "string", multiple: true },
+      redact: { type: "boolean", default: false },
+      "max-packets": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    reportUsage,
+  );
   const values = parsed.values;
   if (values.help) return "help";
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one capture file, got ${parsed.positionals.length}\n\n${reportUsage}`);
