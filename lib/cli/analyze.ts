@@ -166,6 +166,7 @@ async function runTable(source: Source, options: AnalyzeCommandOptions, out: Buf
   if (options.packets) {
     let first = true;
     const widths = rowWidths.map((w, i) => Math.max(w, packetColumns[i].header.length));
+    const writeRow = (row: PacketRow, bytes: ByteBuffer) => writePacketTextRow(row, widths, bytes);
     sink.packet = (row: PacketRow) => {
       if (options.stream !== undefined && row.stream !== options.stream) return;
       if (first) {
@@ -173,10 +174,7 @@ async function runTable(source: Source, options: AnalyzeCommandOptions, out: Buf
         out.line(renderTextRow(Object.fromEntries([]) as never, packetColumns.map((c) => ({ ...c, text: () => c.header })), widths));
       }
       // Written straight into bytes: the same text as renderTextRow(row, packetColumns, widths).
-      const bytes = out.beginBytes();
-      writePacketTextRow(row, widths, bytes);
-      bytes.byte(0x0a);
-      out.endBytes();
+      out.lineWith(writeRow, row);
     };
   }
   const summary = await drive(source, options, sink, out, progress);
@@ -265,22 +263,14 @@ class Spool {
     this.fd = openSync(path, "w");
   }
 
-  /** The buffer to write the next element into (after its separator); call end() after it. */
-  begin(): ByteBuffer {
+  /** Append one array element, written by a byte writer (see byte-buffer.ts). */
+  add<T>(write: (value: T, out: ByteBuffer) => void, value: T): void {
     if (this.count++ > 0) {
       this.buffer.byte(0x2c);
       this.buffer.byte(0x0a);
     }
-    return this.buffer;
-  }
-
-  end(): void {
+    write(value, this.buffer);
     if (this.buffer.length >= SPOOL_FLUSH_AT) this.flush();
-  }
-
-  add(json: string): void {
-    this.begin().text(json);
-    this.end();
   }
 
   flush(): void {
@@ -308,26 +298,18 @@ async function runJson(source: Source, options: AnalyzeCommandOptions, out: Buff
     };
     let firstPacket = true;
     out.write('{\n"packets": [');
+    const packetElement = (row: PacketRow, bytes: ByteBuffer) => {
+      bytes.text(firstPacket ? "\n" : ",\n");
+      firstPacket = false;
+      writePacketJson(row, bytes);
+    };
     // Packets, messages and phases are written straight into bytes (see byte-buffer.ts).
     const sink: AnalysisSink = {
-      packet: (row) => {
-        const bytes = out.beginBytes();
-        if (!firstPacket) bytes.byte(0x2c);
-        bytes.byte(0x0a);
-        writePacketJson(row, bytes);
-        out.endBytes();
-        firstPacket = false;
-      },
-      message: (m: MqttMessage) => {
-        writeMessageJson(m, spools.messages.begin());
-        spools.messages.end();
-      },
-      phase: (p: Phase) => {
-        writePhaseJson(p, spools.phases.begin());
-        spools.phases.end();
-      },
-      connection: (c: ConnectionSummary) => spools.connections.add(JSON.stringify(c)),
-      issue: (i: Issue) => spools.issues.add(JSON.stringify(i)),
+      packet: (row) => out.writeWith(packetElement, row),
+      message: (m: MqttMessage) => spools.messages.add(writeMessageJson, m),
+      phase: (p: Phase) => spools.phases.add(writePhaseJson, p),
+      connection: (c: ConnectionSummary) => spools.connections.add(writeStringified, c),
+      issue: (i: Issue) => spools.issues.add(writeStringified, i),
     };
     if (!options.packets) delete sink.packet;
     const summary = await drive(source, options, sink, out, progress);
@@ -355,35 +337,30 @@ async function pipeFile(path: string, out: BufferedOutput): Promise<void> {
   }
 }
 
-/** Start a JSON line in bytes; jsonLineEnd() closes the wrapping object and the line. */
-function jsonLinePrefix(out: BufferedOutput, prefix: string): ByteBuffer {
-  const bytes = out.beginBytes();
-  bytes.text(prefix);
-  return bytes;
+/** Rare records (connections, issues): JSON.stringify's text. */
+function writeStringified(value: unknown, out: ByteBuffer): void {
+  out.text(JSON.stringify(value));
 }
 
-function jsonLineEnd(out: BufferedOutput): void {
-  const bytes = out.beginBytes();
-  bytes.byte(0x7d);
-  bytes.byte(0x0a);
-  out.endBytes();
+/** A byte writer for one JSONL event: {"kind":KIND,"KIND":value}. */
+function jsonLine<T>(kind: string, write: (value: T, out: ByteBuffer) => void): (value: T, out: ByteBuffer) => void {
+  const prefix = `{"kind":"${kind}","${kind}":`;
+  return (value, out) => {
+    out.text(prefix);
+    write(value, out);
+    out.byte(0x7d);
+  };
 }
 
 async function runJsonLines(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
+  const packetLine = jsonLine("packet", writePacketJson);
+  const messageLine = jsonLine("message", writeMessageJson);
+  const phaseLine = jsonLine("phase", writePhaseJson);
   const sink: AnalysisSink = {
     capture: (capture) => out.line(JSON.stringify({ kind: "capture", capture })),
-    packet: (packet) => {
-      writePacketJson(packet, jsonLinePrefix(out, '{"kind":"packet","packet":'));
-      jsonLineEnd(out);
-    },
-    message: (message) => {
-      writeMessageJson(message, jsonLinePrefix(out, '{"kind":"message","message":'));
-      jsonLineEnd(out);
-    },
-    phase: (phase) => {
-      writePhaseJson(phase, jsonLinePrefix(out, '{"kind":"phase","phase":'));
-      jsonLineEnd(out);
-    },
+    packet: (packet) => out.lineWith(packetLine, packet),
+    message: (message) => out.lineWith(messageLine, message),
+    phase: (phase) => out.lineWith(phaseLine, phase),
     connection: (connection) => out.line(JSON.stringify({ kind: "connection", connection })),
     issue: (issue) => out.line(JSON.stringify({ kind: "issue", issue })),
   };
@@ -395,12 +372,6 @@ async function runJsonLines(source: Source, options: AnalyzeCommandOptions, out:
 
 async function runCsv(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
   out.line(csvHeader(messageColumns));
-  // Rows go straight into bytes (see byte-buffer.ts): same text as messageCsvRow().
-  const message = (m: MqttMessage) => {
-    const bytes = out.beginBytes();
-    writeMessageCsvRow(m, bytes);
-    bytes.byte(10);
-    out.endBytes();
-  };
-  return drive(source, options, { message }, out, progress);
+  // Rows go straight into bytes (see byte-buffer.ts).
+  return drive(source, options, { message: (m) => out.lineWith(writeMessageCsvRow, m) }, out, progress);
 }

@@ -4,8 +4,9 @@
  * producer awaits `drain()` between capture chunks, so a slow pipe (`| less`)
  * slows the analysis instead of filling memory.
  *
- * Per-message output can instead be written as bytes (`beginBytes()`, see
- * byte-buffer.ts); text and bytes go out in the order they were written.
+ * Per-message output can instead be written as bytes (`writeWith()`,
+ * `lineWith()`, see byte-buffer.ts); text and bytes go out in the order they
+ * were written.
  */
 import { ByteBuffer } from "./byte-buffer";
 
@@ -42,15 +43,20 @@ export class BufferedOutput {
   }
 
   /**
-   * The byte buffer to write the next piece into (text written before it has
-   * gone out first). Call endBytes() after each piece.
+   * Write `value` with a byte writer (see byte-buffer.ts), after any text
+   * written before it.
    */
-  beginBytes(): ByteBuffer {
+  writeWith<T>(write: (value: T, out: ByteBuffer) => void, value: T): void {
     if (this.pending.length > 0) this.flushText();
-    return this.byteBuffer;
+    write(value, this.byteBuffer);
+    if (this.byteBuffer.length >= BYTES_FLUSH_AT) this.flushBytes();
   }
 
-  endBytes(): void {
+  /** writeWith(), then a newline. */
+  lineWith<T>(write: (value: T, out: ByteBuffer) => void, value: T): void {
+    if (this.pending.length > 0) this.flushText();
+    write(value, this.byteBuffer);
+    this.byteBuffer.byte(0x0a);
     if (this.byteBuffer.length >= BYTES_FLUSH_AT) this.flushBytes();
   }
 
