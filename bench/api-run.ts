@@ -12,19 +12,8 @@ import { readCapture } from "../lib/capture/reader";
 import { flowGraph } from "../lib/charts/flow-graph";
 import { latencyChart } from "../lib/charts/latency-chart";
 import { phaseTimeline } from "../lib/charts/phase-timeline";
-import type { ChartSpec } from "../lib/charts/spec";
+import { chartDataRows, type ChartSpec } from "../lib/charts/spec";
 import { renderSvg } from "../lib/display/render";
-
-/** Rows of data a chart hands vega-lite (what makes a notebook heavy). */
-function dataRows(spec: unknown): number {
-  if (Array.isArray(spec)) return spec.reduce((n: number, item) => n + dataRows(item), 0);
-  if (typeof spec !== "object" || spec === null) return 0;
-  const record = spec as Record<string, unknown>;
-  const values = (record.data as { values?: unknown } | undefined)?.values;
-  let rows = Array.isArray(values) ? values.length : 0;
-  for (const key of ["layer", "hconcat", "vconcat", "concat", "spec"]) if (key in record) rows += dataRows(record[key]);
-  return rows;
-}
 
 /** A million-packet capture to a phase timeline and a latency chart, drawn. */
 async function charts(file: string, mqttPorts: number[]): Promise<void> {
@@ -42,7 +31,7 @@ async function charts(file: string, mqttPorts: number[]): Promise<void> {
     chartSeconds: (built - analysed) / 1e3,
     renderSeconds: (drawn - built) / 1e3,
     phases: analysis.phases.length,
-    dataRows: specs.map(dataRows),
+    dataRows: specs.map(chartDataRows),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(JSON.stringify(result) + "\n");

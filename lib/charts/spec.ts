@@ -37,3 +37,25 @@ export const CHART_FONT = "DejaVu Sans, Verdana, sans-serif";
 
 /** Default plot width: fits a notebook output area (about 800 px) with axis labels. */
 export const CHART_WIDTH = 700;
+
+/**
+ * Rows of every inline dataset in a vega-lite spec (top level, layers,
+ * concatenations): what a chart hands the renderer, so what stays small when
+ * a builder bins or caps a big capture.
+ */
+export function chartDataRows(spec: unknown): number {
+  let rows = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (typeof node !== "object" || node === null) return;
+    const record = node as Record<string, unknown>;
+    const data = record.data as { values?: unknown } | undefined;
+    if (data && Array.isArray(data.values)) rows += data.values.length;
+    for (const key of ["layer", "hconcat", "vconcat", "concat", "spec"]) if (key in record) visit(record[key]);
+  };
+  visit(spec);
+  return rows;
+}

@@ -10,9 +10,9 @@ import { flowGraph } from "../../lib/charts/flow-graph";
 import { latencyChart } from "../../lib/charts/latency-chart";
 import { phaseTimeline } from "../../lib/charts/phase-timeline";
 import { sequenceGraph } from "../../lib/charts/sequence-graph";
-import type { ChartSpec } from "../../lib/charts/spec";
+import { chartDataRows, type ChartSpec } from "../../lib/charts/spec";
 import { renderSvg } from "../../lib/display/render";
-import { countDataRows, syntheticAnalysis } from "./synthetic";
+import { syntheticAnalysis } from "./synthetic";
 
 const MAX_ROWS = 5000;
 
@@ -42,7 +42,7 @@ const cases: Array<[string, () => ChartSpec]> = [
 for (const [name, build] of cases) {
   test(`${name}: embeds fewer than ${MAX_ROWS} rows`, async () => {
     const spec = build();
-    const rows = countDataRows(spec);
+    const rows = chartDataRows(spec);
     assert.ok(rows > 0 && rows < MAX_ROWS, `${name}: ${rows} rows`);
     // And it still draws (a small spec renders in well under a second).
     const svg = await renderSvg(spec);
@@ -54,5 +54,5 @@ test("latencyChart in points mode samples the dots evenly and says so", () => {
   const spec = latencyChart(fleet, { mode: "points", maxPoints: 1000 });
   const title = spec.title as { subtitle: string[] };
   assert.match(title.subtitle.join(" "), /dots: 1,00\d of 498,000 measurements/);
-  assert.ok(countDataRows(spec) < 1100);
+  assert.ok(chartDataRows(spec) < 1100);
 });

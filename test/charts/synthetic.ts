@@ -244,24 +244,6 @@ export function syntheticAnalysis(options: SyntheticOptions): Analysis {
   };
 }
 
-/** Rows of every inline dataset in a vega-lite spec (top level, layers, concatenations). */
-export function countDataRows(spec: unknown): number {
-  let rows = 0;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    if (typeof node !== "object" || node === null) return;
-    const record = node as Record<string, unknown>;
-    const data = record.data as { values?: unknown } | undefined;
-    if (data && Array.isArray(data.values)) rows += data.values.length;
-    for (const key of ["layer", "hconcat", "vconcat", "concat", "spec"]) if (key in record) visit(record[key]);
-  };
-  visit(spec);
-  return rows;
-}
-
 /** Freezes an object graph, so a builder that writes to its input throws (the tests run in strict mode). */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
