@@ -22,6 +22,7 @@ import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
+import { hashAddressWords, readAddressWords, tupleKey } from "../tcp/tuple-key";
 import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence } from "./connection";
 import { makeIssue, type Issue, type IssueCode } from "./issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
@@ -63,6 +64,8 @@ const SWEEP_EVERY_FRAMES = 1 << 16;
 export class Analyzer implements FrameSink, ConnectionListener {
   /** Frames are decoded and dropped: readers may reuse one Frame object. */
   readonly transientFrames = true;
+  /** A threaded reader may decode whole MQTT packets ahead for us (mqtt/predecode.ts). */
+  readonly mqttPredecode: { defaultVersion: number };
   private readonly sink: AnalysisSink;
   private readonly wantPackets: boolean;
   private readonly mqttPorts: Set<number>;
@@ -111,6 +114,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       maxPacketLength: options.maxPacketLength ?? 16 * 1024 * 1024,
       reassemblyLimits: options.reassemblyLimits ?? defaultReassemblyLimits,
     };
+    this.mqttPredecode = { defaultVersion: this.connectionOptions.defaultMqttVersion };
   }
 
   // FrameSink -----------------------------------------------------------------
@@ -309,12 +313,12 @@ export class Analyzer implements FrameSink, ConnectionListener {
     } else {
       const s = this.srcWords;
       const d = this.dstWords;
-      readWords(bytes, v6!.srcOffset, s);
-      readWords(bytes, v6!.dstOffset, d);
+      readAddressWords(bytes, v6!.srcOffset, s);
+      readAddressWords(bytes, v6!.dstOffset, d);
       srcKey = s;
       dstKey = d;
-      hashSrc = s[0] ^ Math.imul(s[1], 0x27d4eb2d) ^ Math.imul(s[2], 0x165667b1) ^ Math.imul(s[3], 0x9e3779b1);
-      hashDst = d[0] ^ Math.imul(d[1], 0x27d4eb2d) ^ Math.imul(d[2], 0x165667b1) ^ Math.imul(d[3], 0x9e3779b1);
+      hashSrc = hashAddressWords(s);
+      hashDst = hashAddressWords(d);
     }
     const key = tupleKey(hashSrc, tcp.srcPort, hashDst, tcp.dstPort);
     let connection = this.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
@@ -516,25 +520,6 @@ function serverLikeness(port: number): number {
   if (port <= 60999) return 0;
   return 1;
 }
-
-function readWords(bytes: Uint8Array, offset: number, out: Uint32Array): void {
-  for (let i = 0; i < 4; i++) {
-    const o = offset + 4 * i;
-    out[i] = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
-  }
-}
-
-/** A symmetric 30-bit key for a 4-tuple: both directions map to the same key. */
-function tupleKey(srcHash: number, srcPort: number, dstHash: number, dstPort: number): number {
-  const a = Math.imul(srcHash ^ Math.imul(srcPort, 0x85ebca6b), 0xcc9e2d51);
-  const b = Math.imul(dstHash ^ Math.imul(dstPort, 0x85ebca6b), 0xcc9e2d51);
-  let h = (a + b) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  return h & 0x3fffffff;
-}
-
 
 function sameEndpoint(words: Uint32Array, port: number, address: number | Uint32Array, addressPort: number): boolean {
   if (port !== addressPort) return false;

@@ -9,19 +9,21 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Issue } from "../analysis/issues";
 import { CaptureFileError } from "./errors";
 import type { CaptureInfo, Frame } from "./frame";
+import { MqttPredecoder, PredecodedBatch } from "../mqtt/predecode";
 import { readCapture, type FrameSink } from "./reader";
 
 /** Numbers per frame in a batch's table. */
-export const FRAME_FIELDS = 8;
+export const FRAME_FIELDS = 10;
 // [0] byte offset in the buffer, [1] captured length, [2] original length,
-// [3] seconds, [4] nanos, [5] link type, [6] interface id, [7] frame number
+// [3] seconds, [4] nanos, [5] link type, [6] interface id, [7] frame number,
+// [8] first of its packets decoded ahead in the batch's `packets`, [9] how many
 
 export type WorkerMessage =
   | { kind: "info"; info: CaptureInfo }
   /** The reader fills in its CaptureInfo as it goes (pcapng interfaces): the final version. */
   | { kind: "info-final"; info: CaptureInfo }
   | { kind: "issue"; issue: Issue }
-  | { kind: "batch"; buffer: ArrayBuffer; table: Float64Array; count: number }
+  | { kind: "batch"; buffer: ArrayBuffer; table: Float64Array; count: number; packets: Int32Array; strings: string[] }
   | { kind: "progress"; bytesRead: number; totalBytes: number | undefined }
   | { kind: "done" }
   | { kind: "error"; captureFileError: boolean; message: string };
@@ -31,6 +33,8 @@ export interface WorkerInput {
   chunkSize?: number;
   /** Batches that may be in flight (sent, not yet acknowledged) at once. */
   maxInFlight: number;
+  /** Decode whole MQTT packets ahead (see mqtt/predecode.ts), and the level to assume. */
+  mqttPredecode?: { defaultVersion: number };
 }
 
 /** Buffers smaller than this may come from Node's shared pool: copy them, never transfer. */
@@ -53,17 +57,21 @@ function run(): void {
   let currentBuffer: ArrayBuffer | undefined;
   let table = new Float64Array(FRAME_FIELDS * 1024);
   let count = 0;
+  const predecoder = input.mqttPredecode ? new MqttPredecoder(input.mqttPredecode.defaultVersion) : undefined;
+  const predecoded = new PredecodedBatch();
 
   const flush = () => {
     if (!currentBuffer || count === 0) return;
     let buffer = currentBuffer;
-    const transfer: ArrayBuffer[] = [table.buffer as ArrayBuffer];
+    const packets = predecoded.table;
+    const transfer: ArrayBuffer[] = [table.buffer as ArrayBuffer, packets.buffer as ArrayBuffer];
     if (buffer.byteLength >= SMALLEST_TRANSFERABLE) transfer.push(buffer);
     else buffer = buffer.slice(0);
-    port.postMessage({ kind: "batch", buffer, table, count } satisfies WorkerMessage, transfer);
+    port.postMessage({ kind: "batch", buffer, table, count, packets, strings: predecoded.strings } satisfies WorkerMessage, transfer);
     inFlight++;
     table = new Float64Array(FRAME_FIELDS * 1024);
     count = 0;
+    predecoded.reset();
     currentBuffer = undefined;
   };
 
@@ -97,6 +105,8 @@ function run(): void {
       table[at + 5] = frame.linkType;
       table[at + 6] = frame.interfaceId;
       table[at + 7] = frame.frame;
+      table[at + 8] = predecoded.count;
+      table[at + 9] = predecoder ? predecoder.frame(frame.bytes, frame.linkType, predecoded) : 0;
       count++;
     },
   };

@@ -25,6 +25,12 @@ export interface FrameSink {
    * then reuses one object for every frame (the bytes are never reused).
    */
   readonly transientFrames?: boolean;
+  /**
+   * Set by the analysis: when a file is read on a worker thread, that thread
+   * also frames and decodes whole MQTT packets ahead (mqtt/predecode.ts),
+   * guessing unknown streams' protocol level as `defaultVersion`.
+   */
+  readonly mqttPredecode?: { defaultVersion: number };
 }
 
 /** A reader for one file format, fed chunk by chunk. */

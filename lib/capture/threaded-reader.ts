@@ -17,13 +17,14 @@ import { join } from "node:path";
 import { CaptureFileError } from "./errors";
 import type { CaptureInfo, Frame } from "./frame";
 import type { FrameSink, ReadOptions } from "./reader";
+import { predecodedFrame } from "../mqtt/predecoded-frame";
 import { FRAME_FIELDS, type WorkerInput, type WorkerMessage } from "./read-worker";
 
 /** Files at least this big are read on a worker thread by default. */
 export const THREADED_READ_MIN_BYTES = 16 * 1024 * 1024;
 
 export function readCaptureThreaded(path: string, sink: FrameSink, options: ReadOptions = {}): Promise<void> {
-  const input: WorkerInput = { path, chunkSize: options.chunkSize, maxInFlight: 4 };
+  const input: WorkerInput = { path, chunkSize: options.chunkSize, maxInFlight: 4, mqttPredecode: sink.mqttPredecode };
   // The reader needs little heap (frames leave as moved buffers): keep its generations small.
   const worker = new Worker(join(__dirname, "read-worker.js"), { workerData: input });
   const reusable: Frame | undefined = sink.transientFrames ? { frame: 0, time: 0, seconds: 0, nanos: 0, capturedLength: 0, originalLength: 0, linkType: 0, interfaceId: 0, bytes: new Uint8Array(0) } : undefined;
@@ -70,7 +71,7 @@ export function readCaptureThreaded(path: string, sink: FrameSink, options: Read
           totalBytes = message.totalBytes;
           return;
         case "batch": {
-          if (!stopped) deliver(message.buffer, message.table, message.count);
+          if (!stopped) deliver(message.buffer, message.table, message.count, message.packets, message.strings);
           options.onProgress?.(lastBytesRead, totalBytes);
           if (options.afterChunk) await options.afterChunk();
           if (!stopped && options.shouldStop?.()) {
@@ -89,12 +90,13 @@ export function readCaptureThreaded(path: string, sink: FrameSink, options: Read
       }
     };
 
-    const deliver = (buffer: ArrayBuffer, table: Float64Array, count: number) => {
+    const deliver = (buffer: ArrayBuffer, table: Float64Array, count: number, packets: Int32Array, strings: string[]) => {
       for (let i = 0; i < count; i++) {
         const at = i * FRAME_FIELDS;
         const seconds = table[at + 3];
         const nanos = table[at + 4];
         const bytes = Buffer.from(buffer, table[at], table[at + 1]);
+        predecodedFrame.begin(bytes, packets, strings, table[at + 8], table[at + 9]);
         if (reusable) {
           reusable.frame = table[at + 7];
           reusable.time = seconds + nanos / 1e9;
@@ -119,6 +121,7 @@ export function readCaptureThreaded(path: string, sink: FrameSink, options: Read
             bytes,
           });
         }
+        predecodedFrame.end();
       }
     };
   });

@@ -125,6 +125,7 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
   const analyzer = new Analyzer(options.analyze, counting);
   const frameSink = {
     transientFrames: true,
+    mqttPredecode: analyzer.mqttPredecode,
     info: analyzer.info.bind(analyzer),
     issue: analyzer.issue.bind(analyzer),
     frame: (frame: Parameters<Analyzer["frame"]>[0]) => {

@@ -15,6 +15,7 @@
 import * as mqttPacket from "mqtt-packet";
 import type { Packet } from "mqtt-packet";
 import { packetTypeNames, type PacketTypeName } from "./constants";
+import { predecodedFrame } from "./predecoded-frame";
 
 export type DecodedPacket = Packet;
 
@@ -146,6 +147,9 @@ export interface DecodeResult {
  * `protocolVersion` (3, 4 or 5). Never throws.
  */
 export function decodeMqttPacket(bytes: Uint8Array, start: number, end: number, protocolVersion: number): DecodeResult {
+  // Decoded by this same function on the reader thread already (predecode.ts)?
+  const ahead = predecodedFrame.take(bytes, start, end, protocolVersion);
+  if (ahead !== undefined) return { packet: ahead };
   lastPacket = undefined;
   lastError = undefined;
   parser.settings = settingsByVersion[protocolVersion] ?? settingsByVersion[4];
