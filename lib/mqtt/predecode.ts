@@ -36,8 +36,23 @@ const carriedTypes = new Set<number>([
   PacketType.PINGREQ, PacketType.PINGRESP, PacketType.DISCONNECT,
 ]);
 
-/** The own properties a carried packet may have: mqtt-packet's Packet fields plus these two. */
-const carriedKeys = new Set(["cmd", "retain", "qos", "dup", "length", "topic", "payload", "messageId", "reasonCode"]);
+/** The own properties a carried packet may have: mqtt-packet's Packet fields plus messageId and reasonCode. */
+function isCarriedKey(key: string): boolean {
+  switch (key) {
+    case "cmd":
+    case "retain":
+    case "qos":
+    case "dup":
+    case "length":
+    case "topic":
+    case "payload":
+    case "messageId":
+    case "reasonCode":
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** At most this many packets of one segment are decoded ahead (a bound on hostile input). */
 const MAX_PACKETS_PER_FRAME = 64;
@@ -179,18 +194,17 @@ export class MqttPredecoder {
       }
       if (!carriedTypes.has(type)) continue;
       const decoded = decodeMqttPacket(bytes, packetStart, packetEnd, version);
-      if (decoded.packet && this.carry(decoded.packet, bytes, packetStart, packetEnd, version, batch)) added++;
+      if (decoded.packet && this.carry(decoded.packet, type, bytes, packetStart, packetEnd, version, batch)) added++;
     }
     return added;
   }
 
   /** Put a decoded packet into the batch, if it is one of the plain-field kinds. */
-  private carry(packet: Packet, bytes: Uint8Array, start: number, end: number, version: number, batch: PredecodedBatch): boolean {
+  private carry(packet: Packet, type: number, bytes: Uint8Array, start: number, end: number, version: number, batch: PredecodedBatch): boolean {
     const fields = packet as unknown as Record<string, unknown>;
-    for (const key in fields) if (!carriedKeys.has(key)) return false;
-    const type = commandOfType.indexOf(packet.cmd);
+    for (const key in fields) if (!isCarriedKey(key)) return false;
     const { retain, qos, dup, length, topic, payload, messageId, reasonCode } = fields;
-    if (type <= 0 || typeof retain !== "boolean" || typeof dup !== "boolean" || (qos !== 0 && qos !== 1 && qos !== 2)) return false;
+    if (commandOfType[type] !== packet.cmd || typeof retain !== "boolean" || typeof dup !== "boolean" || (qos !== 0 && qos !== 1 && qos !== 2)) return false;
     if (!Number.isInteger(length) || (length as number) < 0) return false;
     if (topic !== null && typeof topic !== "string") return false;
     if (messageId !== undefined && !(Number.isInteger(messageId) && (messageId as number) >= 0 && (messageId as number) <= 0xffff)) return false;
