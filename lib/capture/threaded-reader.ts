@@ -37,8 +37,11 @@ export const THREADED_READ_CHUNK_BYTES = 64 * 1024;
 
 export function readCaptureThreaded(path: string, sink: FrameSink, options: ReadOptions = {}): Promise<void> {
   const input: WorkerInput = { path, chunkSize: options.chunkSize ?? THREADED_READ_CHUNK_BYTES, maxInFlight: 4, mqttPredecode: sink.mqttPredecode };
-  // The reader needs little heap (frames leave as moved buffers): keep its generations small.
-  const worker = new Worker(join(__dirname, "read-worker.js"), { workerData: input });
+  // The reader keeps little (frames leave as moved buffers, its live heap is
+  // ~6 MB), but decoding ahead allocates fast enough for V8 to grow its young
+  // generation to 32 MB: capped, it stays at 15 MB (measured on the 2 GB
+  // capture) at no measurable cost in speed.
+  const worker = new Worker(join(__dirname, "read-worker.js"), { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
   const reusable: Frame | undefined = sink.transientFrames ? { frame: 0, time: 0, seconds: 0, nanos: 0, capturedLength: 0, originalLength: 0, linkType: 0, interfaceId: 0, bytes: new Uint8Array(0) } : undefined;
   let lastBytesRead = 0;
   let totalBytes: number | undefined;

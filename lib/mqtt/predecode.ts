@@ -56,8 +56,12 @@ function isCarriedKey(key: string): boolean {
 
 /** At most this many packets of one segment are decoded ahead (a bound on hostile input). */
 const MAX_PACKETS_PER_FRAME = 64;
-/** Connections whose CONNECT version is remembered; past this the memory starts afresh. */
-const MAX_REMEMBERED_VERSIONS = 1 << 18;
+/**
+ * Connections whose CONNECT asked for a non-default level that are
+ * remembered; past this the memory starts afresh (forgetting only costs the
+ * main thread some decoding, never correctness).
+ */
+const MAX_REMEMBERED_VERSIONS = 1 << 14;
 
 /** A growing table of predecoded packets and their topic strings, for one batch. */
 export class PredecodedBatch {
@@ -188,8 +192,12 @@ export class MqttPredecoder {
       const type = bytes[packetStart] >> 4;
       if (type === PacketType.CONNECT) {
         version = connectLevel(bytes, packetStart, packetEnd) ?? this.defaultVersion;
-        if (this.versions.size >= MAX_REMEMBERED_VERSIONS) this.versions.clear();
-        this.versions.set(key, version);
+        // Only streams at another level than the default need remembering.
+        if (version === this.defaultVersion) this.versions.delete(key);
+        else {
+          if (this.versions.size >= MAX_REMEMBERED_VERSIONS) this.versions.clear();
+          this.versions.set(key, version);
+        }
         continue;
       }
       if (!carriedTypes.has(type)) continue;
