@@ -12,18 +12,8 @@ import { captureFiles, fixtureDir } from "../helpers/fixtures";
 /** A small capture that is always there: the tutorial fixture (Ethernet, MQTT 3.1.1 on 1883). */
 const tutorial = join(fixtureDir, "tutorial.pcap");
 import { writePcapng } from "../helpers/capture-writer";
+import { flipBytes, seededRandom } from "../helpers/mutation";
 
-
-/** mulberry32: the same mutations on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function mustNotThrow(bytes: Uint8Array, label: string): Promise<void> {
   try {
@@ -45,12 +35,9 @@ for (const file of captureFiles()) {
   const original = readFileSync(file);
 
   test(`${name}: 300 byte-flip mutations never throw`, async () => {
-    const rnd = random(name.length * 7919);
+    const rnd = seededRandom(name.length * 7919);
     for (let i = 0; i < 300; i++) {
-      const bytes = Uint8Array.from(original);
-      const flips = 1 + Math.floor(rnd() * 8);
-      for (let f = 0; f < flips; f++) bytes[24 + Math.floor(rnd() * (bytes.length - 24))] = Math.floor(rnd() * 256);
-      await mustNotThrow(bytes, `${name} mutation ${i}`);
+      await mustNotThrow(flipBytes(original, rnd), `${name} mutation ${i}`);
     }
   });
 

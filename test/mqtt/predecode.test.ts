@@ -13,6 +13,7 @@ import { decodeMqttPacket } from "../../lib/mqtt/decoder";
 import { MqttPredecoder, PredecodedBatch } from "../../lib/mqtt/predecode";
 import { PREDECODED_FIELDS, predecodedFrame } from "../../lib/mqtt/predecoded-frame";
 import { captureFiles, fixtureDir } from "../helpers/fixtures";
+import { flipBytes, seededRandom } from "../helpers/mutation";
 import { tcpFrame } from "../helpers/packet-builder";
 
 const ETHERNET = 1;
@@ -61,33 +62,15 @@ for (const file of captureFiles()) {
   });
 }
 
-/** mulberry32: the same mutations on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function mutate(original: Uint8Array, rnd: () => number): Uint8Array {
-  const bytes = Uint8Array.from(original);
-  const flips = 1 + Math.floor(rnd() * 8);
-  for (let f = 0; f < flips; f++) bytes[24 + Math.floor(rnd() * (bytes.length - 24))] = Math.floor(rnd() * 256);
-  return bytes;
-}
-
 for (const name of ["fleet-5.pcapng", "tutorial-mqtt5.pcapng", "qos0-1-2.pcapng"]) {
   test(`predecode: 200 byte-flip mutations of ${name} never throw and never disagree with mqtt-packet`, async () => {
     const original = readFileSync(join(fixtureDir, name));
-    const rnd = random(name.length * 104729);
+    const rnd = seededRandom(name.length * 104729);
     for (let i = 0; i < 200; i++) {
       const predecoder = new MqttPredecoder(4);
       const checked: Checked = { carried: 0, byType: {} };
       try {
-        await readCapture(mutate(original, rnd), { info: () => undefined, issue: () => undefined, frame: (f) => checkFrame(predecoder, Buffer.from(f.bytes), f.linkType, checked, `mutation ${i} frame ${f.frame}`) }, { threads: false });
+        await readCapture(flipBytes(original, rnd), { info: () => undefined, issue: () => undefined, frame: (f) => checkFrame(predecoder, Buffer.from(f.bytes), f.linkType, checked, `mutation ${i} frame ${f.frame}`) }, { threads: false });
       } catch (error) {
         if (!(error instanceof CaptureFileError)) throw error;
       }
@@ -98,10 +81,10 @@ for (const name of ["fleet-5.pcapng", "tutorial-mqtt5.pcapng", "qos0-1-2.pcapng"
 test("predecode: mutated captures analysed on two threads equal the single-threaded analysis", async () => {
   const original = readFileSync(join(fixtureDir, "fleet-5.pcapng"));
   const dir = mkdtempSync(join(tmpdir(), "iwl-predecode-"));
-  const rnd = random(31337);
+  const rnd = seededRandom(31337);
   for (let i = 0; i < 12; i++) {
     const file = join(dir, `mutation-${i}.pcapng`);
-    writeFileSync(file, mutate(original, rnd));
+    writeFileSync(file, flipBytes(original, rnd));
     const single = await analyzeCapture(file, { threads: false }).catch((error: Error) => error);
     const threaded = await analyzeCapture(file, { threads: true }).catch((error: Error) => error);
     assert.deepEqual(threaded, single, `mutation ${i}`);
