@@ -467,7 +467,9 @@ export class Analyzer implements FrameSink, ConnectionListener {
     let info: string;
     if (result.messages.length > 0) {
       protocol = "MQTT";
-      info = result.analysisPrefix + result.messages.map(messageInfo).join(", ");
+      const messages = result.messages;
+      info = result.analysisPrefix + messageInfo(messages[0]);
+      for (let i = 1; i < messages.length; i++) info += ", " + messageInfo(messages[i]);
     } else if (result.tlsRecords.length > 0) {
       protocol = "TLS";
       info = result.analysisPrefix + result.tlsRecords.join(", ");

@@ -169,6 +169,7 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
   return options;
 }
 
-function readU32(bytes: Uint8Array, offset: number): number {
+/** A big-endian unsigned 32-bit number (network byte order). */
+export function readU32(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
 }
