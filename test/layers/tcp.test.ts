@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeTcp, decodeTcpOptions, TcpFlag } from "../../lib/layers/tcp";
-import { tcpFlagsText, tcpOptionsText } from "../../lib/layers/tcp-info";
+import { formatTcpOptions, tcpFlagsText, tcpOptionsText } from "../../lib/layers/tcp-info";
 import { hex } from "../helpers/hex";
 
 // A Linux SYN from the tutorial capture: 43424 → 1883 with the usual options.
@@ -67,4 +67,27 @@ test("a header shorter than 20 bytes keeps the ports it has", () => {
 test("an option with an impossible length stops option parsing with a problem", () => {
   const options = decodeTcpOptions(hex("02 09 ff"), 0, 3);
   assert.match(options.problem ?? "", /invalid length 9/);
+});
+
+test("TCP Info: the NOP, NOP, Timestamps layout gives the same text as decoding the options", () => {
+  const linux = Uint8Array.from([1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 7]);
+  assert.equal(tcpOptionsText(linux, 0, 12, 0), " TSval=3735928559 TSecr=7");
+  assert.equal(tcpOptionsText(linux, 0, 12, 0), formatTcpOptions(decodeTcpOptions(linux, 0, 12), 0));
+  // Near misses take the general path and still agree with it.
+  for (const options of [
+    [1, 1, 8, 9, 0, 0, 0, 1, 0, 0, 0, 2],
+    [1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1],
+    [1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2],
+    [8, 10, 0, 0, 0, 1, 0, 0, 0, 2],
+  ]) {
+    const bytes = Uint8Array.from(options);
+    assert.equal(tcpOptionsText(bytes, 0, bytes.length, 0), formatTcpOptions(decodeTcpOptions(bytes, 0, bytes.length), 0), options.join(","));
+  }
+  assert.equal(tcpOptionsText(Uint8Array.from([8, 10, 0, 0, 0, 1, 0, 0, 0, 2]), 0, 10, 0), " TSval=1 TSecr=2");
+});
+
+test("TCP Info: flag texts are the same when asked again (they are cached)", () => {
+  for (let flags = 0; flags < 512; flags++) assert.equal(tcpFlagsText(flags), tcpFlagsText(flags));
+  assert.equal(tcpFlagsText(0), "<None>");
+  assert.equal(tcpFlagsText(TcpFlag.SYN | TcpFlag.ACK), "SYN, ACK");
 });
