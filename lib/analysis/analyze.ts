@@ -132,7 +132,8 @@ export interface StreamCaptureOptions extends AnalyzeOptions {
 }
 
 /**
- * Events as the capture is read. Each chunk of the file (256 KiB by default) is
+ * Events as the capture is read. Each chunk of the file (256 KiB by default,
+ * 64 KiB when a big file is read on a worker thread) is
  * analysed, its events are handed out, and only then is the next chunk read:
  * the consumer sets the pace and memory does not grow with the file.
  *
