@@ -27,7 +27,7 @@ export interface AnalyzeCaptureOptions extends AnalyzeOptions {
   maxIssues?: number;
   /** Progress callback: bytes read so far, and the total when known. */
   onProgress?: ReadOptions["onProgress"];
-  /** Bytes per read (default 256 KiB). */
+  /** Bytes per read (default 256 KiB; 64 KiB when a big file is read on a worker thread). */
   chunkSize?: number;
   /** Read the file on a second thread (default: for files of 16 MiB or more). */
   threads?: boolean;
