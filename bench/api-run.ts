@@ -14,6 +14,7 @@ import { latencyChart } from "../lib/charts/latency-chart";
 import { phaseTimeline } from "../lib/charts/phase-timeline";
 import { chartDataRows, type ChartSpec } from "../lib/charts/spec";
 import { renderSvg } from "../lib/display/render";
+import { predecodedFrame } from "../lib/mqtt/predecoded-frame";
 
 /** A million-packet capture to a phase timeline and a latency chart, drawn. */
 async function charts(file: string, mqttPorts: number[]): Promise<void> {
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
     throw new Error(`unknown mode ${mode}`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(JSON.stringify({ mode, seconds, frames, messages, phases, peakRssMiB: process.resourceUsage().maxRSS / 1024 }) + "\n");
+  // How many messages the main thread took decoded from the reader thread (threaded reads only).
+  const decodedAhead = predecodedFrame.taken;
+  process.stdout.write(JSON.stringify({ mode, seconds, frames, messages, phases, decodedAhead, peakRssMiB: process.resourceUsage().maxRSS / 1024 }) + "\n");
 }
 
 main().catch((error: Error) => {

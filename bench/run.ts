@@ -243,6 +243,7 @@ async function memoryFlatness(base: BenchCapture, big: boolean, log: (s: string)
     return file;
   };
   const sizes = [1, 2, ...(big ? [16] : [])];
+  let streamed: { messages: number; decodedAhead: number } | undefined;
   console.log("\nmemory as the capture grows (peak RSS, MiB):");
   console.log("copies  file MB  analyze --format csv  streamCapture");
   for (const times of sizes) {
@@ -251,6 +252,11 @@ async function memoryFlatness(base: BenchCapture, big: boolean, log: (s: string)
     const apiRunResult = await measure(process.execPath, [apiRun, "streamCapture", file, String(base.port)], { stdout: "pipe" });
     const fileMb = statSync(file).size / 1e6;
     console.log(`${String(times).padStart(6)}  ${fileMb.toFixed(0).padStart(7)}  ${cliRun.peakRssMiB.toFixed(0).padStart(20)}  ${apiRunResult.peakRssMiB.toFixed(0).padStart(13)}`);
+    if (times === 1) streamed = JSON.parse(apiRunResult.stdout) as { messages: number; decodedAhead: number };
+  }
+  if (streamed) {
+    const share = streamed.messages > 0 ? (100 * streamed.decodedAhead) / streamed.messages : 0;
+    console.log(`MQTT decoded ahead on the reader thread (lib/mqtt/predecode.ts): ${streamed.decodedAhead.toLocaleString("en")} of ${streamed.messages.toLocaleString("en")} messages (${share.toFixed(1)} %)${streamed.decodedAhead === 0 ? "; files under 16 MiB are read on one thread, without it" : ""}`);
   }
 }
 
