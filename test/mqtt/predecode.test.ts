@@ -182,3 +182,13 @@ test("predecode: the main thread takes a packet only for the same bytes, offsets
   predecodedFrame.end();
   assert.equal(predecodedFrame.take(bytes, start, end, 4), undefined, "nothing outside the frame being analysed");
 });
+
+test("predecode: two threaded analyses at once each take only their own frames' packets", async () => {
+  const [a, b] = [join(fixtureDir, "fleet-5.pcapng"), join(fixtureDir, "tutorial-mqtt5.pcapng")];
+  const [oneA, oneB] = [await analyzeCapture(a, { threads: false }), await analyzeCapture(b, { threads: false })];
+  const before = predecodedFrame.taken;
+  const [twoA, twoB] = await Promise.all([analyzeCapture(a, { threads: true }), analyzeCapture(b, { threads: true })]);
+  assert.ok(predecodedFrame.taken > before, "packets were decoded ahead");
+  assert.deepEqual(twoA, oneA);
+  assert.deepEqual(twoB, oneB);
+});
