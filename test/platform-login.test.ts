@@ -155,7 +155,9 @@ test("a second login of the same device kicks the first (MQTT 5: DISCONNECT 0x8E
   const first = await connect(platform, device, 5);
   const disconnected = new Promise<number | undefined>((resolve) => first.once("disconnect", (p) => resolve(p.reasonCode)));
   const closed = new Promise<void>((resolve) => first.once("close", () => resolve()));
-  const second = await connect(platform, device, 4, { clientId: signMqttCredentials(device, { clientId: "second" }).clientId, password: signMqttCredentials(device, { clientId: "second" }).password });
+  // Signed once: the clientId and the password carry the same timestamp.
+  const secondLogin = signMqttCredentials(device, { clientId: "second" });
+  const second = await connect(platform, device, 4, { clientId: secondLogin.clientId, password: secondLogin.password });
   assert.equal(await disconnected, 0x8e);
   await closed;
   const offline = await waitForLog(platform, (e) => e.event === "offline");
