@@ -15,9 +15,9 @@ import { linkTypeName } from "../capture/frame";
 import type { FrameSink } from "../capture/reader";
 import { etherTypeNames } from "../layers/ethernet";
 import { decodeIpv4, emptyIpv4Header, formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
-import { decodeIpv6, emptyIpv6Header, formatIpv6, type Ipv6Header } from "../layers/ipv6";
+import { decodeIpv6, emptyIpv6Header, formatIpv6, ipv6UpperLayerLength, type Ipv6Header } from "../layers/ipv6";
 import { linkDecoders } from "../layers/link";
-import { decodeTcp, decodeTcpOptions, emptyTcpHeader, TcpFlag, type TcpHeader } from "../layers/tcp";
+import { decodeTcp, decodeTcpOptions, emptyTcpHeader, TcpFlag, tcpWireLength, type TcpHeader } from "../layers/tcp";
 import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
 import { messageInfo } from "../mqtt/message";
@@ -292,8 +292,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       return;
     }
     // Payload length on the wire comes from the IP length, not the capture.
-    const ipPayloadLength = v4 ? v4.payloadLength : v6!.payloadLength === 0 ? v6!.payloadEnd - v6!.payloadStart : v6!.payloadLength - (v6!.payloadStart - v6!.srcOffset - 32);
-    const wireLength = Math.max(0, ipPayloadLength - tcp.dataOffset);
+    const wireLength = tcpWireLength(v4 ? v4.payloadLength : ipv6UpperLayerLength(v6!), tcp);
     const payloadStart = tcp.payloadStart;
     const payloadEnd = Math.min(tcp.payloadEnd, payloadStart + wireLength);
     if (payloadEnd - payloadStart < wireLength) {

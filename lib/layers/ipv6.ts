@@ -52,6 +52,16 @@ export function emptyIpv6Header(): Ipv6Header {
   };
 }
 
+/**
+ * Bytes of the upper-layer packet (after the extension headers) on the wire,
+ * from the Payload Length (RFC 8200 §3); a jumbogram's zero Payload Length
+ * (RFC 2675) counts what was captured.
+ */
+export function ipv6UpperLayerLength(header: Ipv6Header): number {
+  if (header.payloadLength === 0) return header.payloadEnd - header.payloadStart;
+  return header.payloadLength - (header.payloadStart - header.srcOffset - 32);
+}
+
 const HOP_BY_HOP = 0;
 const ROUTING = 43;
 const FRAGMENT = 44;

@@ -3,7 +3,7 @@
  *   "43424 → 1883 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=… TSecr=0 WS=128"
  * Options are listed in the order they appear in the segment.
  */
-import { decodeTcpOptions, readU32, TcpOptionKind, tcpFlagOrder, type TcpOptions } from "./tcp";
+import { decodeTcpOptions, TcpOptionKind, tcpFlagOrder, type TcpOptions } from "./tcp";
 
 /** The text of each of the 512 flag combinations, made when first asked for (one per packet-list row). */
 const flagsTexts: string[] = [];
@@ -22,11 +22,6 @@ export function tcpFlagsText(flags: number): string {
 
 /** `sackBase` turns SACK edges into relative numbers (the peer's sequence base). */
 export function tcpOptionsText(bytes: Uint8Array, start: number, end: number, sackBase: number): string {
-  // Linux sends NOP, NOP, Timestamps (RFC 7323 Appendix A's layout) on every
-  // segment after the handshake: that one is written without decoding first.
-  if (end - start === 12 && bytes[start] === TcpOptionKind.NOP && bytes[start + 1] === TcpOptionKind.NOP && bytes[start + 2] === TcpOptionKind.TIMESTAMPS && bytes[start + 3] === 10) {
-    return ` TSval=${readU32(bytes, start + 4)} TSecr=${readU32(bytes, start + 8)}`;
-  }
   return formatTcpOptions(decodeTcpOptions(bytes, start, end), sackBase);
 }
 

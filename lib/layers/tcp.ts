@@ -58,6 +58,14 @@ export function emptyTcpHeader(): TcpHeader {
   return { srcPort: 0, dstPort: 0, seq: 0, ack: 0, dataOffset: 0, flags: 0, window: 0, checksum: 0, urgentPointer: 0, optionsStart: 0, payloadStart: 0, payloadEnd: 0, problem: undefined };
 }
 
+/**
+ * TCP payload bytes on the wire: what the IP layer says it carries, less the
+ * TCP header (the capture may hold fewer).
+ */
+export function tcpWireLength(ipPayloadLength: number, header: TcpHeader): number {
+  return Math.max(0, ipPayloadLength - header.dataOffset);
+}
+
 /** Decode a TCP header; pass `out` to reuse a header object (hot path). */
 export function decodeTcp(bytes: Uint8Array, start = 0, end = bytes.length, out: TcpHeader = emptyTcpHeader()): TcpHeader {
   const available = end - start;

@@ -21,9 +21,9 @@
  */
 import type { Packet } from "mqtt-packet";
 import { IpProtocol, decodeIpv4, emptyIpv4Header } from "../layers/ipv4";
-import { decodeIpv6, emptyIpv6Header } from "../layers/ipv6";
+import { decodeIpv6, emptyIpv6Header, ipv6UpperLayerLength } from "../layers/ipv6";
 import { linkDecoders } from "../layers/link";
-import { decodeTcp, emptyTcpHeader } from "../layers/tcp";
+import { decodeTcp, emptyTcpHeader, tcpWireLength } from "../layers/tcp";
 import { hashAddressWords, readAddressWords, tupleKey } from "../tcp/tuple-key";
 import { PacketType } from "./constants";
 import { decodeMqttPacket } from "./decoder";
@@ -115,6 +115,7 @@ export class MqttPredecoder {
   private readonly fixedHeader = new Int32Array(1);
   private readonly words = new Uint32Array(4);
   private readonly starts = new Int32Array(MAX_PACKETS_PER_FRAME);
+  private readonly headerLengths = new Int32Array(MAX_PACKETS_PER_FRAME);
 
   constructor(defaultVersion: number) {
     this.defaultVersion = defaultVersion;
@@ -159,7 +160,7 @@ export class MqttPredecoder {
       if (ip.problem || ip.protocol !== IpProtocol.TCP || ip.isFragment) return 0;
       ipPayloadStart = ip.payloadStart;
       ipPayloadEnd = ip.payloadEnd;
-      ipPayloadLength = ip.payloadLength === 0 ? ip.payloadEnd - ip.payloadStart : ip.payloadLength - (ip.payloadStart - ip.srcOffset - 32);
+      ipPayloadLength = ipv6UpperLayerLength(ip);
       readAddressWords(bytes, ip.srcOffset, this.words);
       hashSrc = hashAddressWords(this.words);
       readAddressWords(bytes, ip.dstOffset, this.words);
@@ -170,7 +171,7 @@ export class MqttPredecoder {
     const tcp = decodeTcp(bytes, ipPayloadStart, ipPayloadEnd, this.tcp);
     if (tcp.problem) return 0;
     const start = tcp.payloadStart;
-    const end = Math.min(tcp.payloadEnd, start + Math.max(0, ipPayloadLength - tcp.dataOffset));
+    const end = Math.min(tcp.payloadEnd, start + tcpWireLength(ipPayloadLength, tcp));
     if (end - start < 2) return 0;
 
     // A whole number of MQTT packets, or nothing (MQTT §2.1: fixed header, Remaining Length).
@@ -180,6 +181,7 @@ export class MqttPredecoder {
       const total = readFixedHeader(bytes, position, end, this.fixedHeader);
       if (total < 0 || position + total > end) return 0;
       this.starts[packets] = position;
+      this.headerLengths[packets] = this.fixedHeader[0];
       position += total;
     }
 
@@ -191,7 +193,7 @@ export class MqttPredecoder {
       const packetEnd = i + 1 < packets ? this.starts[i + 1] : end;
       const type = bytes[packetStart] >> 4;
       if (type === PacketType.CONNECT) {
-        version = connectLevel(bytes, packetStart, packetEnd) ?? this.defaultVersion;
+        version = connectLevel(bytes, packetStart + this.headerLengths[i], packetEnd) ?? this.defaultVersion;
         // Only streams at another level than the default need remembering.
         if (version === this.defaultVersion) this.versions.delete(key);
         else {
@@ -243,13 +245,13 @@ export class MqttPredecoder {
   }
 }
 
-/** The protocol level byte of a CONNECT (MQTT §3.1.2.2), or undefined when it is not there. */
+/**
+ * The protocol level byte of a CONNECT whose variable header starts at
+ * `start` (MQTT §3.1.2.1–2: the protocol name, then the level), or undefined
+ * when it is not there.
+ */
 function connectLevel(bytes: Uint8Array, start: number, end: number): number | undefined {
-  let position = start + 1;
-  while (position < end && bytes[position] & 0x80) position++;
-  position++;
-  if (position + 2 > end) return undefined;
-  const nameLength = (bytes[position] << 8) | bytes[position + 1];
-  const levelAt = position + 2 + nameLength;
+  if (start + 2 > end) return undefined;
+  const levelAt = start + 2 + ((bytes[start] << 8) | bytes[start + 1]);
   return levelAt < end ? bytes[levelAt] : undefined;
 }

@@ -195,18 +195,6 @@ export class ByteBuffer {
     this.byte(46); // "."
     this.paddedInteger(micros - whole * 1e6, 6);
   }
-
-  /** An RFC 4180 field: quoted (quotes doubled) only when it holds `"`, `,`, CR or LF. */
-  csvField(value: string): void {
-    for (let i = 0; i < value.length; i++) {
-      const c = value.charCodeAt(i);
-      if (c === 34 || c === 44 || c === 10 || c === 13) {
-        this.text(`"${value.replace(/"/g, '""')}"`);
-        return;
-      }
-    }
-    this.text(value);
-  }
 }
 
 const scratch = new ByteBuffer(1 << 12);

@@ -45,16 +45,16 @@ export function writeMessageCsvRow(m: MqttMessage, out: ByteBuffer): void {
   out.byte(COMMA);
   optionalInteger(m.messageId, out);
   const topic = m.topic;
-  if (topic !== undefined) out.csvField(topic);
-  else if (m.subscriptions) out.csvField(m.subscriptions.map((s) => s.topic).join(" "));
-  else if (m.unsubscriptions) out.csvField(m.unsubscriptions.join(" "));
+  if (topic !== undefined) out.text(csvField(topic));
+  else if (m.subscriptions) out.text(csvField(m.subscriptions.map((s) => s.topic).join(" ")));
+  else if (m.unsubscriptions) out.text(csvField(m.unsubscriptions.join(" ")));
   out.byte(COMMA);
   optionalInteger(m.qos, out);
   optionalInteger(m.returnCode, out);
   optionalInteger(m.reasonCode, out);
-  if (m.clientId !== undefined) out.csvField(m.clientId);
+  if (m.clientId !== undefined) out.text(csvField(m.clientId));
   out.byte(COMMA);
-  if (m.username !== undefined) out.csvField(m.username);
+  if (m.username !== undefined) out.text(csvField(m.username));
   out.byte(COMMA);
   out.integer(m.length);
   out.byte(COMMA);
@@ -69,7 +69,7 @@ export function writeMessageCsvRow(m: MqttMessage, out: ByteBuffer): void {
     out.integer(m.frame);
   }
   out.byte(COMMA);
-  if (m.malformed !== undefined) out.csvField(m.malformed);
+  if (m.malformed !== undefined) out.text(csvField(m.malformed));
 }
 
 const COMMA = 44;

@@ -4,13 +4,11 @@
  * connection map to the same key. Keys can collide; callers compare the
  * endpoints (or, for a guess that is checked later, accept a wrong answer).
  */
+import { readU32 } from "../layers/tcp";
 
 /** Read the four 32-bit words of the IPv6 address at `bytes[offset, offset + 16)`. */
 export function readAddressWords(bytes: Uint8Array, offset: number, out: Uint32Array): void {
-  for (let i = 0; i < 4; i++) {
-    const o = offset + 4 * i;
-    out[i] = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
-  }
+  for (let i = 0; i < 4; i++) out[i] = readU32(bytes, offset + 4 * i);
 }
 
 /** A 32-bit hash of an IPv6 address's words (an IPv4 address is its own hash). */

@@ -69,11 +69,11 @@ test("an option with an impossible length stops option parsing with a problem", 
   assert.match(options.problem ?? "", /invalid length 9/);
 });
 
-test("TCP Info: the NOP, NOP, Timestamps layout gives the same text as decoding the options", () => {
+test("TCP Info: Timestamps give TSval/TSecr in every layout, as the decoded options say", () => {
   const linux = Uint8Array.from([1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 7]);
   assert.equal(tcpOptionsText(linux, 0, 12, 0), " TSval=3735928559 TSecr=7");
   assert.equal(tcpOptionsText(linux, 0, 12, 0), formatTcpOptions(decodeTcpOptions(linux, 0, 12), 0));
-  // Near misses take the general path and still agree with it.
+  // Layouts around Timestamps (padding, other options, bad lengths) agree with the decoded options.
   for (const options of [
     [1, 1, 8, 9, 0, 0, 0, 1, 0, 0, 0, 2],
     [1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1],
