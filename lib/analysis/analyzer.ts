@@ -7,8 +7,10 @@
  * The Analyzer is a synchronous push engine: the capture reader calls
  * `frame()` for each record, and results go out through an AnalysisSink as
  * they are known. Nothing is kept per packet; per connection, only what an
- * open connection needs, released when it closes. That is what keeps memory
- * bounded by the number of open connections rather than the file size.
+ * open connection needs, released when it closes, leaving a small record
+ * (closed-connection.ts) for late segments for a while. That is what keeps
+ * memory bounded by the number of connections open (or lately closed) rather
+ * than the file size.
  */
 import type { CaptureInfo, Frame } from "../capture/frame";
 import { linkTypeName } from "../capture/frame";
@@ -22,8 +24,9 @@ import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
-import { hashAddressWords, readAddressWords, tupleKey } from "../tcp/tuple-key";
-import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence } from "./connection";
+import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../tcp/tuple-key";
+import { ClosedConnection } from "./closed-connection";
+import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
 import { makeIssue, type Issue, type IssueCode } from "./issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
 
@@ -61,6 +64,9 @@ export const DEFAULT_MQTT_TLS_PORT = 8883;
 
 const SWEEP_EVERY_FRAMES = 1 << 16;
 
+/** What the connection table holds per 4-tuple: an open connection, or what is kept of a closed one. */
+type TupleEntry = TcpConnection | ClosedConnection;
+
 export class Analyzer implements FrameSink, ConnectionListener {
   /** Frames are decoded and dropped: readers may reuse one Frame object. */
   readonly transientFrames = true;
@@ -74,7 +80,8 @@ export class Analyzer implements FrameSink, ConnectionListener {
   private readonly connectionOptions: ConnectionOptions;
   private readonly closedMemory: number;
   /** Connections by a hash of their 4-tuple (numeric keys; collisions chain in arrays). */
-  private readonly table = new Map<number, TcpConnection | TcpConnection[]>();
+  /** Connections by 4-tuple key: open ones, and closed ones remembered for late segments. */
+  private readonly table = new Map<number, TupleEntry | TupleEntry[]>();
   private nextStream = 0;
   private phaseIdCounter = 0;
   private readonly srcWords = new Uint32Array(4);
@@ -181,8 +188,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       this.finished = true;
       const open: TcpConnection[] = [];
       for (const entry of this.table.values()) {
-        if (Array.isArray(entry)) open.push(...entry);
-        else open.push(entry);
+        for (const connection of Array.isArray(entry) ? entry : [entry]) if (connection instanceof TcpConnection) open.push(connection);
       }
       open.sort((a, b) => a.stream - b.stream);
       for (const connection of open) connection.finish();
@@ -300,8 +306,8 @@ export class Analyzer implements FrameSink, ConnectionListener {
     }
 
     // Find the connection (numeric hash of the 4-tuple; no strings on the hot path).
-    let srcKey: number | Uint32Array;
-    let dstKey: number | Uint32Array;
+    let srcKey: Address;
+    let dstKey: Address;
     let hashSrc: number;
     let hashDst: number;
     if (v4) {
@@ -325,7 +331,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     let portsReused = false;
     if (connection && synOnly && connection.isReusedBy(tcp, fromClient)) {
-      if (!connection.released) connection.finish();
+      if (connection instanceof TcpConnection) connection.finish();
       this.remove(key, connection);
       this.report("tcp.port_numbers_reused", frame.frame, `A new connection reuses the 4-tuple of tcp.stream ${connection.stream}`, this.nextStream);
       connection = undefined;
@@ -333,15 +339,17 @@ export class Analyzer implements FrameSink, ConnectionListener {
     }
     if (!connection) {
       connection = this.open(key, frame, tcp, v4 !== undefined, srcKey, dstKey, bytes, v6);
-      fromClient = connection.isFromClient(srcKey, tcp.srcPort);
+      fromClient = connection.isClient(srcKey, tcp.srcPort);
     }
     const synOptions = tcp.flags & TcpFlag.SYN ? decodeTcpOptions(bytes, tcp.optionsStart, tcp.payloadStart) : undefined;
-    if (connection.released) {
+    if (connection instanceof ClosedConnection) {
       // A late packet of a closed connection (a retransmitted FIN, a last ACK).
       if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, connection.lateSegment(tcp, fromClient));
       return;
     }
     const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions);
+    // Closed now: keep only what late segments and port reuse need.
+    if (connection.released) this.replace(key, connection, new ClosedConnection(connection));
     if (portsReused) result.analysisPrefix = `[TCP Port numbers reused] ${result.analysisPrefix}`;
     if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, result);
   }
@@ -349,7 +357,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
   /** Set by lookup(): whether the packet goes from the found connection's client. */
   private lookupFromClient = true;
 
-  private lookup(key: number, src: number | Uint32Array, srcPort: number, dst: number | Uint32Array, dstPort: number): TcpConnection | undefined {
+  private lookup(key: number, src: Address, srcPort: number, dst: Address, dstPort: number): TupleEntry | undefined {
     const entry = this.table.get(key);
     if (entry === undefined) return undefined;
     if (!Array.isArray(entry)) return this.matches(entry, src, srcPort, dst, dstPort) ? entry : undefined;
@@ -358,19 +366,19 @@ export class Analyzer implements FrameSink, ConnectionListener {
   }
 
   /** Does the 4-tuple belong to `connection`, in either direction? Records which one. */
-  private matches(connection: TcpConnection, src: number | Uint32Array, srcPort: number, dst: number | Uint32Array, dstPort: number): boolean {
-    if (connection.isFromClient(src, srcPort) && sameEndpoint(connection.serverWords, connection.serverPort, dst, dstPort)) {
+  private matches(connection: TupleEntry, src: Address, srcPort: number, dst: Address, dstPort: number): boolean {
+    if (connection.isClient(src, srcPort) && connection.isServer(dst, dstPort)) {
       this.lookupFromClient = true;
       return true;
     }
-    if (connection.isFromClient(dst, dstPort) && sameEndpoint(connection.serverWords, connection.serverPort, src, srcPort)) {
+    if (connection.isClient(dst, dstPort) && connection.isServer(src, srcPort)) {
       this.lookupFromClient = false;
       return true;
     }
     return false;
   }
 
-  private remove(key: number, connection: TcpConnection): void {
+  private remove(key: number, connection: TupleEntry): void {
     const entry = this.table.get(key);
     if (entry === connection) this.table.delete(key);
     else if (Array.isArray(entry)) {
@@ -380,7 +388,17 @@ export class Analyzer implements FrameSink, ConnectionListener {
     }
   }
 
-  private open(key: number, frame: Frame, tcp: TcpHeader, isV4: boolean, src: number | Uint32Array, dst: number | Uint32Array, bytes: Uint8Array, v6: Ipv6Header | undefined): TcpConnection {
+  /** Put `replacement` where `connection` was under `key`. */
+  private replace(key: number, connection: TupleEntry, replacement: TupleEntry): void {
+    const entry = this.table.get(key);
+    if (entry === connection) this.table.set(key, replacement);
+    else if (Array.isArray(entry)) {
+      const at = entry.indexOf(connection);
+      if (at >= 0) entry[at] = replacement;
+    }
+  }
+
+  private open(key: number, frame: Frame, tcp: TcpHeader, isV4: boolean, src: Address, dst: Address, bytes: Uint8Array, v6: Ipv6Header | undefined): TcpConnection {
     const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     const synAck = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
     // Roles: the SYN sender is the client; else the side on a known port is the server.
@@ -406,7 +424,8 @@ export class Analyzer implements FrameSink, ConnectionListener {
     const endpoint = (which: "src" | "dst") => {
       const value = which === "src" ? src : dst;
       return {
-        words: typeof value === "number" ? Uint32Array.of(value, 0, 0, 0) : Uint32Array.from(value),
+        // IPv6 words arrive in a scratch array: keep a copy.
+        address: typeof value === "number" ? value : Uint32Array.from(value),
         port: which === "src" ? tcp.srcPort : tcp.dstPort,
         text: text(which),
       };
@@ -461,7 +480,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     });
   }
 
-  private emitTcpRow(frame: Frame, connection: TcpConnection, tcp: TcpHeader, fromClient: boolean, wireLength: number, result: TcpConnection["current"]): void {
+  private emitTcpRow(frame: Frame, connection: TupleEntry, tcp: TcpHeader, fromClient: boolean, wireLength: number, result: SegmentResult): void {
     let protocol = "TCP";
     let info: string;
     if (result.messages.length > 0) {
@@ -480,8 +499,8 @@ export class Analyzer implements FrameSink, ConnectionListener {
       if (flags & TcpFlag.ACK) text += ` Ack=${result.relativeAck}`;
       text += ` Win=${result.window} Len=${wireLength}`;
       if (tcp.payloadStart > tcp.optionsStart) {
-        const peer = fromClient ? connection.server : connection.client;
-        text += tcpOptionsText(frame.bytes, tcp.optionsStart, tcp.payloadStart, peer.base);
+        // SACK edges are relative to the other side's sequence numbers.
+        text += tcpOptionsText(frame.bytes, tcp.optionsStart, tcp.payloadStart, connection.sequenceBase(!fromClient));
       }
       info = text;
     }
@@ -522,8 +541,3 @@ function serverLikeness(port: number): number {
   return 1;
 }
 
-function sameEndpoint(words: Uint32Array, port: number, address: number | Uint32Array, addressPort: number): boolean {
-  if (port !== addressPort) return false;
-  if (typeof address === "number") return words[0] === address;
-  return words[0] === address[0] && words[1] === address[1] && words[2] === address[2] && words[3] === address[3];
-}

@@ -14,6 +14,7 @@ import { MqttFramer, type PduSink } from "../mqtt/framer";
 import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
+import { sameAddress, type Address } from "../tcp/tuple-key";
 import { makeIssue, type Issue, type IssueCode } from "./issues";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
 import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, StreamProtocol } from "./types";
@@ -55,7 +56,7 @@ export interface SegmentResult {
   phase: PhaseKind | undefined;
 }
 
-const sharedResult: SegmentResult = {
+export const sharedResult: SegmentResult = {
   fromClient: true,
   relativeSeq: 0,
   relativeAck: 0,
@@ -158,16 +159,16 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
 }
 
 /**
- * The connection itself. Endpoint matching uses the raw address words so the
- * hot path never formats addresses; the text forms are made once.
+ * The connection itself. Endpoint matching uses the raw addresses (numbers
+ * for IPv4, words for IPv6) so the hot path never formats addresses; the text
+ * forms are made once.
  */
 export class TcpConnection {
   readonly stream: number;
   readonly ipVersion: 4 | 6;
-  /** Client address words (IPv4 uses only word 0) and port. */
-  readonly clientWords: Uint32Array;
+  readonly clientAddress: Address;
   readonly clientPort: number;
-  readonly serverWords: Uint32Array;
+  readonly serverAddress: Address;
   readonly serverPort: number;
   readonly clientText: string;
   readonly serverText: string;
@@ -244,8 +245,8 @@ export class TcpConnection {
   constructor(
     stream: number,
     ipVersion: 4 | 6,
-    client: { words: Uint32Array; port: number; text: string },
-    server: { words: Uint32Array; port: number; text: string },
+    client: { address: Address; port: number; text: string },
+    server: { address: Address; port: number; text: string },
     roles: RoleEvidence,
     protocol: StreamProtocol | undefined,
     frame: number,
@@ -255,10 +256,10 @@ export class TcpConnection {
   ) {
     this.stream = stream;
     this.ipVersion = ipVersion;
-    this.clientWords = client.words;
+    this.clientAddress = client.address;
     this.clientPort = client.port;
     this.clientText = client.text;
-    this.serverWords = server.words;
+    this.serverAddress = server.address;
     this.serverPort = server.port;
     this.serverText = server.text;
     this.roles = roles;
@@ -274,12 +275,19 @@ export class TcpConnection {
     this.messageContext = { frame: 0, frames: undefined, time: 0, relativeTime: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
   }
 
-  /** Does a packet from (srcWords, srcPort) come from this connection's client? */
-  isFromClient(srcWords: Uint32Array | number, srcPort: number): boolean {
-    if (srcPort !== this.clientPort) return false;
-    if (typeof srcWords === "number") return this.clientWords[0] === srcWords;
-    const w = this.clientWords;
-    return w[0] === srcWords[0] && w[1] === srcWords[1] && w[2] === srcWords[2] && w[3] === srcWords[3];
+  /** Is (address, port) this connection's client? */
+  isClient(address: Address, port: number): boolean {
+    return port === this.clientPort && sameAddress(address, this.clientAddress);
+  }
+
+  /** Is (address, port) this connection's server? */
+  isServer(address: Address, port: number): boolean {
+    return port === this.serverPort && sameAddress(address, this.serverAddress);
+  }
+
+  /** The base of one side's relative sequence numbers. */
+  sequenceBase(ofClient: boolean): number {
+    return (ofClient ? this.client : this.server).base;
   }
 
   report(code: IssueCode, frame: number, message: string): void {
@@ -467,26 +475,6 @@ export class TcpConnection {
 
     this.attributeFrame(frame, time, fromClient, syn, fin, rst, wireLength, hasAck, sender, receiver);
     if (this.state !== "open" && this.state !== "half-closed") this.maybeClose();
-    return result;
-  }
-
-  /**
-   * A packet on a connection that has already closed and been released (a
-   * last ACK, a retransmitted FIN): numbered and labelled, not analysed.
-   */
-  lateSegment(tcp: TcpHeader, fromClient: boolean): SegmentResult {
-    const result = this.current;
-    const sender = fromClient ? this.client : this.server;
-    const receiver = fromClient ? this.server : this.client;
-    result.fromClient = fromClient;
-    result.messages = [];
-    result.tlsRecords = [];
-    result.partialPdu = false;
-    result.relativeSeq = (tcp.seq - sender.base) >>> 0;
-    result.relativeAck = tcp.flags & TcpFlag.ACK ? (tcp.ack - receiver.base) >>> 0 : 0;
-    result.window = sender.windowScale >= 0 && receiver.windowScale >= 0 ? tcp.window * 2 ** sender.windowScale : tcp.window;
-    result.analysisPrefix = tcp.flags & TcpFlag.FIN && sender.finSeq === tcp.seq ? "[TCP Retransmission] " : "";
-    result.phase = "tcp-teardown";
     return result;
   }
 

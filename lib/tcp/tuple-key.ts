@@ -26,3 +26,16 @@ export function tupleKey(srcHash: number, srcPort: number, dstHash: number, dstP
   h ^= h >>> 15;
   return h & 0x3fffffff;
 }
+
+/**
+ * An endpoint address as the lookups carry it: an IPv4 address as its 32-bit
+ * number, an IPv6 address as its four words. No per-connection typed array
+ * for IPv4, where a number is all there is.
+ */
+export type Address = number | Uint32Array;
+
+/** Are two addresses the same? (An IPv4 number never equals IPv6 words.) */
+export function sameAddress(a: Address, b: Address): boolean {
+  if (typeof a === "number" || typeof b === "number") return a === b;
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
