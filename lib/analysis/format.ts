@@ -15,6 +15,21 @@ export function formatRelativeTime(seconds: number): string {
   return seconds.toFixed(6);
 }
 
+/**
+ * The whole microseconds that `seconds.toFixed(6)` shows, without toFixed's
+ * cost (the packet list has a time per frame), or -1 where toFixed has to
+ * decide. toFixed rounds the double's exact value; for 0 ≤ seconds < 10^6 the
+ * product seconds × 10^6 (< 2^40) is within 2^-13 of that value times 10^6,
+ * so rounding the product gives the same integer unless the product lies
+ * within 10^-3 of a half.
+ */
+export function relativeTimeMicros(seconds: number): number {
+  if (!(seconds >= 0 && seconds < 1e6)) return -1;
+  const scaled = seconds * 1e6;
+  const micros = Math.round(scaled);
+  return Math.abs(Math.abs(scaled - micros) - 0.5) > 1e-3 ? micros : -1;
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;

@@ -58,6 +58,16 @@ export class ByteBuffer {
     return filled;
   }
 
+  /** `count` spaces (none when count ≤ 0). */
+  spaces(count: number): void {
+    if (count <= 0) return;
+    this.reserve(count);
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = 0; i < count; i++) bytes[at++] = 32;
+    this.length = at;
+  }
+
   byte(code: number): void {
     if (this.length >= this.bytes.length) this.reserve(1);
     this.bytes[this.length++] = code;

@@ -1,5 +1,6 @@
 /** Plain-text tables for the terminal: padded columns, one header line. */
 import type { PacketRow } from "../analysis/types";
+import { relativeTimeMicros } from "../analysis/format";
 import { decimalDigits, type ByteBuffer } from "./byte-buffer";
 import type { Column } from "./columns";
 
@@ -51,7 +52,7 @@ export function renderTextRow<T>(row: T, columns: ReadonlyArray<Column<T>>, widt
  */
 export function writePacketTextRow(p: PacketRow, widths: readonly number[], out: ByteBuffer): void {
   writeRightAlignedInteger(p.frame, widths[0], out);
-  writePadded(p.relativeTime.toFixed(6), widths[1], true, out);
+  writeRightAlignedSeconds(p.relativeTime, widths[1], out);
   writePadded(p.source, widths[2], false, out);
   writePadded(p.destination, widths[3], false, out);
   writePadded(p.protocol, widths[4], false, out);
@@ -60,17 +61,29 @@ export function writePacketTextRow(p: PacketRow, widths: readonly number[], out:
   out.text(p.info);
 }
 
-const SPACE = 32;
-
 /** A cell cut to `width` (with "…") and padded, then the two-space column gap. */
 function writePadded(value: string, width: number, right: boolean, out: ByteBuffer): void {
   const text = value.length > width ? `${value.slice(0, width - 1)}…` : value;
   const pad = width - text.length;
-  if (right) for (let i = 0; i < pad; i++) out.byte(SPACE);
+  if (right) out.spaces(pad);
   out.text(text);
-  if (!right) for (let i = 0; i < pad; i++) out.byte(SPACE);
-  out.byte(SPACE);
-  out.byte(SPACE);
+  out.spaces(right ? 2 : pad + 2);
+}
+
+/** Seconds as toFixed(6) writes them, right-aligned like writePadded(). */
+function writeRightAlignedSeconds(seconds: number, width: number, out: ByteBuffer): void {
+  const micros = relativeTimeMicros(seconds);
+  const whole = Math.floor(micros / 1e6);
+  const length = micros < 0 ? Infinity : decimalDigits(whole) + 7;
+  if (length > width) {
+    writePadded(seconds.toFixed(6), width, true, out);
+    return;
+  }
+  out.spaces(width - length);
+  out.integer(whole);
+  out.byte(46); // "."
+  out.paddedInteger(micros - whole * 1e6, 6);
+  out.spaces(2);
 }
 
 function writeRightAlignedInteger(value: number, width: number, out: ByteBuffer): void {
@@ -80,8 +93,7 @@ function writeRightAlignedInteger(value: number, width: number, out: ByteBuffer)
     writePadded(String(value), width, true, out);
     return;
   }
-  for (let i = digits; i < width; i++) out.byte(SPACE);
+  out.spaces(width - digits);
   out.integer(value);
-  out.byte(SPACE);
-  out.byte(SPACE);
+  out.spaces(2);
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatEpoch } from "../../lib/analysis/format";
+import { formatEpoch, relativeTimeMicros } from "../../lib/analysis/format";
 import { ByteBuffer } from "../../lib/output/byte-buffer";
 import { csvField } from "../../lib/output/csv";
 
@@ -35,6 +35,33 @@ test("epoch() writes what formatEpoch() does", () => {
   for (const seconds of [0, 0.0000005, 0.9999995, 1700000000, 1700000000.000001, 1700000000.9999996, 1795694509.544529, -1.25, 4102444800.1234565]) {
     assert.equal(written((out) => out.epoch(seconds)), formatEpoch(seconds), String(seconds));
   }
+});
+
+test("relativeTimeMicros() gives toFixed(6)'s digits, or -1 where only toFixed can tell", () => {
+  // Half-way values (where rounding the product could differ from rounding the
+  // exact double), every magnitude up to the limit and past it, and a sweep.
+  const values = [0, -0, 5e-7, 1.5e-6, 2.5e-6, 0.0000015, 0.1234565, 1.0000005, 86400.0000005, 999999.9999995, 999999.9999994, 1e6, 1e6 + 0.5, -1e-9, -0.25, Number.NaN, Infinity, 1e-300, 2 ** -30];
+  for (let p = 1e-6; p <= 1e7; p *= 10) values.push(p, p * 0.9999995, p + 5e-7, p - 5e-7);
+  let seed = 777;
+  for (let i = 0; i < 200000; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const scale = 10 ** ((seed >>> 8) % 8) / 1e2;
+    values.push((seed / 2 ** 32) * scale, Math.floor((seed / 2 ** 32) * 1e9) / 1e6 + 5e-7);
+  }
+  let fast = 0;
+  for (const seconds of values) {
+    const micros = relativeTimeMicros(seconds);
+    if (micros < 0) continue;
+    fast++;
+    const whole = Math.floor(micros / 1e6);
+    const text = `${whole}.${String(micros - whole * 1e6).padStart(6, "0")}`;
+    assert.equal(text, seconds.toFixed(6), String(seconds));
+  }
+  // Half of the sweep sits on a half-microsecond (toFixed decides those); the rest takes the fast path.
+  assert.ok(fast > 0.49 * values.length && fast < 0.51 * values.length, `${fast} of ${values.length}`);
+  assert.equal(relativeTimeMicros(5e-7), -1);
+  assert.equal(relativeTimeMicros(-0.25), -1);
+  assert.equal(relativeTimeMicros(1e6), -1);
 });
 
 test("text(), csvField() and jsonString() match their string versions, growing the buffer as needed", () => {

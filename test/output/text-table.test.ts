@@ -14,6 +14,10 @@ test("packet rows written as bytes are renderTextRow's text, at the CLI's widths
   rows.push(
     { ...base, frame: 123456789, relativeTime: 86400.0000005, source: "2001:db8:85a3::8a2e:370:7334", destination: "fe80::1", protocol: "MQTT", length: 65535, phase: "tcp-handshake", info: "温度 😀 [topic]" },
     { ...base, frame: 10 ** 12, relativeTime: -0.25, length: -1, phase: "publish", source: "é".repeat(20) },
+    { ...base, relativeTime: 0.0000005 },
+    { ...base, relativeTime: 999999.9999996 },
+    { ...base, relativeTime: 1234567.25 },
+    { ...base, relativeTime: Number.NaN },
   );
   assert.ok(rows.length > 100);
   const out = new ByteBuffer(16);
