@@ -19,7 +19,8 @@ import { predecodedFrame } from "../lib/mqtt/predecoded-frame";
 /** A million-packet capture to a phase timeline and a latency chart, drawn. */
 async function charts(file: string, mqttPorts: number[]): Promise<void> {
   const started = performance.now();
-  const analysis = await analyzeCapture(file, { packets: false, mqttPorts });
+  // The two charts need the phases only.
+  const analysis = await analyzeCapture(file, { packets: false, messages: false, mqttPorts });
   const analysed = performance.now();
   const specs: ChartSpec[] = [phaseTimeline(analysis), latencyChart(analysis)];
   const built = performance.now();

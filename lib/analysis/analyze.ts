@@ -23,6 +23,13 @@ export interface AnalyzeCaptureOptions extends AnalyzeOptions {
    * rows are then not even built, which is also faster.
    */
   packets?: boolean;
+  /**
+   * Keep every MQTT message (default true). Phases, connections and the
+   * counts in `capture` do not need them: set false when only phases matter,
+   * e.g. a phase timeline or latency chart of a million-packet capture (about
+   * half the memory, and faster).
+   */
+  messages?: boolean;
   /** Keep at most this many issues (default 10,000); counts of all are in capture.issueCounts. */
   maxIssues?: number;
   /** Progress callback: bytes read so far, and the total when known. */
@@ -60,10 +67,11 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
   const issues: Issue[] = [];
   const maxIssues = options.maxIssues ?? 10000;
   let keepPackets = options.packets ?? true;
+  const keepMessages = options.messages ?? true;
   let keepResults = true;
   const sink: AnalysisSink = {
     message: (m) => {
-      if (keepResults) messages.push(m);
+      if (keepResults && keepMessages) messages.push(m);
     },
     phase: (p) => {
       if (!keepResults) return;

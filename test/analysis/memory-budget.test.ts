@@ -46,3 +46,16 @@ test("over budget: the packet list, then messages and phases stop growing, each 
   assert.ok(capped.messages.every((m) => m.frame <= resultCut.frame));
   assert.ok(capped.phases.length < whole.phases.length);
 });
+
+test("messages: false keeps no messages and changes nothing else (phases, connections, packets, counts, issues)", async () => {
+  const whole = await analyzeCapture(fleet);
+  const phasesOnly = await analyzeCapture(fleet, { messages: false });
+  assert.ok(whole.messages.length > 0);
+  assert.equal(phasesOnly.messages.length, 0);
+  assert.equal(phasesOnly.capture.mqttMessages, whole.messages.length);
+  assert.deepEqual(phasesOnly.phases, whole.phases);
+  assert.deepEqual(phasesOnly.connections, whole.connections);
+  assert.deepEqual(phasesOnly.packets, whole.packets);
+  assert.deepEqual(phasesOnly.issues, whole.issues);
+  assert.deepEqual(phasesOnly.capture, whole.capture);
+});
