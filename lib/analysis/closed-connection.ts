@@ -10,19 +10,12 @@
  * connection it replaces (no halves, reassembly, phases or MQTT state).
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
-import { sameAddress, type Address } from "../tcp/tuple-key";
+import { ConnectionIdentity } from "./connection-identity";
 import { sharedResult, type SegmentResult, type TcpConnection } from "./connection";
 
-export class ClosedConnection {
+export class ClosedConnection extends ConnectionIdentity {
   /** Always true: lets the analyzer's table hold open and closed connections alike. */
   readonly released = true;
-  readonly stream: number;
-  readonly clientAddress: Address;
-  readonly clientPort: number;
-  readonly serverAddress: Address;
-  readonly serverPort: number;
-  readonly clientText: string;
-  readonly serverText: string;
   /** Time of the connection's last segment before it closed (the memory runs from here). */
   readonly lastTime: number;
   private readonly clientBase: number;
@@ -33,13 +26,11 @@ export class ClosedConnection {
   private readonly serverFinSeq: number;
 
   constructor(connection: TcpConnection) {
-    this.stream = connection.stream;
-    this.clientAddress = connection.clientAddress;
-    this.clientPort = connection.clientPort;
-    this.serverAddress = connection.serverAddress;
-    this.serverPort = connection.serverPort;
-    this.clientText = connection.clientText;
-    this.serverText = connection.serverText;
+    super(
+      connection.stream,
+      { address: connection.clientAddress, port: connection.clientPort, text: connection.clientText },
+      { address: connection.serverAddress, port: connection.serverPort, text: connection.serverText },
+    );
     this.lastTime = connection.lastTime;
     this.clientBase = connection.client.base;
     this.serverBase = connection.server.base;
@@ -47,14 +38,6 @@ export class ClosedConnection {
     this.serverWindowScale = connection.server.windowScale;
     this.clientFinSeq = connection.client.finSeq;
     this.serverFinSeq = connection.server.finSeq;
-  }
-
-  isClient(address: Address, port: number): boolean {
-    return port === this.clientPort && sameAddress(address, this.clientAddress);
-  }
-
-  isServer(address: Address, port: number): boolean {
-    return port === this.serverPort && sameAddress(address, this.serverAddress);
   }
 
   sequenceBase(ofClient: boolean): number {

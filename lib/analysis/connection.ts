@@ -14,7 +14,7 @@ import { MqttFramer, type PduSink } from "../mqtt/framer";
 import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
-import { sameAddress, type Address } from "../tcp/tuple-key";
+import { ConnectionIdentity, type Endpoint } from "./connection-identity";
 import { makeIssue, type Issue, type IssueCode } from "./issues";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
 import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, StreamProtocol } from "./types";
@@ -158,20 +158,9 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
   }
 }
 
-/**
- * The connection itself. Endpoint matching uses the raw addresses (numbers
- * for IPv4, words for IPv6) so the hot path never formats addresses; the text
- * forms are made once.
- */
-export class TcpConnection {
-  readonly stream: number;
+/** The connection itself (its endpoints and their matching: connection-identity.ts). */
+export class TcpConnection extends ConnectionIdentity {
   readonly ipVersion: 4 | 6;
-  readonly clientAddress: Address;
-  readonly clientPort: number;
-  readonly serverAddress: Address;
-  readonly serverPort: number;
-  readonly clientText: string;
-  readonly serverText: string;
   readonly roles: RoleEvidence;
   readonly client: Half;
   readonly server: Half;
@@ -245,8 +234,8 @@ export class TcpConnection {
   constructor(
     stream: number,
     ipVersion: 4 | 6,
-    client: { address: Address; port: number; text: string },
-    server: { address: Address; port: number; text: string },
+    client: Endpoint,
+    server: Endpoint,
     roles: RoleEvidence,
     protocol: StreamProtocol | undefined,
     frame: number,
@@ -254,14 +243,8 @@ export class TcpConnection {
     listener: ConnectionListener,
     options: ConnectionOptions,
   ) {
-    this.stream = stream;
+    super(stream, client, server);
     this.ipVersion = ipVersion;
-    this.clientAddress = client.address;
-    this.clientPort = client.port;
-    this.clientText = client.text;
-    this.serverAddress = server.address;
-    this.serverPort = server.port;
-    this.serverText = server.text;
     this.roles = roles;
     this.protocol = protocol;
     this.firstFrame = frame;
@@ -273,16 +256,6 @@ export class TcpConnection {
     this.client = new Half(this, true);
     this.server = new Half(this, false);
     this.messageContext = { frame: 0, frames: undefined, time: 0, relativeTime: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
-  }
-
-  /** Is (address, port) this connection's client? */
-  isClient(address: Address, port: number): boolean {
-    return port === this.clientPort && sameAddress(address, this.clientAddress);
-  }
-
-  /** Is (address, port) this connection's server? */
-  isServer(address: Address, port: number): boolean {
-    return port === this.serverPort && sameAddress(address, this.serverAddress);
   }
 
   /** The base of one side's relative sequence numbers. */

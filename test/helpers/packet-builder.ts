@@ -3,6 +3,8 @@
  * real captures rarely contain (duplicate ACKs, window updates, keep-alives,
  * zero windows, reordering). Checksums are left zero, as on loopback.
  */
+import { writePcap } from "./capture-writer";
+
 export interface SegmentSpec {
   fromClient: boolean;
   seq: number;
@@ -41,4 +43,15 @@ export function tcpFrame(spec: SegmentSpec, clientPort = 40000, serverPort = 188
   frame.writeUInt16BE(spec.window ?? 1000, tcp + 14);
   frame.set(payload, tcp + 20);
   return frame;
+}
+
+/** A classic little-endian µs pcap (Ethernet) of the segments, each at 1700000000 s + its `at` µs. */
+export function conversationPcap(segments: SegmentSpec[], clientPort = 40000, serverPort = 1883): Uint8Array {
+  return writePcap(
+    segments.map((s) => {
+      const bytes = tcpFrame(s, clientPort, serverPort);
+      return { seconds: 1700000000, nanos: s.at * 1000, bytes, originalLength: bytes.length };
+    }),
+    { littleEndian: true, nanosecond: false, linkType: 1 },
+  );
 }

@@ -7,8 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
-import { writePcap } from "../helpers/capture-writer";
-import { tcpFrame, type SegmentSpec } from "../helpers/packet-builder";
+import { conversationPcap, type SegmentSpec } from "../helpers/packet-builder";
 import { needTool } from "../helpers/tools";
 
 const C = 1000; // client ISN
@@ -38,13 +37,7 @@ const segments: Array<SegmentSpec & { expect: RegExp }> = [
 const PORT = 39999;
 
 function capture(): Uint8Array {
-  return writePcap(
-    segments.map((s) => {
-      const bytes = tcpFrame(s, 40000, PORT);
-      return { seconds: 1700000000, nanos: s.at * 1000, bytes, originalLength: bytes.length };
-    }),
-    { littleEndian: true, nanosecond: false, linkType: 1 },
-  );
+  return conversationPcap(segments, 40000, PORT);
 }
 
 test("sequence analysis flags: duplicate ACKs, window update, retransmission, gaps, out-of-order, zero window, keep-alive", async () => {
@@ -69,13 +62,7 @@ test("an ACK captured after later data from its side is not a duplicate ACK (loo
     { fromClient: false, seq: S + 1, ack: C + 8, flags: "PA", payload: "ok", at: 40 },
     { fromClient: false, seq: S + 1, ack: C + 8, flags: "A", at: 41 },
   ];
-  const bytes = writePcap(
-    reordered.map((s) => {
-      const frame = tcpFrame(s, 40000, PORT);
-      return { seconds: 1700000000, nanos: s.at * 1000, bytes: frame, originalLength: frame.length };
-    }),
-    { littleEndian: true, nanosecond: false, linkType: 1 },
-  );
+  const bytes = conversationPcap(reordered, 40000, PORT);
   const analysis = await analyzeCapture(bytes);
   assert.doesNotMatch(analysis.packets[5].info, /Dup ACK/);
 });

@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture, streamCapture } from "../../lib/analysis/analyze";
 import type { PacketRow } from "../../lib/analysis/types";
-import { writePcap } from "../helpers/capture-writer";
-import { tcpFrame, type SegmentSpec } from "../helpers/packet-builder";
+import { conversationPcap, type SegmentSpec } from "../helpers/packet-builder";
 import { needTool } from "../helpers/tools";
 
 const C = 1000; // client ISN of the first connection
@@ -40,13 +39,7 @@ const segments: SegmentSpec[] = [
 ];
 
 function capture(): Uint8Array {
-  return writePcap(
-    segments.map((s) => {
-      const bytes = tcpFrame(s, 40000, PORT);
-      return { seconds: 1700000000, nanos: s.at * 1000, bytes, originalLength: bytes.length };
-    }),
-    { littleEndian: true, nanosecond: false, linkType: 1 },
-  );
+  return conversationPcap(segments, 40000, PORT);
 }
 
 test("late segments of a closed connection keep its stream and relative numbers; a SYN on its 4-tuple starts a new stream", async () => {
