@@ -451,10 +451,10 @@ export class Analyzer implements FrameSink, ConnectionListener {
     const horizon = now - this.closedMemory;
     for (const [key, entry] of this.table) {
       if (Array.isArray(entry)) {
-        const rest = entry.filter((c) => !(c.released && c.lastTime < horizon));
+        const rest = entry.filter((c) => !(c instanceof ClosedConnection && c.lastTime < horizon));
         if (rest.length === 0) this.table.delete(key);
         else if (rest.length !== entry.length) this.table.set(key, rest.length === 1 ? rest[0] : rest);
-      } else if (entry.released && entry.lastTime < horizon) {
+      } else if (entry instanceof ClosedConnection && entry.lastTime < horizon) {
         this.table.delete(key);
       }
     }

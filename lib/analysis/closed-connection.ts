@@ -14,8 +14,6 @@ import { ConnectionIdentity } from "./connection-identity";
 import { sharedResult, type SegmentResult, type TcpConnection } from "./connection";
 
 export class ClosedConnection extends ConnectionIdentity {
-  /** Always true: lets the analyzer's table hold open and closed connections alike. */
-  readonly released = true;
   /** Time of the connection's last segment before it closed (the memory runs from here). */
   readonly lastTime: number;
   private readonly clientBase: number;

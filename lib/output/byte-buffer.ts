@@ -199,7 +199,11 @@ export class ByteBuffer {
 
   /** Seconds since the epoch with 6 decimals, as formatEpoch() writes them. */
   epoch(seconds: number): void {
-    const micros = Math.round(seconds * 1e6);
+    this.microseconds(Math.round(seconds * 1e6));
+  }
+
+  /** A whole number of microseconds as seconds with 6 decimals ("12.000345"); micros ≥ 0. */
+  microseconds(micros: number): void {
     const whole = Math.floor(micros / 1e6);
     this.integer(whole);
     this.byte(46); // "."

@@ -73,16 +73,13 @@ function writePadded(value: string, width: number, right: boolean, out: ByteBuff
 /** Seconds as toFixed(6) writes them, right-aligned like writePadded(). */
 function writeRightAlignedSeconds(seconds: number, width: number, out: ByteBuffer): void {
   const micros = relativeTimeMicros(seconds);
-  const whole = Math.floor(micros / 1e6);
-  const length = micros < 0 ? Infinity : decimalDigits(whole) + 7;
+  const length = micros < 0 ? Infinity : decimalDigits(Math.floor(micros / 1e6)) + 7;
   if (length > width) {
     writePadded(seconds.toFixed(6), width, true, out);
     return;
   }
   out.spaces(width - length);
-  out.integer(whole);
-  out.byte(46); // "."
-  out.paddedInteger(micros - whole * 1e6, 6);
+  out.microseconds(micros);
   out.spaces(2);
 }
 
