@@ -2,12 +2,12 @@
 // analysis of the same bytes: the Info column must be identical.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { conversationPcap, type SegmentSpec } from "../helpers/packet-builder";
+import { tsharkPacketList } from "../helpers/tshark";
 import { needTool } from "../helpers/tools";
 
 const C = 1000; // client ISN
@@ -73,9 +73,7 @@ test("tshark's TCP analysis gives the same Info column on the crafted conversati
   const dir = mkdtempSync(join(tmpdir(), "iwl-tcp-"));
   const file = join(dir, "edge-cases.pcap");
   writeFileSync(file, capture());
-  const theirs = execFileSync(tshark, ["-r", file, "-T", "fields", "-e", "_ws.col.Info"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-    .trim()
-    .split("\n");
+  const theirs = tsharkPacketList(tshark, file, []).map((row) => row.info);
   const analysis = await analyzeCapture(file);
   assert.deepEqual(
     analysis.packets.map((p) => p.info),

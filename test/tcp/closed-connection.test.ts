@@ -4,13 +4,13 @@
 // new stream flagged as port reuse. Checked against tshark on the same bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture, streamCapture } from "../../lib/analysis/analyze";
 import type { PacketRow } from "../../lib/analysis/types";
 import { conversationPcap, type SegmentSpec } from "../helpers/packet-builder";
+import { tsharkPacketList } from "../helpers/tshark";
 import { needTool } from "../helpers/tools";
 
 const C = 1000; // client ISN of the first connection
@@ -91,9 +91,7 @@ test("tshark gives the same tcp.stream and Info column for the late segments and
   const dir = mkdtempSync(join(tmpdir(), "iwl-closed-"));
   const file = join(dir, "closed-then-reused.pcap");
   writeFileSync(file, capture());
-  const theirs = execFileSync(tshark, ["-r", file, "-T", "fields", "-e", "tcp.stream", "-e", "_ws.col.Info"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-    .trim()
-    .split("\n");
+  const theirs = tsharkPacketList(tshark, file, []).map((row) => `${row.stream}\t${row.info}`);
   const analysis = await analyzeCapture(file);
   const ours = analysis.packets.map((p) => `${p.stream}\t${p.info}`);
   // One known difference: tshark goes on with duplicate-ACK and window-update
