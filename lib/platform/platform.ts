@@ -138,6 +138,15 @@ function deviceKey(device: DeviceIdentity): string {
   return `${device.productKey}/${device.deviceName}`;
 }
 
+/**
+ * The clientId aedes sees: the device's own `productKey&deviceName`, then the
+ * clientId as sent. A deviceName holds no `|` and a productKey no `&`, so two
+ * devices never share one.
+ */
+export function sessionClientId(device: DeviceIdentity, clientId: string): string {
+  return `${device.productKey}&${device.deviceName}|${clientId}`;
+}
+
 function payloadBuffer(payload: string | Uint8Array | object): Buffer {
   if (typeof payload === "string") return Buffer.from(payload, "utf8");
   if (payload instanceof Uint8Array) return Buffer.from(payload);
@@ -195,6 +204,7 @@ class IotPlatform extends EventEmitter implements Platform {
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, callback) => this.authorizePublish(client, packet, callback),
       authorizeSubscribe: (client, sub, callback) => this.authorizeSubscribe(client, sub, callback),
+      authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
     this.broker.on("clientDisconnect", (client) => this.onClientDisconnect(client));
     this.broker.on("keepaliveTimeout", (client) => {
@@ -340,6 +350,10 @@ class IotPlatform extends EventEmitter implements Platform {
       done(Object.assign(new Error(decision.reason), { returnCode: decision.returnCode }), false);
       return;
     }
+    // aedes keys the session, the offline queue and its one-connection-per-clientId
+    // rule on client.id: scope it to the device that proved who it is, so that a
+    // device sending another device's clientId reaches neither.
+    client.id = sessionClientId(decision.device!, session.connect.clientId);
     const key = deviceKey(decision.device!);
     const previous = this.byDevice.get(key);
     this.byDevice.set(key, session);
@@ -456,6 +470,26 @@ class IotPlatform extends EventEmitter implements Platform {
     }
     session.granted.add(sub.topic);
     callback(null, { ...sub, qos: Math.min(sub.qos, this.maxQos) as 0 | 1 | 2 });
+  }
+
+  /**
+   * The last gate before a message goes to a device, restored sessions
+   * included: only the device's own topics (a second line behind the
+   * per-device session ids and authorizeSubscribe).
+   */
+  private authorizeForward<P extends IPublishPacket>(client: AedesClient, packet: P): P | null {
+    const session = this.sessionOf(client);
+    if (session?.device && isDeviceTopic(session.device, packet.topic, { filter: false })) return packet;
+    this.deviceLog.record({
+      event: "downstream",
+      ...(session ? this.where(session) : { clientIp: "-", clientPort: 0 }),
+      topic: packet.topic,
+      qos: packet.qos,
+      payloadSize: packet.payload?.length ?? 0,
+      status: "forbidden",
+      reason: "not the device's own topic; not delivered",
+    });
+    return null;
   }
 
   // ---- the wire tap ----
