@@ -85,7 +85,8 @@ const refusals: [string, (device: Device) => Partial<mqtt.IClientOptions>, numbe
   ["a wrong password", () => ({ password: "0".repeat(40) }), 4, 0x86],
   ["no password", () => ({ password: undefined }), 4, 0x86],
   ["a malformed username", (d) => ({ username: d.deviceName }), 4, 0x86],
-  ["an unknown device", (d) => ({ username: `ghost1&${d.productKey}` }), 5, 0x87],
+  // The same answer as a wrong password: the wire does not tell which devices exist.
+  ["an unknown device", (d) => ({ username: `ghost1&${d.productKey}` }), 4, 0x86],
 ];
 
 for (const [what, overrides, code3, code5] of refusals) {
@@ -229,4 +230,40 @@ test("stop() closes every client and frees the port", async () => {
 test("a busy port is a clear error", async (t) => {
   const { platform, registry } = await withPlatform(t);
   await assert.rejects(startPlatform({ registry, port: platform.port }), /cannot listen on 127\.0\.0\.1:\d+: address already in use/);
+});
+
+/** The raw bytes the platform answers to one CONNECT (MQTT 3.1.1 or 5). */
+async function rawAnswer(platform: Platform, connect: mqttPacket.IConnectPacket): Promise<Buffer> {
+  const socket = createConnection({ host: platform.host, port: platform.port });
+  socket.on("error", () => undefined);
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  socket.write(mqttPacket.generate(connect, { protocolVersion: connect.protocolVersion }));
+  await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  return Buffer.concat(chunks);
+}
+
+test("an unknown device and a wrong password get the same bytes on the wire; the device log tells them apart", async (t) => {
+  const { platform, device, registry } = await withPlatform(t);
+  const disabled = registry.create({ deviceName: "disabled1", productKey: device.productKey });
+  registry.setEnabled(disabled, false);
+  for (const protocolVersion of [4, 5] as const) {
+    const base = (d: Device, password?: string): mqttPacket.IConnectPacket => {
+      const c = signMqttCredentials(d);
+      return { cmd: "connect", protocolId: "MQTT", protocolVersion, clean: true, keepalive: 60, clientId: c.clientId, username: c.username, password: Buffer.from(password ?? c.password) };
+    };
+    const ghost = { ...device, deviceName: "ghost1" };
+    const wrongPassword = await rawAnswer(platform, base(device, "0".repeat(40)));
+    const unknownDevice = await rawAnswer(platform, base(ghost));
+    const disabledWrongPassword = await rawAnswer(platform, base(disabled, "0".repeat(40)));
+    assert.equal(wrongPassword.toString("hex"), unknownDevice.toString("hex"), `MQTT ${protocolVersion}`);
+    assert.equal(wrongPassword.toString("hex"), disabledWrongPassword.toString("hex"), `MQTT ${protocolVersion}`);
+    // A disabled device that signs correctly is told so (CONNACK 5 / 0x87).
+    const disabledSigned = await rawAnswer(platform, base(disabled));
+    assert.notEqual(disabledSigned.toString("hex"), wrongPassword.toString("hex"));
+  }
+  const reasons = platform.deviceLog.entries.filter((e) => e.event === "login-refused").map((e) => e.reason ?? "");
+  assert.ok(reasons.some((r) => /device\.exists: no device ghost1/.test(r)));
+  assert.ok(reasons.some((r) => /password\.signature/.test(r)));
 });

@@ -40,15 +40,35 @@ export const CREDENTIAL_CHECK = {
 } as const;
 export type CredentialCheckName = (typeof CREDENTIAL_CHECK)[keyof typeof CREDENTIAL_CHECK];
 
-/** The CONNACK return code the platform answers when a check fails. */
+/**
+ * The CONNACK return code the platform answers when a check fails. An unknown
+ * device gets the same answer as a wrong password, so that the wire does not
+ * tell a guesser which device names exist (the device log keeps the difference).
+ */
 export const returnCodeForCheck: Record<CredentialCheckName, LoginReturnCode> = {
   "clientId.format": LOGIN_RETURN_CODE.identifierRejected,
   "username.format": LOGIN_RETURN_CODE.badUsernameOrPassword,
-  "device.exists": LOGIN_RETURN_CODE.notAuthorized,
+  "device.exists": LOGIN_RETURN_CODE.badUsernameOrPassword,
   "device.enabled": LOGIN_RETURN_CODE.notAuthorized,
   "password.present": LOGIN_RETURN_CODE.badUsernameOrPassword,
   "password.signature": LOGIN_RETURN_CODE.badUsernameOrPassword,
 };
+
+/**
+ * Which failed check decides the answer. "Disabled" (CONNACK 5) is said only
+ * to a login whose signature holds: anyone else gets 4, as for an unknown device.
+ */
+const REFUSAL_PRECEDENCE: readonly CredentialCheckName[] = [
+  CREDENTIAL_CHECK.clientIdFormat,
+  CREDENTIAL_CHECK.usernameFormat,
+  CREDENTIAL_CHECK.deviceExists,
+  CREDENTIAL_CHECK.passwordPresent,
+  CREDENTIAL_CHECK.passwordSignature,
+  CREDENTIAL_CHECK.deviceEnabled,
+];
+
+/** Keys the HMAC when the device is unknown, so that both answers take the same path. */
+const UNKNOWN_DEVICE_SECRET = "0".repeat(32);
 
 export interface CredentialCheck {
   check: CredentialCheckName;
@@ -145,6 +165,10 @@ export function explainCredentials(connect: ConnectCredentials, registry: Device
     checks.push({ check: "password.present", ok: false, detail: "the CONNECT carries no password" });
   } else {
     checks.push({ check: "password.present", ok: true, detail: `a ${password.length}-character password` });
+    if (!device && result.signedString !== undefined && result.signMethod) {
+      // The same work as for a known device, and the result thrown away.
+      sameHex(hmacHex(result.signMethod, UNKNOWN_DEVICE_SECRET, result.signedString), password);
+    }
     if (device && result.signedString !== undefined && result.signMethod) {
       const expected = hmacHex(result.signMethod, device.deviceSecret, result.signedString);
       result.expectedPassword = expected;
@@ -159,8 +183,7 @@ export function explainCredentials(connect: ConnectCredentials, registry: Device
     }
   }
 
-  const order = Object.values(CREDENTIAL_CHECK) as CredentialCheckName[];
-  const firstFailure = order.map((name) => checks.find((c) => c.check === name)).find((c) => c !== undefined && !c.ok);
+  const firstFailure = REFUSAL_PRECEDENCE.map((name) => checks.find((c) => c.check === name)).find((c) => c !== undefined && !c.ok);
   result.ok = firstFailure === undefined && checks.some((c) => c.check === "password.signature" && c.ok);
   result.returnCode = firstFailure ? returnCodeForCheck[firstFailure.check] : result.ok ? LOGIN_RETURN_CODE.accepted : LOGIN_RETURN_CODE.notAuthorized;
   return result;
