@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeviceRegistry, RegistryError, defaultRegistryPath, DeviceInputError } from "../lib/device";
 
@@ -171,4 +171,72 @@ test("CLI: device sign prints the platform's login parameters", (t) => {
   assert.equal(signed.username, `device1&${device.productKey}`);
   assert.match(signed.password, /^[0-9a-f]{40}$/);
   assert.ok(!out.stdout.includes(device.deviceSecret));
+});
+
+test('"enabled" must be true or false in the registry file', (t) => {
+  const path = join(tempDir(t), "registry.json");
+  const device = { productKey: "a1B2c3D4e5F", deviceName: "device1", deviceSecret: "0123456789abcdef0123456789abcdef" };
+  for (const enabled of ["no", "false", 0, null]) {
+    writeFileSync(path, JSON.stringify({ devices: [{ ...device, enabled }] }));
+    assert.throws(() => DeviceRegistry.load(path), (error: unknown) => {
+      assert.ok(error instanceof RegistryError);
+      assert.ok(error.message.includes(`devices[0]: enabled must be true or false, got ${JSON.stringify(enabled)}`), error.message);
+      return true;
+    });
+  }
+  writeFileSync(path, JSON.stringify({ devices: [{ ...device, enabled: false }, { ...device, deviceName: "device2" }] }));
+  assert.deepEqual(DeviceRegistry.load(path).list().map((d) => d.enabled), [false, true]); // absent: enabled
+});
+
+/** Runs the CLI without waiting, so that several run at once. */
+function cliAsync(home: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, IOT_WIRE_LAB_HOME: home } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test("CLI: device create in parallel processes keeps every device it reports", async (t) => {
+  const home = tempDir(t);
+  assert.equal(cli(home, "device", "create", "--name", "device0").code, 0);
+  const reported: string[] = [];
+  for (let round = 0; round < 2; round++) {
+    const names = Array.from({ length: 5 }, (_, i) => `dev-${round}-${i}`);
+    const runs = await Promise.all(names.map((name) => cliAsync(home, "device", "create", "--name", name, "--json")));
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr);
+      reported.push(JSON.parse(run.stdout).deviceName);
+    }
+  }
+  const saved = DeviceRegistry.load(join(home, "registry.json")).list();
+  assert.deepEqual(saved.map((d) => d.deviceName).sort(), ["device0", ...reported].sort());
+  assert.equal(new Set(saved.map((d) => d.productKey)).size, 1);
+  assert.deepEqual(readdirSync(home).sort(), ["registry.json"]); // no lock or temp file left behind
+});
+
+test("a stale lock left by a dead process is broken", (t) => {
+  const home = tempDir(t);
+  const path = join(home, "registry.json");
+  // A pid that is not running: a finished child's.
+  const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+  writeFileSync(`${path}.lock`, `${dead} ${hostname()} 2026-01-01T00:00:00.000Z`);
+  DeviceRegistry.load(path).create({ deviceName: "device1" });
+  assert.deepEqual(readdirSync(home).sort(), ["registry.json"]);
+});
+
+test("CLI: a registry in a read-only folder is one line on stderr and exit code 2", (t) => {
+  const home = tempDir(t);
+  chmodSync(home, 0o555);
+  // root ignores permissions: run the CLI as nobody then
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const result = spawnSync(process.execPath, [main, "device", "create", "--name", "device1"], { encoding: "utf8", env: { ...process.env, IOT_WIRE_LAB_HOME: home }, ...asUser });
+  assert.equal(result.status, 2, result.stderr);
+  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  assert.match(result.stderr, /cannot write registry .*registry\.json: permission denied \(EACCES\)/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+  chmodSync(home, 0o700);
 });

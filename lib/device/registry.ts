@@ -5,13 +5,16 @@
  * written atomically (temp file + rename) with mode 0600 in a 0700 folder.
  *
  * Mutations (add, remove, setEnabled, getOrCreate) save at once when the
- * registry has a file, after re-reading it so that two processes sharing the
- * file (a running platform and `device create`) do not undo each other.
+ * registry has a file. Each one holds the lock file `registry.json.lock`
+ * (file-lock.ts) while it re-reads the file, changes it and renames the new
+ * copy into place, so that processes sharing the file (a running platform,
+ * several `device create` at once) never undo each other's changes.
  */
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import { acquireFileLock, FileLockError } from "./file-lock";
 import { createDevice, deviceNameIssues, productKeyIssues, type CreateDeviceOptions, type Device, type DeviceIdentity } from "./identity";
 
 /** A registered device. */
@@ -59,6 +62,7 @@ function readRecords(path: string, text: string): DeviceRecord[] {
     const { productKey, deviceName, deviceSecret } = entry;
     const problems = [...productKeyIssues(productKey), ...deviceNameIssues(deviceName)].map((i) => i.message);
     if (typeof deviceSecret !== "string" || !/^[0-9a-fA-F]{32}$/.test(deviceSecret)) problems.push("deviceSecret must be 32 hex characters");
+    if (entry.enabled !== undefined && typeof entry.enabled !== "boolean") problems.push(`enabled must be true or false, got ${JSON.stringify(entry.enabled)}`);
     if (problems.length > 0) throw new RegistryError(`registry ${path}: devices[${index}]: ${problems.join("; ")}`);
     return {
       productKey: productKey as string,
@@ -79,6 +83,8 @@ export class DeviceRegistry {
   readonly path: string | undefined;
   private devices = new Map<string, DeviceRecord>();
   private loadedStamp = "";
+  /** How many mutations are running (getOrCreate calls add): the lock is taken by the outermost. */
+  private lockDepth = 0;
 
   private constructor(path: string | undefined) {
     this.path = path;
@@ -132,31 +138,85 @@ export class DeviceRegistry {
     return true;
   }
 
-  /** Writes the registry: temp file (mode 0600) in the same folder, fsync, rename over the old one. */
+  /**
+   * Writes the registry: temp file (mode 0600) in the same folder, fsync,
+   * rename over the old one. Mutations call it under the lock; a caller that
+   * saves by hand from two processes at once should use a mutation instead.
+   */
   save(): void {
     if (!this.path) return;
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const body = JSON.stringify({ version: FILE_VERSION, devices: this.list() }, null, 2) + "\n";
     const temp = `${this.path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    const fd = openSync(temp, "wx", 0o600);
     try {
-      writeSync(fd, body);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
+      this.makeFolder();
+      const fd = openSync(temp, "wx", 0o600);
+      try {
+        writeSync(fd, body);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       chmodSync(temp, 0o600); // the umask may have narrowed it; never widen beyond 0600
       renameSync(temp, this.path);
     } catch (error) {
       try {
         unlinkSync(temp);
       } catch {
-        // already gone
+        // never made, or already gone
       }
-      throw new RegistryError(`cannot write registry ${this.path}: ${(error as Error).message}`);
+      throw this.writeError(error);
     }
     this.loadedStamp = this.stamp();
+  }
+
+  private makeFolder(): void {
+    mkdirSync(dirname(this.path!), { recursive: true, mode: 0o700 });
+  }
+
+  /** One line for a write that failed: `cannot write registry FILE: permission denied (EACCES)`. */
+  private writeError(error: unknown): RegistryError {
+    if (error instanceof RegistryError) return error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "EACCES" || code === "EPERM"
+        ? `permission denied (${code}) in ${dirname(this.path!)}`
+        : code === "EROFS"
+          ? "read-only file system (EROFS)"
+          : code === "ENOSPC"
+            ? "no space left on device (ENOSPC)"
+            : (error as Error).message;
+    return new RegistryError(`cannot write registry ${this.path}: ${why}`);
+  }
+
+  /**
+   * Runs a change under the registry's lock: re-read the file, change, save.
+   * Without a file (an in-memory registry) the change just runs.
+   */
+  private mutate<T>(change: () => T): T {
+    if (!this.path || this.lockDepth > 0) {
+      this.lockDepth++;
+      try {
+        return change();
+      } finally {
+        this.lockDepth--;
+      }
+    }
+    let release: () => void;
+    try {
+      this.makeFolder();
+      release = acquireFileLock(this.path);
+    } catch (error) {
+      if (error instanceof FileLockError) throw new RegistryError(`cannot write registry: ${error.message}`);
+      throw this.writeError(error);
+    }
+    this.lockDepth++;
+    try {
+      this.reload();
+      return change();
+    } finally {
+      this.lockDepth--;
+      release();
+    }
   }
 
   private insert(device: Device | DeviceRecord): DeviceRecord {
@@ -177,10 +237,11 @@ export class DeviceRegistry {
 
   /** Adds a device; refuses a second device with the same productKey and deviceName. */
   add(device: Device | DeviceRecord): DeviceRecord {
-    this.refresh();
-    const record = this.insert(device);
-    this.save();
-    return { ...record };
+    return this.mutate(() => {
+      const record = this.insert(device);
+      this.save();
+      return { ...record };
+    });
   }
 
   /** Makes a new device (new productKey unless one is given) and adds it. */
@@ -211,20 +272,22 @@ export class DeviceRegistry {
 
   /** Removes a device; returns false when there was none. */
   remove(identity: DeviceIdentity): boolean {
-    this.refresh();
-    const removed = this.devices.delete(key(identity.productKey, identity.deviceName));
-    if (removed) this.save();
-    return removed;
+    return this.mutate(() => {
+      const removed = this.devices.delete(key(identity.productKey, identity.deviceName));
+      if (removed) this.save();
+      return removed;
+    });
   }
 
   /** Enables or disables a device (a disabled device is refused at login). */
   setEnabled(identity: DeviceIdentity, enabled: boolean): DeviceRecord {
-    this.refresh();
-    const record = this.devices.get(key(identity.productKey, identity.deviceName));
-    if (!record) throw new RegistryError(`no device ${identity.deviceName} in product ${identity.productKey}`);
-    record.enabled = enabled;
-    this.save();
-    return { ...record };
+    return this.mutate(() => {
+      const record = this.devices.get(key(identity.productKey, identity.deviceName));
+      if (!record) throw new RegistryError(`no device ${identity.deviceName} in product ${identity.productKey}`);
+      record.enabled = enabled;
+      this.save();
+      return { ...record };
+    });
   }
 
   /**
@@ -235,7 +298,12 @@ export class DeviceRegistry {
    * product.
    */
   getOrCreate(options: GetOrCreateOptions): { device: DeviceRecord; created: boolean } {
-    this.refresh();
+    if (this.path && this.lockDepth === 0) {
+      this.refresh();
+      const known = this.find(options.deviceName, options.productKey);
+      if (known.length === 1) return { device: known[0]!, created: false }; // no lock needed to read
+      return this.mutate(() => this.getOrCreate(options));
+    }
     const found = this.find(options.deviceName, options.productKey);
     if (found.length === 1) return { device: found[0]!, created: false };
     if (found.length > 1) {
