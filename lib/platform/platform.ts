@@ -36,6 +36,7 @@ import { DeviceLog, type DeviceLogEntry, type DeviceLogEvent, type DeviceLogInpu
 import { decideLogin, PLATFORM_KEEPALIVE, type KeepaliveRange, type LoginDecision } from "./login";
 import { statusNotice, statusTopic } from "./status-notice";
 import { propertyPostReply, propertyPostReplyTopic } from "./thing-model";
+import { DEFAULT_MAX_PACKET_SIZE } from "./packet-size";
 import { V5_REASON, WireConnection, type WirePacket } from "./wire-connection";
 
 // aedes 1.x is an ES module. Node 20.19+ loads it with require() (the package's
@@ -62,6 +63,13 @@ export interface PlatformOptions {
   deviceLog?: string;
   /** Highest QoS the platform accepts; 1 as on the platform, 2 to allow QoS 2. */
   maxQos?: 1 | 2;
+  /**
+   * The largest MQTT packet a device may send, in bytes with its fixed header
+   * (default 256 KiB, the platform's documented message limit). A bigger one is
+   * refused from its fixed header and the connection closed; MQTT 5 devices
+   * read the limit in the CONNACK (Maximum Packet Size).
+   */
+  maxPacketSize?: number;
   /** Answer thing-model property posts (default true). */
   replyToPropertyPost?: boolean;
   clock?: () => number;
@@ -170,6 +178,7 @@ class IotPlatform extends EventEmitter implements Platform {
   private readonly options: PlatformOptions;
   private readonly keepalive: KeepaliveRange;
   private readonly maxQos: 1 | 2;
+  private readonly maxPacketSize: number;
   private readonly clock: () => number;
   private broker!: AedesBroker;
   private server!: Server;
@@ -187,6 +196,8 @@ class IotPlatform extends EventEmitter implements Platform {
     this.host = options.host ?? "127.0.0.1";
     this.keepalive = options.keepalive ?? PLATFORM_KEEPALIVE;
     this.maxQos = options.maxQos ?? 1;
+    this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    if (!Number.isInteger(this.maxPacketSize) || this.maxPacketSize < 64) throw new PlatformError(`maxPacketSize must be a whole number of bytes, at least 64; got ${this.maxPacketSize}`);
     this.clock = options.clock ?? Date.now;
     this.deviceLog = new DeviceLog({ file: options.deviceLog, clock: this.clock });
     this.deviceLog.on("entry", (entry) => {
@@ -263,9 +274,12 @@ class IotPlatform extends EventEmitter implements Platform {
       observer: {
         inbound: (packet) => this.onInbound(conn, packet),
         outbound: (packet) => this.onOutbound(conn, packet),
+        oversized: (size, limit) => this.onOversized(conn, size, limit),
       },
+      maxPacketSize: this.maxPacketSize,
       connackProperties: {
         ...(this.maxQos < 2 ? { maximumQoS: 1 } : {}),
+        maximumPacketSize: this.maxPacketSize,
         subscriptionIdentifiersAvailable: false,
         sharedSubscriptionAvailable: false,
       },
@@ -514,6 +528,19 @@ class IotPlatform extends EventEmitter implements Platform {
     }
   }
 
+  private onOversized(conn: WireConnection, size: number, limit: number): void {
+    const session = this.sessionByConn.get(conn);
+    if (!session) return;
+    const why = `packet too large: it declares ${size} bytes, over the limit of ${limit}`;
+    if (session.online) {
+      session.closeReason ??= why; // the offline entry says it
+      return;
+    }
+    // Not logged in (usually the first packet): no CONNACK is sent, the socket is closed.
+    session.closeReason ??= why;
+    this.deviceLog.record({ event: "login-refused", ...this.where(session), status: "refused", reason: `${why}; connection closed before reading it` });
+  }
+
   private onOutbound(conn: WireConnection, packet: WirePacket): void {
     const session = this.sessionByConn.get(conn);
     if (!session) return;
@@ -653,6 +680,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   try {
     platform = new IotPlatform(options);
   } catch (error) {
+    if (error instanceof PlatformError) throw error;
     throw new PlatformError(`cannot open the device log ${options.deviceLog}: ${(error as Error).message}`);
   }
   await platform.start();

@@ -27,6 +27,7 @@ import type { Socket } from "node:net";
 import * as mqttPacket from "mqtt-packet";
 import { loginReasonForReturnCode, type LoginReturnCode } from "../device/login-codes";
 import { reasonCodeNames } from "../mqtt/constants";
+import { PacketSizeWatch } from "./packet-size";
 
 export type WirePacket = mqttPacket.Packet;
 
@@ -42,6 +43,7 @@ export const V5_REASON = {
   keepAliveTimeout: 0x8d,
   sessionTakenOver: 0x8e,
   topicAliasInvalid: 0x94,
+  packetTooLarge: 0x95,
   qosNotSupported: 0x9b,
 } as const;
 
@@ -55,6 +57,8 @@ export interface WireObserver {
   inbound?(packet: WirePacket, connection: WireConnection): void;
   /** A packet to the device, as it goes on the wire. */
   outbound?(packet: WirePacket, connection: WireConnection): void;
+  /** A packet from the device declared `size` bytes, over the limit: the connection is being closed. */
+  oversized?(size: number, limit: number, connection: WireConnection): void;
 }
 
 export interface WireConnectionOptions {
@@ -69,6 +73,13 @@ export interface WireConnectionOptions {
   connackProperties?: NonNullable<mqttPacket.IConnackPacket["properties"]>;
   /** How long a closing socket may wait for the device's FIN before it is destroyed. */
   closeGraceMs?: number;
+  /**
+   * The largest packet a device may send, fixed header included. A packet
+   * that declares more is refused from its fixed header, before its body is
+   * read or kept: the connection is closed (MQTT 5: DISCONNECT 0x95 first, once
+   * logged in).
+   */
+  maxPacketSize?: number;
 }
 
 type Mode = "sniff" | "pass" | "translate";
@@ -94,6 +105,7 @@ export class WireConnection extends Duplex {
   private readonly closeGraceMs: number;
   private readonly unsubscribeCounts = new Map<number, number>();
   private writeOk = true;
+  private readonly sizeWatch: PacketSizeWatch | undefined;
 
   constructor(socket: Socket, options: WireConnectionOptions = {}) {
     super({ allowHalfOpen: false });
@@ -104,6 +116,7 @@ export class WireConnection extends Duplex {
     this.connackProperties = options.connackProperties;
     this.maxGrantedQos = options.maxGrantedQos;
     this.closeGraceMs = options.closeGraceMs ?? 2000;
+    if (options.maxPacketSize !== undefined) this.sizeWatch = new PacketSizeWatch(options.maxPacketSize);
 
     this.inParser.on("packet", (packet: WirePacket) => this.onInboundPacket(packet));
     this.inParser.on("error", (error: Error) => this.onInboundParseError(error));
@@ -127,6 +140,14 @@ export class WireConnection extends Duplex {
   // ---- device → broker ----
 
   private onSocketData(chunk: Buffer): void {
+    if (this.destroyed) return;
+    const oversized = this.sizeWatch?.feed(chunk);
+    if (oversized !== undefined) {
+      this.pending = [];
+      this.observer.oversized?.(oversized, this.sizeWatch!.limit, this);
+      this.closeWithReason(V5_REASON.packetTooLarge, new Error(`packet too large: ${oversized} bytes (limit ${this.sizeWatch!.limit})`));
+      return;
+    }
     const before = this.mode;
     if (before === "sniff") this.pending.push(chunk);
     if (this.inParserOk) this.inParser.parse(chunk);
