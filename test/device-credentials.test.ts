@@ -214,3 +214,23 @@ test("createDevice enforces the console's deviceName and productKey rules", () =
   }
   assert.throws(() => createDevice({ deviceName: "device1", productKey: "short" }), /productKey must be 11 letters and digits/);
 });
+
+test("explainCredentials checks the signature's age when given a window, and says why", () => {
+  const device = createDevice({ deviceName: "device1", productKey: "a1B2c3D4e5F" });
+  const now = Date.UTC(2026, 0, 1, 12);
+  const window = { signatureMaxAgeMs: 15 * 60_000, now };
+  const fresh = explainCredentials(signMqttCredentials(device, { timestamp: now - 60_000 }), [device], window);
+  assert.equal(fresh.ok, true);
+  assert.deepEqual(fresh.checks.find((c) => c.check === "timestamp.age"), { check: "timestamp.age", ok: true, detail: "signed 60 s ago, within 15 min" });
+  const stale = explainCredentials(signMqttCredentials(device, { timestamp: now - 3 * 86_400_000 }), [device], window);
+  assert.equal(stale.ok, false);
+  assert.equal(stale.returnCode, 4);
+  assert.match(stale.checks.find((c) => !c.ok)!.detail, /^signed at 2025-12-29T12:00:00\.000Z, 3 d ago; the platform accepts a signature whose timestamp is within 15 min of its clock/);
+  const none = explainCredentials(signMqttCredentials(device, { timestamp: null }), [device], window);
+  assert.equal(none.returnCode, 4);
+  assert.match(none.checks.find((c) => !c.ok)!.detail, /carries no timestamp/);
+  // Without a window (a capture replayed long after) the age is not checked.
+  const replay = explainCredentials(signMqttCredentials(device, { timestamp: now - 3 * 86_400_000 }), [device]);
+  assert.equal(replay.ok, true);
+  assert.equal(replay.checks.some((c) => c.check === "timestamp.age"), false);
+});

@@ -82,3 +82,45 @@ for (const protocolVersion of [4, 5] as const) {
 test("maxPacketSize must be a sensible number", async () => {
   await assert.rejects(startPlatform({ registry: [], maxPacketSize: 10 }), /maxPacketSize must be a whole number of bytes, at least 64/);
 });
+
+// [what, signing options, accepted]
+const signatureAges: [string, (now: number) => { timestamp: number | null }, boolean][] = [
+  ["signed a minute ago", (now) => ({ timestamp: now - 60_000 }), true],
+  ["signed 14 minutes ahead (a fast device clock)", (now) => ({ timestamp: now + 14 * 60_000 }), true],
+  ["signed 16 minutes ago", (now) => ({ timestamp: now - 16 * 60_000 }), false],
+  ["signed a day ahead", (now) => ({ timestamp: now + 86_400_000 }), false],
+  ["without a timestamp", () => ({ timestamp: null }), false],
+];
+
+for (const [what, signing, accepted] of signatureAges) {
+  test(`a login ${what} is ${accepted ? "accepted" : "refused with CONNACK 4 (MQTT 5: 0x86)"} under the default 15-minute window`, async (t) => {
+    const now = Date.UTC(2026, 0, 1, 12);
+    const { platform, device } = await withPlatform(t, { clock: () => now });
+    for (const protocolVersion of [4, 5] as const) {
+      const credentials = signMqttCredentials(device, signing(now));
+      try {
+        const client = await mqtt.connectAsync(platform.url, { ...credentials, protocolVersion, reconnectPeriod: 0 });
+        await client.endAsync();
+        assert.ok(accepted, "the login was accepted");
+      } catch (error) {
+        assert.ok(!accepted, (error as Error).message);
+        assert.equal((error as { code: number }).code, protocolVersion === 5 ? 0x86 : 4);
+      }
+    }
+    if (!accepted) {
+      const refusals = platform.deviceLog.entries.filter((e) => e.event === "login-refused");
+      assert.equal(refusals.length, 2);
+      for (const entry of refusals) assert.match(entry.reason!, /timestamp\.age: (signed at .* (ago|ahead of the platform's clock)|the clientId carries no timestamp); the platform accepts a signature whose timestamp is within 15 min/);
+    }
+  });
+}
+
+test("the signature window is configurable, and off for devices on a fixed clock", async (t) => {
+  const old = { timestamp: Date.UTC(2024, 0, 15, 8) };
+  const off = await withPlatform(t, { signatureMaxAgeMs: false });
+  const client = await mqtt.connectAsync(off.platform.url, { ...signMqttCredentials(off.device, old), reconnectPeriod: 0 });
+  await client.endAsync();
+  const narrow = await withPlatform(t, { signatureMaxAgeMs: 1000 });
+  await assert.rejects(mqtt.connectAsync(narrow.platform.url, { ...signMqttCredentials(narrow.device, { timestamp: Date.now() - 5000 }), reconnectPeriod: 0 }), /Bad username or password/i);
+  await assert.rejects(startPlatform({ registry: [], signatureMaxAgeMs: -1 }), /signatureMaxAgeMs must be a positive number/);
+});

@@ -7,6 +7,7 @@ import { asUsageError, intOption, openRegistry, parseCommandLine } from "./devic
 import { labHome, defaultRegistryPath } from "../device/registry";
 import { startPlatform, PlatformError } from "../platform/platform";
 import { PLATFORM_KEEPALIVE } from "../platform/login";
+import { DEFAULT_SIGNATURE_MAX_AGE_MS } from "../device/explain";
 import { formatDeviceLogLine, formatDeviceLogTable, parseDeviceLog, type DeviceLogEntry } from "../platform/device-log";
 
 export function defaultDeviceLogPath(): string {
@@ -23,6 +24,9 @@ commands:
             --log FILE          device log (JSON lines), default ${defaultDeviceLogPath()}
             --keepalive-min S, --keepalive-max S   default ${PLATFORM_KEEPALIVE.min} and ${PLATFORM_KEEPALIVE.max}
             --max-qos 1|2       default 1, as on the platform
+            --signature-max-age S|off   refuse a login signed more than S seconds
+                                from now, or with no timestamp (default 900; off
+                                for devices on a fixed clock)
             --json              print device-log entries as JSON lines
   log     print the device log as a table
             --file F            default ${defaultDeviceLogPath()}
@@ -49,10 +53,12 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   const max = intOption(values["keepalive-max"] as string | undefined, "keepalive-max", { min: 0, max: 65535 }) ?? PLATFORM_KEEPALIVE.max;
   if (min > max) throw new UsageError(`--keepalive-min (${min}) is above --keepalive-max (${max})`);
   const maxQos = intOption(values["max-qos"] as string | undefined, "max-qos", { min: 1, max: 2 }) ?? 1;
+  const maxAge = values["signature-max-age"] as string | undefined;
+  const signatureMaxAgeMs = maxAge === "off" ? false : (intOption(maxAge, "signature-max-age", { min: 1 }) ?? DEFAULT_SIGNATURE_MAX_AGE_MS / 1000) * 1000;
   const log = (values.log as string | undefined) ?? defaultDeviceLogPath();
   let platform;
   try {
-    platform = await startPlatform({ registry, port, host: (values.host as string | undefined) ?? "127.0.0.1", keepalive: { min, max }, maxQos: maxQos as 1 | 2, deviceLog: log });
+    platform = await startPlatform({ registry, port, host: (values.host as string | undefined) ?? "127.0.0.1", keepalive: { min, max }, maxQos: maxQos as 1 | 2, deviceLog: log, signatureMaxAgeMs });
   } catch (error) {
     if (error instanceof PlatformError) {
       console.error(`iot-wire-lab platform: ${error.message}`);
@@ -126,6 +132,7 @@ export async function run(argv: string[]): Promise<number> {
       "keepalive-min": { type: "string" },
       "keepalive-max": { type: "string" },
       "max-qos": { type: "string" },
+      "signature-max-age": { type: "string" },
       file: { type: "string" },
       follow: { type: "boolean", short: "f" },
       json: { type: "boolean" },

@@ -37,6 +37,8 @@ export const CREDENTIAL_CHECK = {
   deviceEnabled: "device.enabled",
   passwordPresent: "password.present",
   passwordSignature: "password.signature",
+  /** Made only when a validity window is given (ExplainOptions.signatureMaxAgeMs). */
+  timestampAge: "timestamp.age",
 } as const;
 export type CredentialCheckName = (typeof CREDENTIAL_CHECK)[keyof typeof CREDENTIAL_CHECK];
 
@@ -52,6 +54,7 @@ export const returnCodeForCheck: Record<CredentialCheckName, LoginReturnCode> = 
   "device.enabled": LOGIN_RETURN_CODE.notAuthorized,
   "password.present": LOGIN_RETURN_CODE.badUsernameOrPassword,
   "password.signature": LOGIN_RETURN_CODE.badUsernameOrPassword,
+  "timestamp.age": LOGIN_RETURN_CODE.badUsernameOrPassword,
 };
 
 /**
@@ -64,8 +67,44 @@ const REFUSAL_PRECEDENCE: readonly CredentialCheckName[] = [
   CREDENTIAL_CHECK.deviceExists,
   CREDENTIAL_CHECK.passwordPresent,
   CREDENTIAL_CHECK.passwordSignature,
+  CREDENTIAL_CHECK.timestampAge,
   CREDENTIAL_CHECK.deviceEnabled,
 ];
+
+/** 15 minutes: how old a signature the platform accepts by default (its clientId's timestamp against the platform's clock). */
+export const DEFAULT_SIGNATURE_MAX_AGE_MS = 15 * 60 * 1000;
+
+export interface ExplainOptions {
+  /**
+   * Check the signature's age: its timestamp may be at most this many
+   * milliseconds before (or after, for a fast device clock) `now`, and a login
+   * without a timestamp is refused. Absent or false: the age is not checked,
+   * as for a capture replayed long after it was recorded.
+   */
+  signatureMaxAgeMs?: number | false;
+  /** When the CONNECT arrived, in milliseconds (default Date.now()). */
+  now?: number;
+}
+
+/** 90 s, 25 min, 26 h, 3 d */
+function roughDuration(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 120 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
+/** The timestamp.age check: a stale or missing timestamp lets a recorded login be replayed. */
+function timestampAgeCheck(timestamp: number | undefined, maxAgeMs: number, now: number): CredentialCheck {
+  const window = `the platform accepts a signature whose timestamp is within ${roughDuration(maxAgeMs)} of its clock`;
+  if (timestamp === undefined) return { check: "timestamp.age", ok: false, detail: `the clientId carries no timestamp; ${window}` };
+  const age = now - timestamp;
+  const when = new Date(timestamp).toISOString();
+  if (age > maxAgeMs) return { check: "timestamp.age", ok: false, detail: `signed at ${when}, ${roughDuration(age)} ago; ${window} (a recorded login cannot be replayed later)` };
+  if (-age > maxAgeMs) return { check: "timestamp.age", ok: false, detail: `signed at ${when}, ${roughDuration(age)} ahead of the platform's clock; ${window}` };
+  return { check: "timestamp.age", ok: true, detail: `signed ${roughDuration(age)} ${age >= 0 ? "ago" : "ahead"}, within ${roughDuration(maxAgeMs)}` };
+}
 
 /** Keys the HMAC when the device is unknown, so that both answers take the same path. */
 const UNKNOWN_DEVICE_SECRET = "0".repeat(32);
@@ -108,7 +147,8 @@ function sameHex(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function explainCredentials(connect: ConnectCredentials, registry: DeviceSource): CredentialExplanation {
+export function explainCredentials(connect: ConnectCredentials, registry: DeviceSource, options: ExplainOptions = {}): CredentialExplanation {
+  const maxAgeMs = options.signatureMaxAgeMs === false ? undefined : options.signatureMaxAgeMs;
   const checks: CredentialCheck[] = [];
   const result: CredentialExplanation = { ok: false, returnCode: LOGIN_RETURN_CODE.accepted, checks };
 
@@ -119,7 +159,7 @@ export function explainCredentials(connect: ConnectCredentials, registry: Device
     result.signMethod = parts.signMethod;
     result.secureMode = parts.secureMode;
     if (parts.timestamp !== undefined) result.timestamp = parts.timestamp;
-    const ts = parts.timestamp === undefined ? "no timestamp" : `timestamp ${parts.timestamp} (signed; its age is not checked)`;
+    const ts = parts.timestamp === undefined ? "no timestamp" : `timestamp ${parts.timestamp} (signed${maxAgeMs === undefined ? "; its age is not checked" : ""})`;
     checks.push({ check: "clientId.format", ok: true, detail: `id ${JSON.stringify(parts.id)}, securemode=${parts.secureMode}, signmethod=${parts.signMethod}, ${ts}` });
   } else {
     checks.push({ check: "clientId.format", ok: false, detail: parsed.error.issues.map(formatInputIssue).join("; ") });
@@ -182,6 +222,8 @@ export function explainCredentials(connect: ConnectCredentials, registry: Device
       });
     }
   }
+
+  if (maxAgeMs !== undefined && result.clientIdParts) checks.push(timestampAgeCheck(result.clientIdParts.timestamp, maxAgeMs, options.now ?? Date.now()));
 
   const firstFailure = REFUSAL_PRECEDENCE.map((name) => checks.find((c) => c.check === name)).find((c) => c !== undefined && !c.ok);
   result.ok = firstFailure === undefined && checks.some((c) => c.check === "password.signature" && c.ok);

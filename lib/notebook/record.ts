@@ -11,7 +11,7 @@ import { LiveCaptureError, resolveCaptureTool, startCapture, type LiveCapture, t
 import type { DeviceRegistry } from "../device/registry";
 import type { DeviceLogEntry } from "../platform/device-log";
 import { startPlatform } from "../platform/platform";
-import { simulate, type SimulationOptions, type SimulationSummary } from "../simulator/simulation";
+import { signsOnOwnClock, simulate, type SimulationOptions, type SimulationSummary } from "../simulator/simulation";
 
 export interface RecordSimulationOptions {
   /** The registry the platform checks logins against (fleet devices are added to it). */
@@ -36,7 +36,7 @@ export interface RecordedSimulation {
 
 export async function recordSimulation(options: RecordSimulationOptions): Promise<RecordedSimulation> {
   const maxQos: 1 | 2 = options.simulation.qos === 2 ? 2 : 1;
-  const platform = await startPlatform({ registry: options.registry, port: 0, host: "127.0.0.1", maxQos });
+  const platform = await startPlatform({ registry: options.registry, port: 0, host: "127.0.0.1", maxQos, ...(signsOnOwnClock(options.simulation) ? { signatureMaxAgeMs: false as const } : {}) });
   let capture: LiveCapture | undefined;
   let unavailable: RecordedSimulation["unavailable"];
   try {

@@ -10,7 +10,7 @@
  * (Implementation specific error: "the CONNECT is valid but is not accepted by
  * this Server", §3.2.2.2). Keep-alive 0 (no keep-alive) is outside the range too.
  */
-import { explainCredentials, type ConnectCredentials, type CredentialExplanation, type DeviceSource } from "../device/explain";
+import { explainCredentials, type ConnectCredentials, type CredentialExplanation, type DeviceSource, type ExplainOptions } from "../device/explain";
 import { LOGIN_REASON_CODE, LOGIN_RETURN_CODE, loginReasonForReturnCode, loginReturnCodeLabels, type LoginReturnCode } from "../device/login-codes";
 import type { DeviceIdentity } from "../device/identity";
 
@@ -37,8 +37,13 @@ export interface LoginDecision {
   explanation: CredentialExplanation;
 }
 
-export function decideLogin(connect: ConnectCredentials & { keepalive?: number }, registry: DeviceSource, keepalive: KeepaliveRange = PLATFORM_KEEPALIVE): LoginDecision {
-  const explanation = explainCredentials(connect, registry);
+export function decideLogin(
+  connect: ConnectCredentials & { keepalive?: number },
+  registry: DeviceSource,
+  keepalive: KeepaliveRange = PLATFORM_KEEPALIVE,
+  signature: ExplainOptions = {},
+): LoginDecision {
+  const explanation = explainCredentials(connect, registry, signature);
   const claimed = explanation.device ?? explanation.claimed;
   const base = {
     explanation,

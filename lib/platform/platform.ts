@@ -27,7 +27,7 @@
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import type { IConnectPacket, IPublishPacket } from "mqtt-packet";
-import type { DeviceSource } from "../device/explain";
+import { DEFAULT_SIGNATURE_MAX_AGE_MS, type DeviceSource } from "../device/explain";
 import type { DeviceIdentity } from "../device/identity";
 import { isDeviceTopic } from "../device/topics";
 import { topicMatches } from "../device/topic-syntax";
@@ -70,6 +70,15 @@ export interface PlatformOptions {
    * read the limit in the CONNACK (Maximum Packet Size).
    */
   maxPacketSize?: number;
+  /**
+   * How old a login's signature may be, in milliseconds: the clientId's
+   * timestamp against the platform's clock, either way (default 15 minutes).
+   * A login without a timestamp, or outside the window, is refused with
+   * CONNACK 4 (MQTT 5: 0x86), so a recorded login cannot be replayed later.
+   * false turns the check off (devices whose clock is fixed, as when the
+   * bundled captures are re-recorded).
+   */
+  signatureMaxAgeMs?: number | false;
   /** Answer thing-model property posts (default true). */
   replyToPropertyPost?: boolean;
   clock?: () => number;
@@ -196,6 +205,8 @@ class IotPlatform extends EventEmitter implements Platform {
     this.host = options.host ?? "127.0.0.1";
     this.keepalive = options.keepalive ?? PLATFORM_KEEPALIVE;
     this.maxQos = options.maxQos ?? 1;
+    const maxAge = options.signatureMaxAgeMs;
+    if (maxAge !== undefined && maxAge !== false && !(Number.isFinite(maxAge) && maxAge > 0)) throw new PlatformError(`signatureMaxAgeMs must be a positive number of milliseconds or false; got ${maxAge}`);
     this.maxPacketSize = options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     if (!Number.isInteger(this.maxPacketSize) || this.maxPacketSize < 64) throw new PlatformError(`maxPacketSize must be a whole number of bytes, at least 64; got ${this.maxPacketSize}`);
     this.clock = options.clock ?? Date.now;
@@ -346,7 +357,10 @@ class IotPlatform extends EventEmitter implements Platform {
         this.reportError(error as Error);
       }
     }
-    const decision = decideLogin({ clientId: session.connect.clientId, username, password, keepalive: session.connect.keepalive }, registry, this.keepalive);
+    const decision = decideLogin({ clientId: session.connect.clientId, username, password, keepalive: session.connect.keepalive }, registry, this.keepalive, {
+      signatureMaxAgeMs: this.options.signatureMaxAgeMs ?? DEFAULT_SIGNATURE_MAX_AGE_MS,
+      now: this.clock(),
+    });
     session.decision = decision;
     session.clientId = decision.clientId;
     if (decision.device) session.device = decision.device;
