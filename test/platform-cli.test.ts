@@ -97,6 +97,28 @@ test("platform log: a missing file and bad options are one-line errors", (t) => 
   const badPort = spawnSync(process.execPath, [main, "platform", "start", "--port", "http"], { encoding: "utf8" });
   assert.equal(badPort.status, 2);
   assert.match(badPort.stderr, /--port must be an integer/);
+  const badAge = spawnSync(process.execPath, [main, "platform", "start", "--signature-max-age", "soon"], { encoding: "utf8" });
+  assert.equal(badAge.status, 2);
+  assert.match(badAge.stderr, /--signature-max-age must be an integer/);
+});
+
+test("platform start --signature-max-age off accepts a login signed long ago", async (t) => {
+  const dir = tempDir(t);
+  const registryPath = join(dir, "registry.json");
+  const device = DeviceRegistry.load(registryPath).create({ deviceName: "device1" });
+  const args = [main, "platform", "start", "--port", "0", "--registry", registryPath, "--log", join(dir, "log.jsonl"), "--signature-max-age", "off"];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  const output = { text: "" };
+  child.stdout!.on("data", (d: Buffer) => (output.text += d.toString()));
+  const [, url] = await waitForLine(child, output, /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/);
+  const client = await mqtt.connectAsync(url!, { ...signMqttCredentials(device, { timestamp: Date.UTC(2024, 0, 15, 8) }), reconnectPeriod: 0 });
+  await client.endAsync();
+  const exited = exitOf(child);
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0);
 });
 
 test("platform log --follow prints entries as they are appended", async (t) => {

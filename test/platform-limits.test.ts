@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { createConnection } from "node:net";
 import * as mqtt from "mqtt";
 import { DeviceRegistry, signMqttCredentials } from "../lib/device";
-import { startPlatform, type DeviceLogEntry, type Platform, type PlatformOptions } from "../lib/platform";
+import { waitForLog } from "./helpers/device-log";
+import { startPlatform, type PlatformOptions } from "../lib/platform";
 import { PacketSizeWatch } from "../lib/platform/packet-size";
 
 async function withPlatform(t: { after(fn: () => Promise<void> | void): void }, options: Partial<PlatformOptions> = {}) {
@@ -16,18 +17,6 @@ async function withPlatform(t: { after(fn: () => Promise<void> | void): void }, 
   return { platform, device };
 }
 
-function until(platform: Platform, match: (e: DeviceLogEntry) => boolean): Promise<DeviceLogEntry> {
-  const found = platform.deviceLog.entries.find(match);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve) => {
-    const listener = (entry: DeviceLogEntry) => {
-      if (!match(entry)) return;
-      platform.off("log", listener);
-      resolve(entry);
-    };
-    platform.on("log", listener);
-  });
-}
 
 test("PacketSizeWatch measures packets from their fixed headers, across chunk boundaries", () => {
   const watch = new PacketSizeWatch(200);
@@ -54,7 +43,7 @@ test("a first packet that declares more than the limit is refused from its fixed
   socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]));
   await closed;
   assert.equal(Buffer.concat(received).length, 0, "no CONNACK");
-  const entry = await until(platform, (e) => e.event === "login-refused");
+  const entry = await waitForLog(platform, (e) => e.event === "login-refused");
   assert.match(entry.reason!, /packet too large: it declares 268435460 bytes, over the limit of 262144/);
 });
 
@@ -72,7 +61,7 @@ for (const protocolVersion of [4, 5] as const) {
     client.publish(topic, Buffer.alloc(5000), { qos: 0 });
     await closed;
     if (protocolVersion === 5) assert.equal(await disconnect, 0x95);
-    const offline = await until(platform, (e) => e.event === "offline");
+    const offline = await waitForLog(platform, (e) => e.event === "offline");
     assert.match(offline.reason!, /packet too large: it declares 50\d\d bytes, over the limit of 4096/);
     assert.equal(platform.deviceLog.entries.filter((e) => e.event === "upstream").length, 1);
     client.end(true);

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import * as mqtt from "mqtt";
 import * as mqttPacket from "mqtt-packet";
 import { DeviceRegistry, signMqttCredentials, type Device } from "../lib/device";
-import { startPlatform, type DeviceLogEntry, type Platform, type PlatformOptions } from "../lib/platform";
+import { waitForLog } from "./helpers/device-log";
+import { startPlatform, type Platform, type PlatformOptions } from "../lib/platform";
 
 async function withPlatform(t: { after(fn: () => Promise<void> | void): void }, options: Partial<PlatformOptions> = {}) {
   const registry = DeviceRegistry.inMemory();
@@ -19,24 +20,6 @@ async function withPlatform(t: { after(fn: () => Promise<void> | void): void }, 
   return { platform, registry, device };
 }
 
-/** Resolves with the first log entry that matches (already recorded or yet to come). */
-function waitForLog(platform: Platform, match: (e: DeviceLogEntry) => boolean, timeoutMs = 3000): Promise<DeviceLogEntry> {
-  const found = platform.deviceLog.entries.find(match);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      platform.off("log", listener);
-      reject(new Error(`no matching log entry within ${timeoutMs} ms; log: ${JSON.stringify(platform.deviceLog.entries.map((e) => e.event))}`));
-    }, timeoutMs);
-    const listener = (entry: DeviceLogEntry) => {
-      if (!match(entry)) return;
-      clearTimeout(timer);
-      platform.off("log", listener);
-      resolve(entry);
-    };
-    platform.on("log", listener);
-  });
-}
 
 function connect(platform: Platform, device: Device, protocolVersion: 4 | 5, overrides: Partial<mqtt.IClientOptions> = {}) {
   const credentials = signMqttCredentials(device);

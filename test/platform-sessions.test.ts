@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mqtt from "mqtt";
 import { DeviceRegistry, signMqttCredentials, type Device, type MqttCredentials } from "../lib/device";
-import { startPlatform, type DeviceLogEntry, type Platform } from "../lib/platform";
+import { waitForLog } from "./helpers/device-log";
+import { startPlatform, type Platform } from "../lib/platform";
 
 function login(platform: Platform, credentials: MqttCredentials, clean: boolean): Promise<mqtt.MqttClient> {
   return mqtt.connectAsync(platform.url, { ...credentials, clean, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000 });
@@ -19,18 +20,6 @@ function sessionPresent(client: mqtt.MqttClient): Promise<boolean> {
   });
 }
 
-function until(platform: Platform, match: (e: DeviceLogEntry) => boolean): Promise<DeviceLogEntry> {
-  const found = platform.deviceLog.entries.find(match);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve) => {
-    const listener = (entry: DeviceLogEntry) => {
-      if (!match(entry)) return;
-      platform.off("log", listener);
-      resolve(entry);
-    };
-    platform.on("log", listener);
-  });
-}
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,7 +55,7 @@ test("a device that sends another device's clientId gets neither its session nor
 
   // The victim goes offline; a QoS 1 message waits in its session.
   await victimClient.endAsync();
-  await until(platform, (e) => e.event === "offline" && e.deviceName === victim.deviceName);
+  await waitForLog(platform, (e) => e.event === "offline" && e.deviceName === victim.deviceName);
   await platform.publishToDevice(victim, getTopic, "queued", { qos: 1 });
 
   // clean=false: the attacker must not be handed the victim's session or queue.
