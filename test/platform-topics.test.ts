@@ -8,6 +8,7 @@ import { join } from "node:path";
 import * as mqtt from "mqtt";
 import type { Packet } from "mqtt-packet";
 import { DeviceRegistry, deviceTopics, signMqttCredentials, type Device } from "../lib/device";
+import { waitForLog } from "./helpers/device-log";
 import { readDeviceLog, startPlatform, PlatformError, type DeviceLogEntry, type Platform, type PlatformMessage, type PlatformOptions } from "../lib/platform";
 
 async function withPlatform(t: { after(fn: () => Promise<void> | void): void }, options: Partial<PlatformOptions> = {}) {
@@ -37,23 +38,6 @@ function closeOf(client: mqtt.MqttClient): Promise<void> {
   return new Promise((resolve) => client.once("close", () => resolve()));
 }
 
-function waitForLog(platform: Platform, match: (e: DeviceLogEntry) => boolean, timeoutMs = 3000): Promise<DeviceLogEntry> {
-  const found = platform.deviceLog.entries.find(match);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      platform.off("log", listener);
-      reject(new Error("no matching log entry"));
-    }, timeoutMs);
-    const listener = (entry: DeviceLogEntry) => {
-      if (!match(entry)) return;
-      clearTimeout(timer);
-      platform.off("log", listener);
-      resolve(entry);
-    };
-    platform.on("log", listener);
-  });
-}
 
 /** The granted codes of the SUBACK answering a SUBSCRIBE of `filters`. */
 async function subackCodes(client: mqtt.MqttClient, received: Packet[], filters: string[], qos: 0 | 1 | 2 = 1): Promise<number[]> {
