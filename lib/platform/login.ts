@@ -9,6 +9,10 @@
  * parameters do not follow its format, and an MQTT 5 device gets 0x83
  * (Implementation specific error: "the CONNECT is valid but is not accepted by
  * this Server", §3.2.2.2). Keep-alive 0 (no keep-alive) is outside the range too.
+ *
+ * Signature age: with a window (the platform's signatureMaxAgeMs), a clientId
+ * timestamp outside it, or none, fails explainCredentials' timestamp.age check
+ * and is refused with 4 (0x86), like any other signature that does not hold.
  */
 import { explainCredentials, type ConnectCredentials, type CredentialExplanation, type DeviceSource, type ExplainOptions } from "../device/explain";
 import { LOGIN_REASON_CODE, LOGIN_RETURN_CODE, loginReasonForReturnCode, loginReturnCodeLabels, type LoginReturnCode } from "../device/login-codes";

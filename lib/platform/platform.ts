@@ -4,11 +4,18 @@
  * 1.2.0 broker with the platform's rules hooked in:
  *
  * - Login (aedes `preConnect` keeps the CONNECT, `authenticate` decides): the
- *   clientId format, the keep-alive range, the username, the device and the
- *   signed password, refused with the platform's CONNACK codes (2, 4, 5; 0x85,
- *   0x86, 0x87 for MQTT 5 devices). A second login of the same device closes
- *   the first ("kicked by new login").
- * - Authorization: a device may use only its own topics (see isDeviceTopic).
+ *   clientId format, the keep-alive range, the username, the device, the
+ *   signed password and its age (signatureMaxAgeMs), refused with the
+ *   platform's CONNACK codes (2, 4, 5; 0x85, 0x86, 0x87 for MQTT 5 devices);
+ *   an unknown device is answered like a wrong password. A second login of
+ *   the same device closes the first ("kicked by new login").
+ * - Sessions: aedes keys sessions, the offline queue and one connection per
+ *   clientId on `client.id`, which is set to the logged-in device plus its
+ *   clientId (sessionClientId), so no device reaches another's session.
+ * - Size: no packet from a device may exceed maxPacketSize (WireConnection
+ *   refuses it from its fixed header, before login too).
+ * - Authorization: a device may use only its own topics (see isDeviceTopic),
+ *   and receives only its own topics (authorizeForward).
  *   A forbidden SUBSCRIBE gets the failure code 0x80 in its SUBACK (MQTT 3.1.1
  *   §3.9.3; 0x87 Not authorized for MQTT 5). A forbidden PUBLISH closes the
  *   connection: MQTT 3.1.1 gives a server no way to refuse a PUBLISH, only to

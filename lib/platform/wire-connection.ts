@@ -21,6 +21,10 @@
  *    MQTT 5 features the platform does not offer (topic aliases, AUTH,
  *    subscription identifiers, shared subscriptions) are declared unavailable
  *    in the CONNACK and refused with a DISCONNECT if used anyway.
+ *
+ * Before either, each packet from the device is measured from its fixed
+ * header (packet-size.ts): one over maxPacketSize closes the connection before
+ * its body is read, so nothing is buffered for it.
  */
 import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
