@@ -113,3 +113,10 @@ test("the signature window is configurable, and off for devices on a fixed clock
   await assert.rejects(mqtt.connectAsync(narrow.platform.url, { ...signMqttCredentials(narrow.device, { timestamp: Date.now() - 5000 }), reconnectPeriod: 0 }), /Bad username or password/i);
   await assert.rejects(startPlatform({ registry: [], signatureMaxAgeMs: -1 }), /signatureMaxAgeMs must be a positive number/);
 });
+
+test("publishToDevice refuses a message over the maximum packet size", async (t) => {
+  const { platform, device } = await withPlatform(t, { maxPacketSize: 1024 });
+  const topic = `/${device.productKey}/${device.deviceName}/user/get`;
+  await assert.rejects(platform.publishToDevice(device, topic, Buffer.alloc(1024)), /over the platform's maximum packet size of 1024 bytes/);
+  assert.equal((await platform.publishToDevice(device, topic, Buffer.alloc(900))).delivered, false); // accepted, the device is offline
+});

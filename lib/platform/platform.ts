@@ -33,6 +33,7 @@
  */
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
+import * as mqttPacket from "mqtt-packet";
 import type { IConnectPacket, IPublishPacket } from "mqtt-packet";
 import { DEFAULT_SIGNATURE_MAX_AGE_MS, type DeviceSource } from "../device/explain";
 import type { DeviceIdentity } from "../device/identity";
@@ -639,6 +640,8 @@ class IotPlatform extends EventEmitter implements Platform {
     }
     const qos = options.qos ?? 0;
     if (qos > this.maxQos) throw new PlatformError(`QoS ${qos} is not supported (the platform's maximum is ${this.maxQos})`);
+    const size = mqttPacket.generate({ cmd: "publish", topic, payload: payloadBuffer(payload), qos, retain: false, dup: false, ...(qos > 0 ? { messageId: 1 } : {}) }).length;
+    if (size > this.maxPacketSize) throw new PlatformError(`the message would be a ${size}-byte packet, over the platform's maximum packet size of ${this.maxPacketSize} bytes`);
     const session = this.byDevice.get(deviceKey(device));
     let result: PublishToDeviceResult = { delivered: true };
     if (!session || !session.online) result = { delivered: false, reason: "the device is offline" };
