@@ -6,3 +6,4 @@ export * from "./device-log";
 export * from "./status-notice";
 export * from "./thing-model";
 export { WireConnection, V5_REASON, v5ReasonLabels, type WireObserver, type WireConnectionOptions, type WirePacket } from "./wire-connection";
+export { DEFAULT_MAX_PACKET_SIZE, PacketSizeWatch } from "./packet-size";
