@@ -71,11 +71,17 @@ export async function openChunks(source: CaptureSource, options: OpenOptions = {
   throw new CaptureFileError("the capture source must be a file path, a Uint8Array or a readable stream");
 }
 
+const STANDARD_INPUT_PATHS = new Set(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
 async function openFile(path: string, chunkSize: number, options: OpenOptions): Promise<OpenedSource> {
   let handle: FileHandle;
   try {
     handle = await open(path, "r"); // a FIFO: waits here for a writer
   } catch (error) {
+    // Standard input that is a socket (as Node's child_process gives) cannot be opened by name.
+    if ((error as NodeJS.ErrnoException).code === "ENXIO" && STANDARD_INPUT_PATHS.has(path)) {
+      return peekAndMaybeGunzip(path, undefined, process.stdin, options, async () => undefined);
+    }
     throw new CaptureFileError(describeOpenError(path, error as NodeJS.ErrnoException));
   }
   const stats = await handle.stat();
