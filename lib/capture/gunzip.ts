@@ -240,7 +240,7 @@ export async function* gunzip(compressed: AsyncIterable<Uint8Array>, name: strin
               makeIssue(
                 "file.gzip_expansion",
                 0,
-                `The gzip data in ${name} expands more than ${maxExpansion} times (${output} bytes from ${input.bytesRead}): reading stopped there, as for a decompression bomb. Decompress it yourself if the capture is genuine`,
+                `The gzip data in ${name} expands more than ${maxExpansion} times (${output} bytes from ${input.bytesRead}): reading stopped there, as for a decompression bomb (if the capture is genuine, raise maxGzipExpansion or decompress it first)`,
               ),
             );
             yield chunk;
