@@ -38,6 +38,8 @@ export interface AnalyzeCaptureOptions extends AnalyzeOptions {
   chunkSize?: number;
   /** Read the file on a second thread (default: for files of 16 MiB or more). */
   threads?: boolean;
+  /** gzip input: stop once it expands more than this many times (default 200; see capture/gunzip.ts). */
+  maxGzipExpansion?: number;
   /**
    * Heap bytes the kept results may bring the process to (default: 60 % of
    * V8's heap limit). Past 70 % of it the packet list stops growing; past all
@@ -120,7 +122,7 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
     }
     return undefined;
   };
-  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads, afterChunk: checkMemory });
+  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads, maxGzipExpansion: options.maxGzipExpansion, afterChunk: checkMemory });
   const capture = analyzer.finish(typeof source === "string" ? source : undefined);
   // Phases settle out of order (a PUBLISH may be answered after a later
   // PINGREQ); present them in the order they began, as a timeline reads.
@@ -136,6 +138,8 @@ export interface StreamCaptureOptions extends AnalyzeOptions {
   chunkSize?: number;
   /** Read the file on a second thread (default: for files of 16 MiB or more). */
   threads?: boolean;
+  /** gzip input: stop once it expands more than this many times (default 200). */
+  maxGzipExpansion?: number;
   onProgress?: ReadOptions["onProgress"];
 }
 
@@ -188,6 +192,7 @@ class AnalysisEventStream implements AsyncIterableIterator<AnalysisEvent> {
     this.reading = readCapture(source, this.analyzer, {
       chunkSize: options.chunkSize,
       threads: options.threads,
+      maxGzipExpansion: options.maxGzipExpansion,
       onProgress: options.onProgress,
       shouldStop: () => this.stopped,
       // The reader waits after each chunk until the consumer has taken its events.

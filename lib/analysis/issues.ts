@@ -41,6 +41,9 @@ export const expertInfo = {
   "file.bad_block": { layer: "file", group: "malformed", severity: "error", summary: "A pcapng block is damaged (bad length or trailer)" },
   "file.unknown_interface": { layer: "file", group: "malformed", severity: "warning", summary: "A packet refers to an interface that no Interface Description Block declared" },
   "file.read_error": { layer: "file", group: "malformed", severity: "error", summary: "Reading the capture failed part-way" },
+  "file.gzip_damaged": { layer: "file", group: "malformed", severity: "error", summary: "The gzip-compressed capture is damaged (bad CRC or length, cut short, or followed by other bytes); everything that decompressed before it was kept" },
+  "file.gzip_expansion": { layer: "file", group: "malformed", severity: "error", summary: "The gzip data expands far more than any capture does (a decompression bomb?): reading stopped there" },
+  "file.empty_records": { layer: "file", group: "malformed", severity: "error", summary: "A long run of records with no captured bytes, as no capture tool writes: the rest of the file was not read" },
   "file.packet_list_capped": { layer: "file", group: "comment", severity: "warning", summary: "The capture is too big to keep every packet-list row in memory: rows after this frame were not kept (messages, phases and issues go on)" },
   "file.results_capped": { layer: "file", group: "comment", severity: "error", summary: "The capture is too big to keep every message and phase in memory: those after this frame were counted, not kept" },
   // One frame.

@@ -24,6 +24,19 @@ export interface Frame {
   bytes: Uint8Array;
 }
 
+/**
+ * Records with no captured bytes in a row after which a reader stops (with
+ * file.empty_records). No capture tool writes even one such record for a
+ * packet; a run of them is a crafted file, and, compressed, the cheapest way
+ * to make a small file cost hours (a 1 MB gzip holds 67 million of them).
+ */
+export const MAX_EMPTY_RECORD_RUN = 10_000;
+
+/** The issue message for a run of MAX_EMPTY_RECORD_RUN empty records ending at `frameNumber`. */
+export function emptyRecordRunMessage(frameNumber: number): string {
+  return `Records ${frameNumber - MAX_EMPTY_RECORD_RUN + 1} to ${frameNumber} have no captured bytes, which no capture tool writes: the file was crafted or is damaged, and the rest of it was not read`;
+}
+
 /** What we learned about the capture file itself. */
 export interface CaptureInfo {
   format: "pcap" | "pcapng";

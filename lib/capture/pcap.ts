@@ -19,7 +19,7 @@ import { EventEmitter } from "node:events";
 import * as pcapParser from "pcap-parser";
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader } from "pcap-parser";
 import { makeIssue, type Issue } from "../analysis/issues";
-import { linkTypeName, type CaptureInfo, type Frame } from "./frame";
+import { emptyRecordRunMessage, linkTypeName, MAX_EMPTY_RECORD_RUN, type CaptureInfo, type Frame } from "./frame";
 import type { FrameSink, FormatReader } from "./reader";
 
 export const PCAP_GLOBAL_HEADER_LENGTH = 24;
@@ -55,6 +55,8 @@ export class PcapReader implements FormatReader {
   private nanosecondFile = false;
   private linkType = 0;
   private frameNumber = 0;
+  /** Records in a row with no captured bytes (see MAX_EMPTY_RECORD_RUN). */
+  private emptyRecordRun = 0;
   private bytesPushed = 0;
   private bytesConsumed = 0;
   private started = false;
@@ -157,6 +159,11 @@ export class PcapReader implements FormatReader {
   private onPacket(packet: PcapPacket): void {
     if (this.stopped) return;
     const header = packet.header;
+    if (header.capturedLength > 0) this.emptyRecordRun = 0;
+    else if (++this.emptyRecordRun >= MAX_EMPTY_RECORD_RUN) {
+      this.fail(makeIssue("file.empty_records", 0, emptyRecordRunMessage(this.frameNumber + 1)));
+      return;
+    }
     this.bytesConsumed += PCAP_RECORD_HEADER_LENGTH + header.capturedLength;
     const frameNumber = ++this.frameNumber;
     const seconds = header.timestampSeconds;

@@ -11,7 +11,7 @@
  * (name resolution, statistics, decryption secrets, custom blocks) is skipped.
  */
 import { makeIssue, type Issue } from "../analysis/issues";
-import { linkTypeName, splitTimestamp, type CaptureInfo, type CaptureInterface, type Frame } from "./frame";
+import { emptyRecordRunMessage, linkTypeName, MAX_EMPTY_RECORD_RUN, splitTimestamp, type CaptureInfo, type CaptureInterface, type Frame } from "./frame";
 import type { FrameSink, FormatReader } from "./reader";
 import { MAX_RECORD_LENGTH } from "./pcap";
 
@@ -60,6 +60,8 @@ export class PcapngReader implements FormatReader {
   private littleEndian = true;
   private interfaces: InterfaceState[] = [];
   private frameNumber = 0;
+  /** Records in a row with no captured bytes (see MAX_EMPTY_RECORD_RUN). */
+  private emptyRecordRun = 0;
   private sectionCount = 0;
   private readonly time = { seconds: 0, nanos: 0 };
 
@@ -277,6 +279,11 @@ export class PcapngReader implements FormatReader {
   }
 
   private emitFrame(interfaceId: number, tsHigh: number, tsLow: number, capturedLength: number, originalLength: number, dataStart: number): void {
+    if (capturedLength > 0) this.emptyRecordRun = 0;
+    else if (++this.emptyRecordRun >= MAX_EMPTY_RECORD_RUN) {
+      this.fail(makeIssue("file.empty_records", 0, emptyRecordRunMessage(this.frameNumber + 1)));
+      return;
+    }
     const frameNumber = ++this.frameNumber;
     const iface = this.interfaces[interfaceId];
     if (!iface) {

@@ -143,6 +143,7 @@ export async function readCapture(source: CaptureSource, sink: FrameSink, option
   if (!reader) {
     throw new CaptureFileError(describeNonCapture(head, opened.name));
   }
+  for (const issue of opened.issues) sink.issue(issue);
   if (!reader.stopped) reader.end();
   if (reader.info && opened.compressed) reader.info.compressed = opened.compressed;
 }

@@ -24,6 +24,7 @@ import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable, writePacketTextRow } from "../output/text-table";
 import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
+import { checkOutputPath, commitPartial, discardPartial, partialPath } from "./output-path";
 import { Progress } from "./progress";
 
 export const analyzeUsage = `usage: iot-wire-lab analyze <capture.pcap|pcapng|-> [options]
@@ -100,21 +101,38 @@ export async function run(argv: string[]): Promise<number> {
     console.log(analyzeUsage);
     return 0;
   }
+  const output = options.output;
+  if (output) checkOutputPath(output);
   const { createWriteStream } = await import("node:fs");
-  const stdout: NodeJS.WritableStream = options.output ? createWriteStream(options.output) : process.stdout;
+  // A file is written under a temporary name and renamed when complete (output-path.ts).
+  const stdout: NodeJS.WritableStream = output ? createWriteStream(partialPath(output)) : process.stdout;
   stdout.on("error", (error: NodeJS.ErrnoException) => {
     // `analyze … | head` closes the pipe early: that is not an error.
-    if (error.code === "EPIPE") process.exit(0);
-    throw error;
+    if (error.code === "EPIPE" && !output) process.exit(0);
+    if (!output) throw error;
+    discardPartial(output);
+    console.error(`iot-wire-lab analyze: cannot write ${output}: ${error.message}`);
+    process.exit(2);
   });
   const out = new BufferedOutput(stdout);
   const source = options.file === "-" ? process.stdin : options.file;
-  const progress = new Progress(`analyzing ${options.file}`, Boolean(process.stderr.isTTY) && (options.output !== undefined || !process.stdout.isTTY || options.format !== "table"));
+  const progress = new Progress(`analyzing ${options.file}`, Boolean(process.stderr.isTTY) && (output !== undefined || !process.stdout.isTTY || options.format !== "table"));
   const runners = { table: runTable, json: runJson, jsonl: runJsonLines, csv: runCsv };
-  await runners[options.format](source, options, out, progress);
-  progress.done();
-  await out.end();
-  if (options.output) await new Promise<void>((resolve) => stdout.end(() => resolve()));
+  try {
+    await runners[options.format](source, options, out, progress);
+    progress.done();
+    await out.end();
+  } catch (error) {
+    if (output) {
+      await new Promise<void>((resolve) => stdout.end(() => resolve()));
+      discardPartial(output);
+    }
+    throw error;
+  }
+  if (output) {
+    await new Promise<void>((resolve) => stdout.end(() => resolve()));
+    commitPartial(output);
+  }
   return 0;
 }
 

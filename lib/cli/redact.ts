@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { redactCapture } from "../share/redact";
 import { parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
+import { checkOutputPath } from "./output-path";
 
 export const redactUsage = `usage: iot-wire-lab redact <capture> -o <redacted copy> [options]
 
@@ -44,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   const output = values.output;
   if (resolve(input) === resolve(output)) throw new UsageError("the redacted copy must not overwrite the original capture");
   if (existsSync(output) && !values.force) throw new UsageError(`${output} exists (use --force to overwrite it)`);
+  checkOutputPath(output);
   const mqttPorts = portOptions(values["mqtt-port"], "--mqtt-port");
   const { bytes, report } = await redactCapture(input, { identities: values.identities, mqttPorts });
   writeFileSync(output, bytes);

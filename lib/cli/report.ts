@@ -9,6 +9,7 @@ import { formatBytes } from "../analysis/format";
 import { writeReport } from "../report/report";
 import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
+import { checkOutputPath } from "./output-path";
 
 export const reportUsage = `usage: iot-wire-lab report <capture.pcap|pcapng> [options]
 
@@ -71,8 +72,15 @@ export async function run(argv: string[]): Promise<number> {
     console.log(reportUsage);
     return 0;
   }
+  checkOutputPath(options.output, { createsFolder: true });
   const analysis = await analyzeCapture(options.file, options.analyze);
-  const result = await writeReport(analysis, options.output, { title: options.title, maxPackets: options.maxPackets });
+  let result: Awaited<ReturnType<typeof writeReport>>;
+  try {
+    result = await writeReport(analysis, options.output, { title: options.title, maxPackets: options.maxPackets });
+  } catch (error) {
+    if (!(error as NodeJS.ErrnoException).code) throw error;
+    throw new UsageError(`cannot write ${options.output}: ${(error as Error).message}`);
+  }
   const c = analysis.capture;
   console.log(`wrote ${result.file} (${formatBytes(result.bytes)}): ${c.frames} frames, ${c.connections} connection(s), ${c.phases} phase(s), ${result.charts} chart(s)`);
   for (const error of result.chartErrors) console.error(`iot-wire-lab report: chart failed: ${error}`);

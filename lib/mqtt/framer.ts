@@ -9,7 +9,10 @@
  * the full decoder only once all of it has arrived, as one contiguous view.
  *
  * Copies happen only for packets that span deliveries (segments); a packet
- * inside one segment is passed as a view of the capture buffer.
+ * inside one segment is passed as a view of the capture buffer. A spanning
+ * packet's buffer grows as its bytes arrive (doubling, up to the length its
+ * header claims), so a header that claims megabytes costs nothing until the
+ * megabytes are actually on the wire.
  *
  * After a gap in the stream the framer is out of step. It then looks for a
  * plausible fixed header at the start of each later segment (senders start
@@ -37,6 +40,13 @@ export interface FramerOptions {
   /** Packets longer than this are skipped, not assembled (default 16 MiB). */
   maxPacketLength?: number;
 }
+
+/**
+ * A spanning packet up to this long gets its whole buffer at once (every
+ * ordinary MQTT packet); a longer one starts here, or at twice the bytes
+ * already seen, and doubles as its bytes arrive.
+ */
+export const WHOLE_BUFFER_UP_TO = 4096;
 
 /** MQTT's largest Remaining Length, 268,435,455 (§2.2.3). */
 export const MAX_REMAINING_LENGTH = 268435455;
@@ -83,9 +93,10 @@ export class MqttFramer {
   private readonly headerOut = new Int32Array(1);
   /** Bytes of a fixed header still incomplete at the end of a delivery. */
   private headerBytes: Uint8Array | undefined;
-  /** The packet being assembled across deliveries. */
+  /** The packet being assembled across deliveries: `bodyFilled` of `bodyLength` bytes so far. */
   private body: Uint8Array | undefined;
   private bodyFilled = 0;
+  private bodyLength = 0;
   private bodyHeaderLength = 0;
   private bodyFrames: number[] = [];
   /** Bytes still to skip of a packet too large to assemble. */
@@ -112,6 +123,11 @@ export class MqttFramer {
   /** Bytes of a partial packet held so far (for bounded-memory accounting). */
   get partialBytes(): number {
     return this.body ? this.bodyFilled : this.headerBytes ? this.headerBytes.length : 0;
+  }
+
+  /** Bytes of memory held for a partial packet (its buffer's capacity). */
+  get reservedBytes(): number {
+    return this.body ? this.body.length : this.headerBytes ? this.headerBytes.length : 0;
   }
 
   /** The stream lost bytes: drop any partial packet and look for a boundary. */
@@ -171,14 +187,14 @@ export class MqttFramer {
       }
     }
     if (this.body) {
-      const need = this.body.length - this.bodyFilled;
-      const take = Math.min(need, end - position);
+      const take = Math.min(this.bodyLength - this.bodyFilled, end - position);
+      if (this.bodyFilled + take > this.body.length) this.grow(this.bodyFilled + take);
       this.body.set(bytes.subarray(position, position + take), this.bodyFilled);
       this.bodyFilled += take;
       position += take;
       this.noteFrame(frame);
-      if (this.bodyFilled < this.body.length) return;
-      const body = this.body;
+      if (this.bodyFilled < this.bodyLength) return;
+      const body = this.body; // grown to exactly bodyLength by now
       const frames = this.bodyFrames.length > 1 ? this.bodyFrames : undefined;
       this.body = undefined;
       this.bodyFrames = [];
@@ -203,11 +219,11 @@ export class MqttFramer {
         continue;
       }
       // The packet continues in later segments.
-      if (!this.beginBody(total, out[0], frame)) {
-        this.skipRemaining = total - (end - position);
+      const available = end - position;
+      if (!this.beginBody(total, out[0], frame, undefined, available)) {
+        this.skipRemaining = total - available;
         return;
       }
-      const available = end - position;
       this.body!.set(bytes.subarray(position, end), 0);
       this.bodyFilled = available;
       return;
@@ -232,17 +248,26 @@ export class MqttFramer {
     return true;
   }
 
-  private beginBody(total: number, headerLength: number, frame: number, framesSoFar?: number[]): boolean {
+  private beginBody(total: number, headerLength: number, frame: number, framesSoFar?: number[], firstBytes = 0): boolean {
     if (total > this.maxPacketLength) {
       this.sink.skipped(total, frame, "too-large");
       this.bodyFrames = [];
       return false;
     }
-    this.body = Buffer.allocUnsafe(total); // a Buffer, so the decoder can read it in place
+    // A Buffer, so the decoder can read it in place.
+    this.body = Buffer.allocUnsafe(total <= WHOLE_BUFFER_UP_TO ? total : Math.min(total, Math.max(WHOLE_BUFFER_UP_TO, 2 * firstBytes)));
+    this.bodyLength = total;
     this.bodyFilled = 0;
     this.bodyHeaderLength = headerLength;
     this.bodyFrames = framesSoFar && framesSoFar.length > 0 ? framesSoFar : [frame];
     return true;
+  }
+
+  /** Make room for at least `needed` bytes: double, but never past the claimed length. */
+  private grow(needed: number): void {
+    const bigger = Buffer.allocUnsafe(Math.min(this.bodyLength, Math.max(needed, 2 * this.body!.length)));
+    bigger.set(this.body!.subarray(0, this.bodyFilled), 0);
+    this.body = bigger;
   }
 
   private noteFrame(frame: number): void {

@@ -7,7 +7,7 @@
  * A Content-Security-Policy meta tag forbids scripts and every fetch, so the
  * page cannot depend on anything outside itself, even by mistake.
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { formatBytes, formatDuration } from "../analysis/format";
 import { expertInfo, type Issue, type IssueCode, type SeverityName } from "../analysis/issues";
@@ -265,13 +265,19 @@ ${section("issues", "Issues", issuesSection(analysis, options.maxIssues ?? 200))
 
 /**
  * Writes the report to `file` (folders are created; the page is written
- * under a temporary name and renamed, so a reader never sees half a file).
+ * under a temporary name and renamed, so a reader never sees half a file,
+ * and removed if that fails).
  */
 export async function writeReport(analysis: Analysis, file: string, options: ReportOptions = {}): Promise<ReportResult> {
   const { html, charts, chartErrors } = await buildReport(analysis, options);
   await mkdir(dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.partial`;
-  await writeFile(partial, html, "utf8");
-  await rename(partial, file);
+  try {
+    await writeFile(partial, html, "utf8");
+    await rename(partial, file);
+  } catch (error) {
+    await rm(partial, { force: true }); // nothing left behind
+    throw error;
+  }
   return { file, bytes: Buffer.byteLength(html, "utf8"), charts, chartErrors };
 }

@@ -11,7 +11,10 @@ import { captureFiles, fixtureDir } from "../helpers/fixtures";
 
 /** A small capture that is always there: the tutorial fixture (Ethernet, MQTT 3.1.1 on 1883). */
 const tutorial = join(fixtureDir, "tutorial.pcap");
-import { writePcapng } from "../helpers/capture-writer";
+import { writePcap, writePcapng } from "../helpers/capture-writer";
+import { tcpFrame } from "../helpers/packet-builder";
+import { Analyzer } from "../../lib/analysis/analyzer";
+import { readCapture } from "../../lib/capture/reader";
 import { flipBytes, seededRandom } from "../helpers/mutation";
 
 
@@ -142,4 +145,35 @@ test("a gzip-compressed capture is read transparently", async (t) => {
   const zipped = await analyzeCapture(gzipSync(readFileSync(files[0])));
   assert.equal(zipped.capture.compressed, "gzip");
   assert.equal(zipped.messages.length, plain.messages.length);
+});
+
+test("many streams that each claim a 16 MiB MQTT packet cost memory for the bytes sent, not the bytes claimed", async () => {
+  // Each stream: a handshake, then a PUBLISH whose fixed header claims
+  // 16,777,128 bytes (Remaining Length 0xa3 0xff 0xff 0x07), with 1000 of them.
+  const claim = Buffer.concat([Buffer.from([0x30, 0xa3, 0xff, 0xff, 0x07]), Buffer.alloc(1000, 0x61)]);
+  const frames = [];
+  const streams = 40;
+  for (let i = 0; i < streams; i++) {
+    const port = 20000 + i;
+    const at = i * 10;
+    for (const spec of [
+      { fromClient: true, seq: 100, flags: "S", at },
+      { fromClient: false, seq: 500, ack: 101, flags: "SA", at: at + 1 },
+      { fromClient: true, seq: 101, ack: 501, flags: "A", at: at + 2 },
+      { fromClient: true, seq: 101, ack: 501, flags: "PA", payload: claim, at: at + 3 },
+    ]) {
+      const bytes = tcpFrame(spec, port);
+      frames.push({ seconds: 1700000000, nanos: spec.at * 1000, bytes, originalLength: bytes.length });
+    }
+  }
+  const capture = writePcap(frames, { littleEndian: true, nanosecond: false, linkType: 1 });
+  const analyzer = new Analyzer({});
+  const before = process.memoryUsage().arrayBuffers;
+  await readCapture(capture, analyzer);
+  // Every stream still holds its partial packet here (none has ended).
+  const held = process.memoryUsage().arrayBuffers - before;
+  const summary = analyzer.finish();
+  assert.equal(summary.connections, streams);
+  // Before, each stream reserved the whole claim: 40 × 16 MiB = 640 MiB.
+  assert.ok(held < 64 * 1024 * 1024, `${streams} claimed packets held ${held} bytes of buffers`);
 });

@@ -142,3 +142,56 @@ test("a Remaining Length of five bytes loses framing until the next boundary", (
   assert.equal(s.skips[0][1], "malformed-length");
   assert.equal(framer.synced, false);
 });
+
+// A PUBLISH fixed header claiming 16,777,128 bytes, just under 16 MiB (Remaining Length
+// 16,777,123 = 0xa3 0xff 0xff 0x07, four bytes), then `count` bytes of its body.
+function hugeClaim(count: number): Uint8Array {
+  return Buffer.concat([hex("30 a3 ff ff 07"), Buffer.alloc(count, 0x61)]);
+}
+
+test("a header that claims a huge packet reserves memory only as its bytes arrive", () => {
+  const claim = hugeClaim(1000);
+  assert.equal(readFixedHeader(claim, 0, claim.length, new Int32Array(1)), 16_777_128);
+  // Many streams that each start such a packet and never finish it: before, each
+  // reserved the whole claimed length (16 MiB) at once.
+  const framers: MqttFramer[] = [];
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 32; i++) {
+    const framer = new MqttFramer(sink());
+    framer.push(claim, 0, claim.length, 1);
+    assert.ok(framer.hasPartial);
+    framers.push(framer);
+  }
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 8 * 1024 * 1024, `32 claims of 16 MiB reserved ${grown} bytes`);
+  for (const framer of framers) assert.ok(framer.reservedBytes <= 4096, `reserved ${framer.reservedBytes}`);
+});
+
+test("a packet spanning many segments grows to its claimed length and arrives whole", () => {
+  const s = sink();
+  const framer = new MqttFramer(s);
+  // PUBLISH with a 300,000-byte Remaining Length (0xe0 0xa7 0x12), in 1448-byte segments.
+  const body = Buffer.alloc(300_000);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
+  const packet = Buffer.concat([hex("30 e0 a7 12"), body]);
+  let frame = 0;
+  for (let offset = 0; offset < packet.length; offset += 1448) {
+    framer.push(packet, offset, Math.min(packet.length, offset + 1448), ++frame);
+    if (framer.hasPartial) assert.ok(framer.reservedBytes <= Math.max(4096, 2 * framer.partialBytes), `reserved ${framer.reservedBytes} for ${framer.partialBytes} bytes`);
+  }
+  assert.equal(s.pdus.length, 1);
+  assert.equal(s.pdus[0].hex, packet.toString("hex"));
+  assert.equal(s.pdus[0].frames!.length, frame);
+  assert.equal(framer.reservedBytes, 0);
+});
+
+test("a packet whose header is split across segments still grows from its held bytes", () => {
+  const s = sink();
+  const framer = new MqttFramer(s);
+  const packet = Buffer.concat([hex("30 e0 a7 12"), Buffer.alloc(300_000, 0x62)]);
+  framer.push(packet, 0, 2, 1); // two of the four header bytes
+  framer.push(packet, 2, 5000, 2);
+  assert.ok(framer.reservedBytes <= 2 * 5000, `reserved ${framer.reservedBytes}`);
+  framer.push(packet, 5000, packet.length, 3);
+  assert.deepEqual(s.pdus.map((p) => [p.hex === packet.toString("hex"), p.frames]), [[true, [1, 2, 3]]]);
+});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
@@ -75,6 +75,18 @@ test("writeReport creates folders and leaves no partial file behind", async () =
     assert.equal(result.charts, 5);
     assert.equal(result.bytes, readFileSync(file).length);
     assert.deepEqual(readdirSync(join(dir, "run-1", "nested")), ["report.html"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("writeReport onto a folder fails and removes its partial file", async () => {
+  const dir = tempDir();
+  try {
+    const folder = join(dir, "a-folder");
+    mkdirSync(folder);
+    await assert.rejects(writeReport(syntheticAnalysis({ connections: 1, phasesPerConnection: 2 }), folder), /EISDIR|directory/i);
+    assert.deepEqual(readdirSync(dir), ["a-folder"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
