@@ -48,6 +48,8 @@ export type ConnectLocation =
 export type ConnectDetection = "port" | "heuristic";
 
 const CONNECT_TYPE = 1;
+/** RFC 8446 §5.1 ContentType handshake(22). */
+const TLS_HANDSHAKE = 0x16;
 /** The connect flags (§3.1.2.3). */
 const FLAG_USERNAME = 0x80;
 const FLAG_PASSWORD = 0x40;
@@ -62,6 +64,8 @@ export function locateConnectFields(bytes: Uint8Array, detection: ConnectDetecti
   const available = bytes.length;
   if (available < 1 || bytes[0] >> 4 !== CONNECT_TYPE) return { status: "not-connect" };
   if (detection === "heuristic" && !looksLikeConnect(bytes)) return { status: "not-connect" };
+  // A TLS handshake record (content type 22, version 3.x) also begins with a type-1 nibble.
+  if (bytes[0] === TLS_HANDSHAKE && bytes[1] === 3) return { status: "not-connect" };
   const fields: ConnectField[] = [];
   const remaining = readVariableByteInteger(bytes, 1);
   if (remaining === "incomplete") return { status: "incomplete", fields, stoppedAt: available };

@@ -161,7 +161,6 @@ for (const c of cleanCases) {
     assert.ok(original.includes(c.secret.subarray(0, 7)), "the crafted capture carries the password (or its first part)");
     const { bytes, report } = await redactCapture(c.capture);
     assert.deepEqual(report.notRedacted, []);
-    assert.equal(report.clean, true);
     assert.equal(bytes.length, original.length, "only bytes inside frames changed");
     assert.equal(bytes.indexOf(c.secret), -1, "no copy of the password is left anywhere in the file");
     for (let i = 1; i < c.secret.length; i++) {
@@ -175,6 +174,7 @@ for (const c of cleanCases) {
     const after = await analyzeCapture(bytes, { mqttPorts: c.serverPort === 18830 ? [18830] : [], tlsPorts: [] });
     // (mqtt-packet refuses some of these CONNECTs: those show no password at all.)
     for (const m of after.messages.filter((m) => m.type === "CONNECT" && m.password !== undefined)) assert.match(m.password!, /^\*+$/);
+    assert.equal(report.clean, true);
   });
 }
 
