@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { redactCapture } from "../../lib/share/redact";
-import { conversationPcap, type SegmentSpec } from "../helpers/packet-builder";
+import { conversationPcap, tcpFrame, type SegmentSpec } from "../helpers/packet-builder";
+import { writePcap } from "../helpers/capture-writer";
 import { projectRoot } from "../helpers/fixtures";
 import { needTool } from "../helpers/tools";
 
@@ -203,6 +204,24 @@ test("redact --identities finds client id and user name by their byte ranges too
   const { bytes, report } = await redactCapture(conversation(refused, whole(refused)), { identities: true });
   assert.deepEqual(report.redacted.map((r) => r.field).sort(), ["clientId", "password", "username"]);
   assert.equal(bytes.indexOf(Buffer.from("dev-1")), -1);
+});
+
+test("redact: a password cut by the snapshot length is clean: the missing bytes were never in the file", async () => {
+  const segments: SegmentSpec[] = [
+    { fromClient: true, seq: CLIENT_ISN, flags: "S", at: 0 },
+    { fromClient: true, seq: CLIENT_ISN + 1, ack: SERVER_ISN + 1, flags: "PA", payload: connect, at: 100 },
+  ];
+  const frames = segments.map((spec) => {
+    const bytes = tcpFrame(spec);
+    // tcpdump -s: the second frame keeps its headers and the first 10 bytes of the password.
+    const kept = spec.payload ? 54 + passwordAt + 10 : bytes.length;
+    return { seconds: 1700000000, nanos: spec.at * 1000, bytes: bytes.subarray(0, kept), originalLength: bytes.length };
+  });
+  const capture = writePcap(frames, { littleEndian: true, nanosecond: false, linkType: 1, snapLength: 54 + passwordAt + 10 });
+  const { bytes, report } = await redactCapture(capture);
+  assert.deepEqual(report.notRedacted, []);
+  assert.deepEqual(report.redacted.map((r) => [r.field, r.frames]), [["password", [2]]]);
+  assert.equal(bytes.indexOf(Buffer.from(password.slice(0, 10))), -1, "the captured part is overwritten");
 });
 
 const uncleanCases: Array<{ name: string; capture: Uint8Array; reason: RegExp }> = [
