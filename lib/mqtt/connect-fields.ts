@@ -126,7 +126,7 @@ function looksLikeConnect(bytes: Uint8Array): boolean {
 }
 
 /** Variable Byte Integer (MQTT 5 §1.5.5, 3.1.1 §2.2.3): at most 4 bytes, 7 bits each. */
-function readVariableByteInteger(bytes: Uint8Array, at: number): { value: number; size: number } | "incomplete" | "malformed" {
+export function readVariableByteInteger(bytes: Uint8Array, at: number): { value: number; size: number } | "incomplete" | "malformed" {
   let value = 0;
   for (let size = 0; size < 4; size++) {
     if (at + size >= bytes.length) return "incomplete";

@@ -39,7 +39,7 @@ import { decodeIpv4 } from "../layers/ipv4";
 import { decodeIpv6, ipv6UpperLayerLength } from "../layers/ipv6";
 import { linkDecoders } from "../layers/link";
 import { decodeTcp, TcpFlag, tcpWireLength } from "../layers/tcp";
-import { locateConnectFields, type ConnectFieldName } from "../mqtt/connect-fields";
+import { locateConnectFields, readVariableByteInteger, type ConnectFieldName } from "../mqtt/connect-fields";
 
 export interface RedactOptions extends Pick<AnalyzeOptions, "mqttPorts" | "tlsPorts"> {
   /** Also overwrite client ids and user names (they name the product and device). */
@@ -329,7 +329,7 @@ function planConnects(direction: StreamDirection, frames: Frame[], mqttPorts: Se
   if (direction.segments.length === 0) return;
   const { runs, conflicts } = reassemble(direction, frames);
   const byPort = mqttPorts.has(direction.dstPort);
-  const firstFrame = frames[Math.min(...direction.segments.map((s) => s.frameIndex))].frame;
+  const firstFrame = frames[direction.segments.reduce((lowest, s) => Math.min(lowest, s.frameIndex), Number.MAX_SAFE_INTEGER)].frame;
   const fail = (reason: string, frame = firstFrame) => report.notRedacted.push({ frame, stream: direction.stream, field: "password", reason });
   const head = runs[0]?.offset === 0 ? runs[0].bytes : undefined;
   if (!head) {
@@ -386,14 +386,8 @@ function planConnects(direction: StreamDirection, frames: Frame[], mqttPorts: Se
 
 /** Length of the MQTT packet at `at` (fixed header included), if its header is there. */
 function packetLength(bytes: Uint8Array, at: number): number | undefined {
-  let value = 0;
-  for (let size = 0; size < 4; size++) {
-    if (at + 1 + size >= bytes.length) return undefined;
-    const byte = bytes[at + 1 + size];
-    value += (byte & 0x7f) * 128 ** size;
-    if ((byte & 0x80) === 0) return 1 + size + 1 + value;
-  }
-  return undefined;
+  const remaining = readVariableByteInteger(bytes, at + 1);
+  return typeof remaining === "string" ? undefined : 1 + remaining.size + remaining.value;
 }
 
 /** The first stretch of [start, end) that no segment accounts for (captured, or cut by the snapshot length). */
@@ -418,7 +412,7 @@ function cutAt(direction: StreamDirection, offset: number): boolean {
 /** The first frame (in file order) that captured the byte at `offset`. */
 function frameAt(direction: StreamDirection, frames: Frame[], offset: number): number | undefined {
   const carriers = direction.segments.filter((s) => s.offset <= offset && s.offset + s.capturedLength > offset);
-  return carriers.length > 0 ? frames[Math.min(...carriers.map((s) => s.frameIndex))].frame : undefined;
+  return carriers.length > 0 ? frames[carriers.reduce((lowest, s) => Math.min(lowest, s.frameIndex), Number.MAX_SAFE_INTEGER)].frame : undefined;
 }
 
 /** A password repeated elsewhere in any TCP stream (a PUBLISH echoing it) is overwritten too. */
@@ -440,16 +434,19 @@ async function verify(encoded: Buffer, frames: Frame[], directions: StreamDirect
   // No frame may still hold a password's bytes, whole in one frame or across a stream's segments.
   const streamOf = new Map<number, number>();
   for (const d of directions) for (const s of d.segments) streamOf.set(s.frameIndex, d.stream);
-  for (const password of passwords) {
+  if (passwords.length > 0) {
     frames.forEach((frame, index) => {
-      if (Buffer.from(frame.bytes.buffer, frame.bytes.byteOffset, frame.bytes.length).includes(password)) {
+      const bytes = Buffer.from(frame.bytes.buffer, frame.bytes.byteOffset, frame.bytes.length);
+      if (passwords.some((p) => bytes.includes(p))) {
         report.notRedacted.push({ frame: frame.frame, stream: streamOf.get(index) ?? -1, field: "password", reason: "a copy of a password remains in this frame's bytes" });
       }
     });
     for (const direction of directions) {
       for (const run of reassemble(direction, frames).runs) {
-        const at = run.bytes.indexOf(password);
-        if (at >= 0) report.notRedacted.push({ frame: frameAt(direction, frames, run.offset + at) ?? -1, stream: direction.stream, field: "password", reason: "a copy of a password remains in the stream" });
+        for (const password of passwords) {
+          const at = run.bytes.indexOf(password);
+          if (at >= 0) report.notRedacted.push({ frame: frameAt(direction, frames, run.offset + at) ?? -1, stream: direction.stream, field: "password", reason: "a copy of a password remains in the stream" });
+        }
       }
     }
   }

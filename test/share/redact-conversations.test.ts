@@ -252,18 +252,16 @@ const uncleanCases: Array<{ name: string; capture: Uint8Array; reason: RegExp }>
   },
 ];
 
+/** The records (16-byte header and frame) of a little-endian classic pcap. */
+function records(capture: Uint8Array): Buffer[] {
+  const b = Buffer.from(capture);
+  const out: Buffer[] = [];
+  for (let at = 24; at < b.length; at += 16 + b.readUInt32LE(at + 8)) out.push(b.subarray(at, at + 16 + b.readUInt32LE(at + 8)));
+  return out;
+}
+
 /** Insert frame `n` (1-based) of capture `from` after frame n of `into` (both classic pcap from conversationPcap). */
 function spliceFrame(into: Uint8Array, from: Uint8Array, n: number): Uint8Array {
-  const records = (capture: Uint8Array) => {
-    const b = Buffer.from(capture);
-    const out: Buffer[] = [];
-    for (let at = 24; at < b.length; ) {
-      const length = b.readUInt32LE(at + 8);
-      out.push(b.subarray(at, at + 16 + length));
-      at += 16 + length;
-    }
-    return out;
-  };
   const target = records(into);
   target.splice(n, 0, records(from)[n - 1]);
   return Buffer.concat([Buffer.from(into).subarray(0, 24), ...target]);
@@ -305,12 +303,6 @@ test("tshark reads no password in any redacted conversation", async (t) => {
   const tshark = needTool(t, "tshark");
   if (!tshark) return;
   // Every clean case in one capture (one tshark run before, one after), each on its own client port.
-  const records = (capture: Uint8Array) => {
-    const b = Buffer.from(capture);
-    const out: Buffer[] = [];
-    for (let at = 24; at < b.length; at += 16 + b.readUInt32LE(at + 8)) out.push(b.subarray(at, at + 16 + b.readUInt32LE(at + 8)));
-    return out;
-  };
   const all = cleanCases.map((c, i) => conversation(c.stream, c.chunks, c.serverPort, 41000 + i));
   const combined = Buffer.concat([Buffer.from(all[0]).subarray(0, 24), ...all.flatMap(records)]);
   const { bytes, report } = await redactCapture(combined);
