@@ -331,15 +331,26 @@ function planConnects(direction: StreamDirection, frames: Frame[], mqttPorts: Se
   const byPort = mqttPorts.has(direction.dstPort);
   const firstFrame = frames[direction.segments.reduce((lowest, s) => Math.min(lowest, s.frameIndex), Number.MAX_SAFE_INTEGER)].frame;
   const fail = (reason: string, frame = firstFrame) => report.notRedacted.push({ frame, stream: direction.stream, field: "password", reason });
-  const head = runs[0]?.offset === 0 ? runs[0].bytes : undefined;
-  if (!head) {
-    // On an MQTT port the stream begins with a CONNECT [MQTT-3.1.0-1]; without its first bytes it cannot be found.
-    if (byPort && direction.isn !== undefined && direction.direction === "client->server") fail("the first bytes of the stream were not captured, so its CONNECT cannot be located");
-    return;
-  }
   // Walk the MQTT packets of the first run: the first must be a CONNECT; a later one is read too (a client may repeat it).
-  let at = 0;
   let first = true;
+  let head = runs[0]?.offset === 0 ? runs[0].bytes : undefined;
+  let headOffset = 0;
+  if (!head) {
+    // On an MQTT port the stream begins with a CONNECT [MQTT-3.1.0-1]. Its first
+    // bytes were lost: read on only if the first captured segment holds whole
+    // MQTT packets, i.e. it is not the rest of that CONNECT.
+    if (!byPort || direction.isn === undefined || direction.direction !== "client->server" || runs.length === 0) return;
+    const run = runs[0];
+    const segmentLength = direction.segments.reduce((longest, s) => (s.offset === run.offset ? Math.max(longest, s.capturedLength) : longest), 0);
+    if (!wholePackets(run.bytes, segmentLength)) {
+      fail("the first bytes of the stream were not captured, so its CONNECT cannot be located", frameAt(direction, frames, run.offset));
+      return;
+    }
+    head = run.bytes;
+    headOffset = run.offset;
+    first = false;
+  }
+  let at = 0;
   while (at < head.length) {
     const location = locateConnectFields(head.subarray(at), first ? (byPort ? "port" : "heuristic") : "port");
     if (location.status === "not-connect") {
@@ -354,34 +365,45 @@ function planConnects(direction: StreamDirection, frames: Frame[], mqttPorts: Se
     for (const field of location.fields) {
       const name = redactedNames[field.name];
       if (!name || (name !== "password" && !identities) || field.end === field.start) continue;
-      const start = at + field.start;
-      const end = at + field.end;
+      const start = headOffset + at + field.start;
+      const end = headOffset + at + field.end;
       const missing = uncoveredBytes(direction, start, end);
       if (missing) {
         fail(`bytes ${missing[0] - start}–${missing[1] - start} of the ${name} (${end - start} bytes) were not captured: a lost segment or an IP fragment may still carry them`, frameAt(direction, frames, start) ?? firstFrame);
       }
       if (conflicts.some(([a, b]) => a < end && b > start)) fail(`segments carrying the ${name} disagree about its bytes`, frameAt(direction, frames, start) ?? firstFrame);
       plan.add({ direction, field: name, start, end, copy: false });
-      if (name === "password" && end <= head.length) {
-        const value = Buffer.from(head.subarray(start, end));
+      if (name === "password" && end <= headOffset + head.length) {
+        const value = Buffer.from(head.subarray(start - headOffset, end - headOffset));
         if (value.every((b) => b === filler)) fail(`the password is made of the filler character '${String.fromCharCode(filler)}': choose another filler`, frameAt(direction, frames, start));
         plan.passwords.push(value);
       }
     }
     if (location.status === "malformed") {
-      fail(`a CONNECT could not be read to its end: ${location.reason}`, frameAt(direction, frames, at) ?? firstFrame);
+      fail(`a CONNECT could not be read to its end: ${location.reason}`, frameAt(direction, frames, headOffset + at) ?? firstFrame);
       return;
     }
     if (location.status === "incomplete") {
       // Nothing more of it may be in the file, unless the snapshot length alone explains the missing bytes.
-      const stoppedAt = at + location.stoppedAt;
-      const rest = location.packetEnd !== undefined ? at + location.packetEnd : Number.POSITIVE_INFINITY;
+      const stoppedAt = headOffset + at + location.stoppedAt;
+      const rest = location.packetEnd !== undefined ? headOffset + at + location.packetEnd : Number.POSITIVE_INFINITY;
       const laterBytes = direction.segments.some((s) => s.offset + s.capturedLength > stoppedAt && s.offset < rest);
-      if (laterBytes || !cutAt(direction, stoppedAt)) fail(`a CONNECT stops at byte ${stoppedAt} of the stream, before its fields could be read`, frameAt(direction, frames, at) ?? firstFrame);
+      if (laterBytes || !cutAt(direction, stoppedAt)) fail(`a CONNECT stops at byte ${stoppedAt} of the stream, before its fields could be read`, frameAt(direction, frames, headOffset + at) ?? firstFrame);
       return;
     }
     at = packetEnd!;
   }
+}
+
+/** Do the first `length` bytes hold whole MQTT packets (types 1–15), ending exactly there? */
+function wholePackets(bytes: Uint8Array, length: number): boolean {
+  let at = 0;
+  while (at < length) {
+    const next = bytes[at] >> 4 === 0 ? undefined : packetLength(bytes, at);
+    if (next === undefined) return false;
+    at += next;
+  }
+  return at === length && length > 0;
 }
 
 /** Length of the MQTT packet at `at` (fixed header included), if its header is there. */

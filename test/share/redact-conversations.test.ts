@@ -224,6 +224,15 @@ test("redact: a password cut by the snapshot length is clean: the missing bytes 
   assert.equal(bytes.indexOf(Buffer.from(password.slice(0, 10))), -1, "the captured part is overwritten");
 });
 
+test("redact: a lost CONNECT segment, then whole packets: nothing of the CONNECT is in the file, so the copy is clean", async () => {
+  const publish = publishPacket("dev/up", "21.5");
+  const stream = Buffer.concat([connect, publish]);
+  const { bytes, report } = await redactCapture(conversation(stream, [[connect.length, publish.length]]));
+  assert.deepEqual(report.notRedacted, []);
+  assert.deepEqual(report.redacted, []);
+  assert.equal(bytes.indexOf(Buffer.from(password.slice(0, 6))), -1);
+});
+
 const uncleanCases: Array<{ name: string; capture: Uint8Array; reason: RegExp }> = [
   {
     name: "a segment carrying part of the password was not captured",
