@@ -21,7 +21,7 @@
  *    password of 4 bytes or more is also overwritten wherever else a TCP
  *    stream repeats it (a PUBLISH that echoes it, say).
  * 4. The result is checked, failing closed: a password range not wholly
- *    captured (a lost segment, an IP fragment), a CONNECT that could not be
+ *    captured (a lost segment), any IP fragment of TCP, a CONNECT that could not be
  *    read to its password, segments that disagree about its bytes, a copy of
  *    the password left in any frame, or a CONNECT the analysis still decodes
  *    with a password, each go to `notRedacted`, and `report.clean` is false.
@@ -85,7 +85,7 @@ export async function redactCapture(source: CaptureSource, options: RedactOption
   const mqttPorts = new Set([DEFAULT_MQTT_PORT, ...(options.mqttPorts ?? [])]);
   const report: RedactionReport = { format: info.format, frames: frames.length, redacted: [], notRedacted: [], clean: false };
 
-  const directions = placeSegments(info, frames, options);
+  const directions = placeSegments(info, frames, options, report);
   const plan = new RedactionPlan();
   for (const direction of directions) planConnects(direction, frames, mqttPorts, options.identities ?? false, filler, plan, report);
   const passwords = plan.passwords.filter((p) => p.length >= MIN_REPEATED_PASSWORD && !p.every((b) => b === filler));
@@ -156,7 +156,8 @@ interface WalkedSegment extends Omit<Segment, "offset" | "frameIndex"> {
   dstPort: number;
 }
 
-function tcpSegmentOf(frame: Frame): WalkedSegment | undefined {
+/** "tcp-fragment": an IP fragment of a TCP segment, which is not reassembled. */
+function tcpSegmentOf(frame: Frame): WalkedSegment | "tcp-fragment" | undefined {
   const decodeLink = linkDecoders[frame.linkType];
   if (!decodeLink) return undefined;
   const bytes = frame.bytes;
@@ -168,8 +169,8 @@ function tcpSegmentOf(frame: Frame): WalkedSegment | undefined {
   let pseudo: Buffer;
   if (link.networkType === 0x0800) {
     const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd);
-    // Fragments are not reassembled (the analysis skips them too); verify() still searches their bytes.
-    if (ip.problem || ip.protocol !== 6 || ip.moreFragments || ip.fragmentOffset > 0) return undefined;
+    if (ip.problem || ip.protocol !== 6) return undefined;
+    if (ip.moreFragments || ip.fragmentOffset > 0) return "tcp-fragment";
     tcpStart = ip.payloadStart;
     tcpEnd = ip.payloadEnd;
     ipPayloadLength = ip.payloadLength;
@@ -179,7 +180,8 @@ function tcpSegmentOf(frame: Frame): WalkedSegment | undefined {
     pseudo.writeUInt16BE(ip.payloadLength, 10);
   } else if (link.networkType === 0x86dd) {
     const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd);
-    if (ip.problem || ip.protocol !== 6 || ip.isFragment) return undefined;
+    if (ip.problem || ip.protocol !== 6) return undefined;
+    if (ip.isFragment) return "tcp-fragment";
     tcpStart = ip.payloadStart;
     tcpEnd = ip.payloadEnd;
     ipPayloadLength = ipv6UpperLayerLength(ip);
@@ -221,7 +223,7 @@ function tcpSegmentOf(frame: Frame): WalkedSegment | undefined {
  * streams (port reuse and all), so the report's numbers are the ones the
  * analysis and Wireshark show.
  */
-function placeSegments(info: CaptureInfo, frames: Frame[], options: RedactOptions): StreamDirection[] {
+function placeSegments(info: CaptureInfo, frames: Frame[], options: RedactOptions, report: RedactionReport): StreamDirection[] {
   const rows: Array<{ stream: number; direction?: Direction }> = [];
   const analyzer = new Analyzer({ mqttPorts: options.mqttPorts, tlsPorts: options.tlsPorts }, { packet: (row) => (rows[row.frame - 1] = row) });
   analyzer.info(info);
@@ -229,10 +231,14 @@ function placeSegments(info: CaptureInfo, frames: Frame[], options: RedactOption
   analyzer.finish();
   const byKey = new Map<string, StreamDirection>();
   frames.forEach((frame, frameIndex) => {
-    const row = rows[frameIndex];
-    if (!row || row.stream < 0 || !row.direction) return;
     const walked = tcpSegmentOf(frame);
-    if (!walked) return;
+    if (walked === "tcp-fragment") {
+      // Fragments are not reassembled (the analysis skips them too): a password in one could not be found.
+      report.notRedacted.push({ frame: frame.frame, stream: -1, field: "password", reason: "an IP fragment of a TCP segment: fragments are not reassembled, so a password in it cannot be found" });
+      return;
+    }
+    const row = rows[frameIndex];
+    if (!row || row.stream < 0 || !row.direction || !walked) return;
     const key = `${row.stream} ${row.direction}`;
     let direction = byKey.get(key);
     if (!direction) byKey.set(key, (direction = { stream: row.stream, direction: row.direction, dstPort: walked.dstPort, segments: [] }));

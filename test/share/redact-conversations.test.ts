@@ -75,17 +75,17 @@ function publishPacket(topic: string, payload: string): Buffer {
  * A handshake, then the client's bytes in the given chunks ([offset, length]
  * in sending order; a chunk may repeat or overlap others), then a CONNACK.
  */
-function conversation(stream: Buffer, chunks: Array<[number, number]>, serverPort = 1883, clientPort = 40000): Uint8Array {
+function conversation(stream: Buffer, chunks: Array<[number, number]>, serverPort = 1883, clientPort = 40000, clientIsn = CLIENT_ISN): Uint8Array {
   const segments: SegmentSpec[] = [
-    { fromClient: true, seq: CLIENT_ISN, flags: "S", at: 0 },
-    { fromClient: false, seq: SERVER_ISN, ack: CLIENT_ISN + 1, flags: "SA", at: 100 },
-    { fromClient: true, seq: CLIENT_ISN + 1, ack: SERVER_ISN + 1, flags: "A", at: 200 },
+    { fromClient: true, seq: clientIsn, flags: "S", at: 0 },
+    { fromClient: false, seq: SERVER_ISN, ack: clientIsn + 1, flags: "SA", at: 100 },
+    { fromClient: true, seq: clientIsn + 1, ack: SERVER_ISN + 1, flags: "A", at: 200 },
   ];
   let at = 300;
   for (const [offset, length] of chunks) {
-    segments.push({ fromClient: true, seq: CLIENT_ISN + 1 + offset, ack: SERVER_ISN + 1, flags: "PA", payload: stream.subarray(offset, offset + length), at: (at += 100) });
+    segments.push({ fromClient: true, seq: clientIsn + 1 + offset, ack: SERVER_ISN + 1, flags: "PA", payload: stream.subarray(offset, offset + length), at: (at += 100) });
   }
-  segments.push({ fromClient: false, seq: SERVER_ISN + 1, ack: CLIENT_ISN + 1 + stream.length, flags: "PA", payload: Buffer.from([0x20, 0x02, 0x00, 0x00]), at: (at += 100) });
+  segments.push({ fromClient: false, seq: SERVER_ISN + 1, ack: clientIsn + 1 + stream.length, flags: "PA", payload: Buffer.from([0x20, 0x02, 0x00, 0x00]), at: (at += 100) });
   return conversationPcap(segments, clientPort, serverPort);
 }
 
@@ -155,6 +155,19 @@ const cleanCases: Case[] = [
   ),
   make("MQTT 5 with properties and a will", mqtt5, whole(mqtt5), password),
 ];
+
+test("redact: sequence numbers that wrap around 2^32 inside the password (RFC 9293 §3.4)", async () => {
+  const isn = 2 ** 32 - 1 - passwordAt - 20; // the password's 21st byte has sequence number 0
+  const split: Array<[number, number]> = [
+    [passwordAt + 25, connect.length - passwordAt - 25],
+    [0, passwordAt + 25],
+  ];
+  const { bytes, report } = await redactCapture(conversation(connect, split, 1883, 40000, isn));
+  assert.deepEqual(report.notRedacted, []);
+  assert.deepEqual(report.redacted.map((r) => [r.field, r.bytes, r.frames]), [["password", password.length, [4, 5]]]);
+  assert.equal(bytes.indexOf(Buffer.from(password.slice(0, 8))), -1);
+  assert.equal(bytes.indexOf(Buffer.from(password.slice(-8))), -1);
+});
 
 for (const c of cleanCases) {
   test(`redact, clean: ${c.name}`, async () => {
@@ -246,6 +259,16 @@ const uncleanCases: Array<{ name: string; capture: Uint8Array; reason: RegExp }>
     name: "the start of the stream (the CONNECT's header) was not captured",
     capture: conversation(connect, [[12, connect.length - 12]]),
     reason: /first bytes of the stream were not captured/,
+  },
+  {
+    name: "the CONNECT travels in an IP fragment (not reassembled)",
+    capture: (() => {
+      const capture = conversation(connect, whole(connect));
+      const frames = records(capture);
+      frames[3][16 + 14 + 6] |= 0x20; // IPv4 flags: More Fragments
+      return Buffer.concat([Buffer.from(capture).subarray(0, 24), ...frames]);
+    })(),
+    reason: /an IP fragment of a TCP segment/,
   },
   {
     name: "segments that disagree about the password's bytes",
