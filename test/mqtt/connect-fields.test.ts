@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { locateConnectFields, type ConnectLocation } from "../../lib/mqtt/connect-fields";
 import { hex } from "../helpers/hex";
+import { flipBytes, seededRandom } from "../helpers/mutation";
 
 // MQTT 3.1.1 CONNECT, user name and password, reserved flag bit set (mqtt-packet refuses it):
 //   10 18                   CONNECT, Remaining Length 24
@@ -66,4 +67,22 @@ test("locateConnectFields: table of streams that are not, or not wholly, a CONNE
   for (const [name, bytes, detection, status] of cases) assert.equal(locateConnectFields(hex(bytes), detection).status, status, name);
   const cut = locateConnectFields(hex(reserved).subarray(0, 13), "port");
   assert.deepEqual(cut, { status: "incomplete", fields: [], stoppedAt: 12, packetEnd: 26 });
+});
+
+test("locateConnectFields never throws, and its ranges are ordered, on mutated and cut CONNECTs", () => {
+  const random = seededRandom(11);
+  for (const source of [hex(reserved), hex(mqtt5)]) {
+    for (let i = 0; i < 3000; i++) {
+      const mutated = flipBytes(source, random).subarray(0, Math.floor(random() * (source.length + 1)));
+      for (const detection of ["port", "heuristic"] as const) {
+        const location = locateConnectFields(mutated, detection);
+        if (!("fields" in location)) continue;
+        let previous = 0;
+        for (const f of location.fields) {
+          assert.ok(f.start >= previous && f.end >= f.start, JSON.stringify(location));
+          previous = f.end;
+        }
+      }
+    }
+  }
 });
