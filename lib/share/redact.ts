@@ -295,7 +295,8 @@ function reassemble(direction: StreamDirection, frames: Frame[]): Reassembled {
       buffer = Buffer.alloc(Math.max(256, to - from));
     }
     const overlap = Math.min(to, end) - from;
-    if (overlap > 0 && !buffer.subarray(from - start, from - start + overlap).equals(payload.subarray(0, overlap))) conflicts.push([from, from + overlap]);
+    // (A one-byte segment inside sent data is a keep-alive probe with a filler byte, RFC 9293 §3.8.4.)
+    if (overlap > 0 && segment.capturedLength > 1 && !buffer.subarray(from - start, from - start + overlap).equals(payload.subarray(0, overlap))) conflicts.push([from, from + overlap]);
     if (to <= end) continue;
     if (to - start > buffer.length) {
       const grown = Buffer.alloc(Math.max(buffer.length * 2, to - start));
@@ -368,6 +369,10 @@ function planConnects(direction: StreamDirection, frames: Frame[], mqttPorts: Se
     }
     first = false;
     const packetEnd = location.status === "incomplete" ? undefined : at + location.packetEnd;
+    // Segments that disagree about the CONNECT's bytes may lay its fields out otherwise.
+    const connectStart = headOffset + at;
+    const connectEnd = headOffset + (packetEnd ?? head.length);
+    if (conflicts.some(([a, b]) => a < connectEnd && b > connectStart)) fail("segments carrying the CONNECT disagree about its bytes", frameAt(direction, frames, connectStart) ?? firstFrame);
     for (const field of location.fields) {
       const name = redactedNames[field.name];
       if (!name || (name !== "password" && !identities) || field.end === field.start) continue;
@@ -377,7 +382,6 @@ function planConnects(direction: StreamDirection, frames: Frame[], mqttPorts: Se
       if (missing) {
         fail(`bytes ${missing[0] - start}–${missing[1] - start} of the ${name} (${end - start} bytes) were not captured: a lost segment or an IP fragment may still carry them`, frameAt(direction, frames, start) ?? firstFrame);
       }
-      if (conflicts.some(([a, b]) => a < end && b > start)) fail(`segments carrying the ${name} disagree about its bytes`, frameAt(direction, frames, start) ?? firstFrame);
       plan.add({ direction, field: name, start, end, copy: false });
       if (name === "password" && end <= headOffset + head.length) {
         const value = Buffer.from(head.subarray(start - headOffset, end - headOffset));

@@ -280,7 +280,7 @@ const uncleanCases: Array<{ name: string; capture: Uint8Array; reason: RegExp }>
       // Splice the second's CONNECT frame (a retransmission with other bytes) after the first's.
       return spliceFrame(first, second, 4);
     })(),
-    reason: /disagree/,
+    reason: /segments carrying the CONNECT disagree/,
   },
 ];
 
@@ -298,6 +298,17 @@ function spliceFrame(into: Uint8Array, from: Uint8Array, n: number): Uint8Array 
   target.splice(n, 0, records(from)[n - 1]);
   return Buffer.concat([Buffer.from(into).subarray(0, 24), ...target]);
 }
+
+test("redact: a one-byte keep-alive probe with a filler byte is not a disagreement (RFC 9293 §3.8.4)", async () => {
+  const other = Buffer.from(connect);
+  other[other.length - 1] = 0x00;
+  const probe = conversation(other, [...whole(other), [other.length - 1, 1]]);
+  const capture = spliceFrame(conversation(connect, whole(connect)), probe, 5);
+  const { bytes, report } = await redactCapture(capture);
+  assert.deepEqual(report.notRedacted, []);
+  assert.deepEqual(report.redacted.map((r) => r.frames), [[4, 6]], "the probe's byte is in the password's range: overwritten too");
+  assert.equal(bytes.indexOf(Buffer.from(password)), -1);
+});
 
 for (const c of uncleanCases) {
   test(`redact, not clean: ${c.name}`, async () => {
