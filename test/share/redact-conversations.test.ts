@@ -340,6 +340,12 @@ test("redact CLI: exit 1 and no file when the copy cannot be cleaned; exit 0 and
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /redacted password \(41 bytes\) in frames 4, 5, tcp.stream 0/);
   assert.ok(existsSync(out));
+  for (const target of [join(dir, "missing", "x.pcap"), dir]) {
+    const bad = spawnSync(process.execPath, [cli, "redact", good, "-o", target, "--force"], { encoding: "utf8" });
+    assert.equal(bad.status, 2, `${target}: ${bad.stderr}`);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, "one line, no stack trace");
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ["lost.pcap", "retransmitted.pcap", "shareable.pcap"], "no temporary file is left behind");
 });
 
 test("tshark reads no password in any redacted conversation", async (t) => {
