@@ -39,7 +39,8 @@ options:
   --tls-port N          treat port N as MQTT over TLS (default 8883)
   --no-heuristics       do not detect MQTT on other ports by its CONNECT
   --mqtt-version V      version for streams whose CONNECT was not captured: 3.1, 3.1.1 (default) or 5
-  --redact              replace CONNECT passwords with <redacted N bytes>
+  --show-passwords      print CONNECT passwords in clear (json, jsonl); by default
+                        they are masked as <redacted N bytes>, as the table does
   --no-packets          table: print only the phase summary and issues
   --stream N            table: only packets of tcp.stream N
   -o, --output FILE     write to FILE instead of standard output
@@ -65,6 +66,8 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help"
       "tls-port": { type: "string", multiple: true },
       "no-heuristics": { type: "boolean", default: false },
       "mqtt-version": { type: "string" },
+      "show-passwords": { type: "boolean", default: false },
+      // Kept for scripts written before masking was the default: it changes nothing.
       redact: { type: "boolean", default: false },
       "no-packets": { type: "boolean", default: false },
       stream: { type: "string" },
@@ -81,8 +84,11 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help"
   const analyze: AnalyzeOptions = {
     mqttPorts: portOptions(values["mqtt-port"], "--mqtt-port"),
     heuristics: !values["no-heuristics"],
-    redactPasswords: values.redact,
+    // No format shows a CONNECT password unless asked to: the table and csv
+    // have no password column, and json/jsonl mask it like report does.
+    redactPasswords: !values["show-passwords"],
   };
+  if (values["show-passwords"] && values.redact) throw new UsageError("--show-passwords and --redact contradict each other");
   if (values["tls-port"]) analyze.tlsPorts = portOptions(values["tls-port"], "--tls-port");
   if (values["mqtt-version"] !== undefined) {
     const versions: Record<string, 3 | 4 | 5> = { "3.1": 3, "3": 3, "3.1.1": 4, "4": 4, "5": 5, "5.0": 5 };

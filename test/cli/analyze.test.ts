@@ -74,8 +74,11 @@ test("json: the same object analyzeCapture returns, streamed", async () => {
   const { code, stdout } = run(["analyze", mqtt5, "--format", "json"]);
   assert.equal(code, 0);
   const parsed = JSON.parse(stdout);
-  const direct = JSON.parse(JSON.stringify(await analyzeCapture(mqtt5)));
+  // The CLI masks CONNECT passwords unless --show-passwords: the same as analyzeCapture's redactPasswords.
+  const direct = JSON.parse(JSON.stringify(await analyzeCapture(mqtt5, { redactPasswords: true })));
   assert.deepEqual(parsed.messages, direct.messages);
+  const shown = JSON.parse(run(["analyze", mqtt5, "--format", "json", "--show-passwords"]).stdout);
+  assert.deepEqual(shown.messages, JSON.parse(JSON.stringify(await analyzeCapture(mqtt5))).messages);
   assert.deepEqual(parsed.packets, direct.packets);
   assert.deepEqual(
     parsed.phases.sort((a: { id: number }, b: { id: number }) => a.id - b.id),
@@ -96,11 +99,20 @@ test("jsonl, csv, --stream, --redact and standard input", () => {
     csv.slice(1).map((l) => l.split(",")[4]),
     ["CONNECT", "CONNACK", "SUBSCRIBE", "SUBACK", "PUBLISH", "PUBACK", "DISCONNECT"],
   );
-  const plain = JSON.parse(run(["analyze", mqtt5, "--format", "json"]).stdout);
-  const connect = plain.messages.find((m: { type: string }) => m.type === "CONNECT");
-  assert.ok(connect.password && !connect.password.startsWith("<redacted"), "the password is shown by default: the protocol carries it");
-  const redacted = JSON.parse(run(["analyze", mqtt5, "--format", "json", "--redact"]).stdout);
-  assert.match(redacted.messages.find((m: { type: string }) => m.type === "CONNECT").password, /^<redacted \d+ bytes>$/);
+  const shown = JSON.parse(run(["analyze", mqtt5, "--format", "json", "--show-passwords"]).stdout);
+  const connect = shown.messages.find((m: { type: string }) => m.type === "CONNECT");
+  assert.ok(connect.password && !connect.password.startsWith("<redacted"), "--show-passwords prints the password the protocol carries");
+  // By default neither json nor jsonl prints it: masked as the table and the report do.
+  for (const args of [[], ["--redact"]]) {
+    const jsonText = run(["analyze", mqtt5, "--format", "json", ...args]).stdout;
+    assert.match(JSON.parse(jsonText).messages.find((m: { type: string }) => m.type === "CONNECT").password, /^<redacted \d+ bytes>$/);
+    assert.ok(!jsonText.includes(connect.password), "json carries no clear password");
+  }
+  const jsonlText = run(["analyze", mqtt5, "--format", "jsonl"]).stdout;
+  assert.ok(!jsonlText.includes(connect.password), "jsonl carries no clear password");
+  assert.match(jsonlText, /"password":"<redacted \d+ bytes>"/);
+  assert.ok(run(["analyze", mqtt5, "--format", "jsonl", "--show-passwords"]).stdout.includes(connect.password));
+  assert.equal(run(["analyze", mqtt5, "--show-passwords", "--redact"]).code, 2);
   const fromStdin = run(["analyze", "-", "--format", "csv"], readFileSync(mqtt5));
   assert.equal(fromStdin.stdout, run(["analyze", mqtt5, "--format", "csv"]).stdout);
   const none = run(["analyze", mqtt5, "--stream", "7"]).stdout;

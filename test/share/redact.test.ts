@@ -19,7 +19,8 @@ test("passwords are overwritten in place; everything else is unchanged", async (
   const original = before.messages.find((m) => m.type === "CONNECT")!;
   assert.match(original.password ?? "", /^[0-9a-f]{40}$/, "the tutorial's password is an HMAC-SHA1 in hex");
   const { bytes, report } = await redactCapture(tutorial);
-  assert.deepEqual(report.redacted, [{ frame: original.frame, stream: 0, field: "password", bytes: 40 }]);
+  assert.deepEqual(report.redacted, [{ frame: original.frame, frames: [original.frame], stream: 0, field: "password", bytes: 40 }]);
+  assert.equal(report.clean, true);
   assert.deepEqual(report.notRedacted, []);
   assert.equal(bytes.length, readFileSync(tutorial).length, "same size: only bytes inside the frame changed");
   assert.equal(bytes.indexOf(Buffer.from(original.password!)), -1, "the password is gone from the file");
