@@ -119,3 +119,37 @@ test("platform log --follow prints entries as they are appended", async (t) => {
   child.kill("SIGINT");
   assert.equal(await exited, 0);
 });
+
+test("platform start and platform log: a refused login with escape sequences in its clientId and username is printed escaped", async (t) => {
+  const dir = tempDir(t);
+  const registryPath = join(dir, "registry.json");
+  const logPath = join(dir, "device-log.jsonl");
+  const device = DeviceRegistry.load(registryPath).create({ deviceName: "device1" });
+  const child = spawn(process.execPath, [main, "platform", "start", "--port", "0", "--registry", registryPath, "--log", logPath], { stdio: ["ignore", "pipe", "pipe"] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  const output = { text: "" };
+  child.stdout!.on("data", (d: Buffer) => (output.text += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output.text += d.toString()));
+  const [, url] = await waitForLine(child, output, /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/);
+
+  // Retitles the window, clears the screen, then starts a forged log row.
+  const hostile = "\u001b]0;pwned\u0007\u001b[2J\r\n2026-01-01 00:00:00.000 online         forged";
+  const client = mqtt.connect(url!, { clientId: `x${hostile}|securemode=2,signmethod=hmacsha256|`, username: `device1${hostile}&${device.productKey}`, password: "00", reconnectPeriod: 0 });
+  client.on("error", () => {});
+  await waitForLine(child, output, /login-refused/);
+  client.end(true);
+  const exited = exitOf(child);
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0);
+
+  const rawControl = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  const log = spawnSync(process.execPath, [main, "platform", "log", "--file", logPath], { encoding: "utf8" });
+  assert.equal(log.status, 0, log.stderr);
+  for (const [name, text] of [["platform start", output.text], ["platform log", log.stdout]] as const) {
+    assert.doesNotMatch(text, rawControl, `${name} printed a raw control character`);
+    assert.ok(text.includes("\\x1b]0;pwned\\a\\x1b[2J\\r\\n2026"), `${name}: ${text}`);
+    assert.ok(!/\n2026-01-01 00:00:00\.000 online +forged/.test(text), `${name}: a forged row`);
+  }
+});
