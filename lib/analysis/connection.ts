@@ -11,7 +11,7 @@ import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
 import { PacketType, SUBACK_FAILURE, describeReturnCode, protocolLevelNames } from "../mqtt/constants";
 import { decodeMqttPacket } from "../mqtt/decoder";
 import { MqttFramer, type PduSink } from "../mqtt/framer";
-import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
+import { malformedMessage, toMqttMessage, truncatedMessage, type MessageContext } from "../mqtt/message";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
 import { ConnectionIdentity, type Endpoint } from "./connection-identity";
@@ -122,9 +122,16 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
     else if (this.tls) this.tls.push(bytes, start, end, frame);
   }
 
-  gap(length: number, frame: number): void {
+  gap(length: number, frame: number, cutBySnapshot = false): void {
     if (frame === 0) frame = this.connection.currentFrame;
-    this.framer?.gap();
+    if (cutBySnapshot && this.framer) {
+      // Wireshark still shows a packet cut by the snapshot length ("[Packet size limited during capture]"): so do we.
+      const partial = this.framer.partialPacket();
+      if (partial) this.connection.decodeTruncated(this, partial);
+      this.framer.cutBySnapshot(length);
+    } else {
+      this.framer?.gap();
+    }
     this.tls?.gap();
     this.partialFrames.length = 0;
     this.partialOverhead.length = 0;
@@ -555,6 +562,25 @@ export class TcpConnection extends ConnectionIdentity {
     }
     this.onMessage(half, message, type);
     return true;
+  }
+
+  /** A packet cut by the snapshot length: a message with its type and the fields captured (truncatedMessage), in its phase. */
+  decodeTruncated(half: Half, partial: { bytes: Uint8Array; length: number; headerLength: number; frames: number[] }): void {
+    const type = partial.bytes[0] >> 4;
+    if (this.mqttVersion === 0) this.mqttVersion = this.options.defaultMqttVersion;
+    const context = this.messageContext;
+    context.frame = this.frameNumber;
+    context.frames = partial.frames.length > 1 ? partial.frames.slice() : undefined;
+    context.time = this.frameTime;
+    context.relativeTime = this.frameRelative;
+    context.direction = half.direction;
+    context.protocolVersion = this.mqttVersion;
+    const message = truncatedMessage(partial.bytes, 0, partial.bytes.length, partial.length, partial.headerLength, context);
+    if (type === PacketType.CONNECT) {
+      if (message.protocolVersion >= 3 && message.protocolVersion <= 5) this.mqttVersion = message.protocolVersion;
+      this.mqttClientId = message.clientId;
+    }
+    this.onMessage(half, message, type);
   }
 
   private onMessage(half: Half, message: MqttMessage, type: number): void {

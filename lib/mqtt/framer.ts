@@ -114,6 +114,34 @@ export class MqttFramer {
     return this.body ? this.bodyFilled : this.headerBytes ? this.headerBytes.length : 0;
   }
 
+  /**
+   * The packet being assembled, as far as it was captured: its first
+   * `bytes.length` bytes of `length`. For a packet cut by the snapshot length,
+   * read before gap(). Undefined when no body is held, or while the boundary
+   * after a resynchronisation is still unconfirmed.
+   */
+  partialPacket(): { bytes: Uint8Array; length: number; headerLength: number; frames: number[] } | undefined {
+    if (!this.body || this.tentative) return undefined;
+    return { bytes: this.body.subarray(0, this.bodyFilled), length: this.body.length, headerLength: this.bodyHeaderLength, frames: this.bodyFrames };
+  }
+
+  /**
+   * The rest of the current segment, `length` bytes, was cut by the snapshot
+   * length. When they all belong to the packet being assembled, the next
+   * packet boundary is still known: skip the packet's remaining bytes and stay
+   * in step. Otherwise, as gap().
+   */
+  cutBySnapshot(length: number): void {
+    const body = this.body;
+    if (body && !this.tentative && this.bodyFilled + length <= body.length) {
+      this.skipRemaining = body.length - this.bodyFilled - length;
+      this.body = undefined;
+      this.bodyFrames = [];
+      return;
+    }
+    this.gap();
+  }
+
   /** The stream lost bytes: drop any partial packet and look for a boundary. */
   gap(): void {
     this.body = undefined;

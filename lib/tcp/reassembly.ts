@@ -38,8 +38,12 @@ export type SegmentVerdictValue = (typeof SegmentVerdict)[keyof typeof SegmentVe
 export interface ReassemblySink {
   /** In-order bytes `bytes[start, end)`, from frame `frame`. Valid only during the call. */
   data(bytes: Uint8Array, start: number, end: number, frame: number): void;
-  /** `length` bytes of the stream were never captured; the next data follows the hole. */
-  gap(length: number, frame: number): void;
+  /**
+   * `length` bytes of the stream were never captured; the next data follows
+   * the hole. `cutBySnapshot`: they are the rest of frame `frame`'s own
+   * segment, cut by the snapshot length (the bytes before were delivered).
+   */
+  gap(length: number, frame: number, cutBySnapshot?: boolean): void;
 }
 
 export interface ReassemblyLimits {
@@ -190,7 +194,7 @@ export class StreamReassembler {
       // Cut by the snapshot length: the rest of the segment is a hole.
       const missing = wireLength - captured;
       this.lostBytes += missing;
-      this.sink.gap(missing, frame);
+      this.sink.gap(missing, frame, true);
       next = seqAdd(next, missing);
     }
     this.expected = next;
