@@ -10,7 +10,7 @@ import { TcpFlag, type TcpHeader } from "../layers/tcp";
 import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
 import { PacketType, SUBACK_FAILURE, describeReturnCode, protocolLevelNames } from "../mqtt/constants";
 import { decodeMqttPacket } from "../mqtt/decoder";
-import { MqttFramer, type PduSink } from "../mqtt/framer";
+import { MqttFramer, startsWithWholePacket, type PduSink } from "../mqtt/framer";
 import { malformedMessage, toMqttMessage, truncatedMessage, type MessageContext } from "../mqtt/message";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
@@ -219,6 +219,7 @@ export class TcpConnection extends ConnectionIdentity {
 
   private readonly listener: ConnectionListener;
   private readonly options: ConnectionOptions;
+
   /** Reused for every message of the connection (read, not kept, by toMqttMessage). */
   private readonly messageContext: MessageContext;
 
@@ -398,6 +399,13 @@ export class TcpConnection extends ConnectionIdentity {
         reassembler.skipUnseen(dataSeq);
       }
       const verdict = reassembler.push(dataSeq, bytes, payloadStart, payloadEnd, wireLength, frame);
+      // After a capture gap, Wireshark decodes the segment in its own frame: a
+      // held segment that starts with a whole MQTT packet stops the wait (the
+      // hole's bytes, should they come after all, are out of order and, as in
+      // Wireshark, not decoded).
+      if (verdict === SegmentVerdict.previousSegmentNotCaptured && sender.framer && reassembler.hasPending && startsWithWholePacket(bytes, payloadStart, payloadEnd)) {
+        reassembler.giveUpHole();
+      }
       // packet-tcp.c: a resend of the very bytes the receiver asked for with
       // two or more duplicate ACKs is a fast retransmission (RFC 5681 §3.2).
       const fastRetransmission = verdict !== SegmentVerdict.inOrder && verdict !== SegmentVerdict.firstData && verdict !== SegmentVerdict.previousSegmentNotCaptured && receiver.dupAcks >= 2 && tcp.seq === receiver.lastAck;

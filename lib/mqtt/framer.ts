@@ -75,6 +75,13 @@ export function plausibleFirstByte(byte: number): boolean {
   return ((byte >> 1) & 3) !== 3; // PUBLISH: QoS 3 is malformed (§3.3.1.2)
 }
 
+/** Does `bytes[start, end)` start with one whole, plausible MQTT packet? */
+export function startsWithWholePacket(bytes: Uint8Array, start: number, end: number): boolean {
+  if (start >= end || !plausibleFirstByte(bytes[start])) return false;
+  const total = readFixedHeader(bytes, start, end, new Int32Array(1));
+  return total >= 0 && start + total <= end;
+}
+
 export class MqttFramer {
   /** False after a gap until a packet boundary has been found again. */
   synced = true;
