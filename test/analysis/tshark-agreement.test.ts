@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { PacketType } from "../../lib/mqtt/constants";
 import type { MqttMessage } from "../../lib/analysis/types";
-import { tsharkMqtt, tsharkPacketList } from "../helpers/tshark";
+import { tsharkMqtt } from "../helpers/tshark";
 import { captureFiles } from "../helpers/fixtures";
 import { existsSync } from "node:fs";
 import { needTool, publicCapturesDir, publicCapturesHint } from "../helpers/tools";
@@ -35,7 +35,7 @@ test("the public captures are compared too, when present", (t) => {
   assert.ok(files.some((f) => f.startsWith(publicCapturesDir)), `no capture files in ${publicCapturesDir}`);
 });
 
-/** tshark's MQTT view of each capture, asked once for both tests below. */
+/** tshark's MQTT view and packet list of each capture, asked once for both tests below (two tshark runs a capture). */
 const tsharkMqttOnce = new Map<string, ReturnType<typeof tsharkMqtt>>();
 function tsharkMqttOf(tshark: string, file: string, mqttPorts: number[]): ReturnType<typeof tsharkMqtt> {
   const key = `${file}|${mqttPorts.join(",")}`;
@@ -75,9 +75,9 @@ for (const file of files) {
     if (!tshark) return;
     const analysis = await analyzeCapture(file);
     const mqttPorts = [...new Set(analysis.connections.filter((c) => c.protocol === "MQTT").map((c) => c.serverPort))];
-    const { streamsWithGaps } = tsharkMqttOf(tshark, file, mqttPorts);
+    const { streamsWithGaps, rows } = tsharkMqttOf(tshark, file, mqttPorts);
     let compared = 0;
-    for (const row of tsharkPacketList(tshark, file, mqttPorts)) {
+    for (const row of rows) {
       // TCP and MQTT rows only (we do not dissect HTTP or TLS contents), outside streams with missing segments.
       if (row.protocol !== "TCP" && row.protocol !== "MQTT") continue;
       if (row.stream === undefined || streamsWithGaps.has(row.stream)) continue;

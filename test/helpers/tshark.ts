@@ -19,6 +19,8 @@ export interface TsharkStreams {
   messages: TsharkMessage[];
   /** Streams where tshark saw missing segments (tcp.analysis.lost_segment / ack_lost_segment). */
   streamsWithGaps: Set<number>;
+  /** The packet list from the same pass (see tsharkPacketList). */
+  rows: TsharkRow[];
 }
 
 function run(tshark: string, args: string[]): string {
@@ -30,10 +32,13 @@ export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): T
   const decodeAs = mqttPorts.filter((p) => p !== 1883).flatMap((p) => ["-d", `tcp.port==${p},mqtt`]);
   const streamOf = new Map<number, number>();
   const streamsWithGaps = new Set<number>();
-  const fields = run(tshark, ["-r", file, ...decodeAs, "-T", "fields", "-E", "separator=|", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.analysis.lost_segment", "-e", "tcp.analysis.ack_lost_segment"]);
+  // One fields pass gives tcp.stream, the gap flags and the packet list (Info last: it may hold tabs).
+  const rows: TsharkRow[] = [];
+  const fields = run(tshark, ["-r", file, ...decodeAs, "-T", "fields", "-E", "separator=\t", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.analysis.lost_segment", "-e", "tcp.analysis.ack_lost_segment", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]);
   for (const line of fields.split("\n")) {
     if (!line) continue;
-    const [frame, stream, lost, ackLost] = line.split("|");
+    const [frame, stream, lost, ackLost, protocol, ...info] = line.split("\t");
+    rows.push({ frame: Number(frame), stream: stream === "" ? undefined : Number(stream), protocol: protocol!, info: info.join("\t") });
     if (stream === "") continue;
     streamOf.set(Number(frame), Number(stream));
     if (lost !== "" || ackLost !== "") streamsWithGaps.add(Number(stream));
@@ -55,7 +60,7 @@ export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): T
       messages.push(message);
     }
   }
-  return { messages, streamsWithGaps };
+  return { messages, streamsWithGaps, rows };
 }
 
 export interface TsharkRow {
