@@ -41,12 +41,12 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-test("platform start: listens, prints each device-log event (never secrets), stops on SIGTERM", async (t) => {
+/** `platform start` on a fresh registry holding device1, once it listens. */
+async function startPlatformCli(t: { after(fn: () => void): void }) {
   const dir = tempDir(t);
   const registryPath = join(dir, "registry.json");
   const logPath = join(dir, "device-log.jsonl");
   const device = DeviceRegistry.load(registryPath).create({ deviceName: "device1" });
-
   const child = spawn(process.execPath, [main, "platform", "start", "--port", "0", "--registry", registryPath, "--log", logPath], { stdio: ["ignore", "pipe", "pipe"] });
   t.after(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
@@ -55,6 +55,11 @@ test("platform start: listens, prints each device-log event (never secrets), sto
   child.stdout!.on("data", (d: Buffer) => (output.text += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output.text += d.toString()));
   const [, url] = await waitForLine(child, output, /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/);
+  return { logPath, device, child, output, url: url! };
+}
+
+test("platform start: listens, prints each device-log event (never secrets), stops on SIGTERM", async (t) => {
+  const { logPath, device, child, output, url } = await startPlatformCli(t);
 
   const credentials = signMqttCredentials(device);
   const client = await mqtt.connectAsync(url!, { ...credentials, reconnectPeriod: 0 });
@@ -140,4 +145,27 @@ test("platform log --follow prints entries as they are appended", async (t) => {
   const exited = exitOf(child);
   child.kill("SIGINT");
   assert.equal(await exited, 0);
+});
+
+test("platform start and platform log: a refused login with escape sequences in its clientId and username is printed escaped", async (t) => {
+  const { logPath, device, child, output, url } = await startPlatformCli(t);
+
+  // Retitles the window, clears the screen, then starts a forged log row.
+  const hostile = "\u001b]0;pwned\u0007\u001b[2J\r\n2026-01-01 00:00:00.000 online         forged";
+  const client = mqtt.connect(url!, { clientId: `x${hostile}|securemode=2,signmethod=hmacsha256|`, username: `device1${hostile}&${device.productKey}`, password: "00", reconnectPeriod: 0 });
+  client.on("error", () => {});
+  await waitForLine(child, output, /login-refused/);
+  client.end(true);
+  const exited = exitOf(child);
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0);
+
+  const rawControl = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  const log = spawnSync(process.execPath, [main, "platform", "log", "--file", logPath], { encoding: "utf8" });
+  assert.equal(log.status, 0, log.stderr);
+  for (const [name, text] of [["platform start", output.text], ["platform log", log.stdout]] as const) {
+    assert.doesNotMatch(text, rawControl, `${name} printed a raw control character`);
+    assert.ok(text.includes("\\x1b]0;pwned\\a\\x1b[2J\\r\\n2026"), `${name}: ${text}`);
+    assert.ok(!/\n2026-01-01 00:00:00\.000 online +forged/.test(text), `${name}: a forged row`);
+  }
 });

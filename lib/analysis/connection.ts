@@ -10,8 +10,8 @@ import { TcpFlag, type TcpHeader } from "../layers/tcp";
 import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
 import { PacketType, SUBACK_FAILURE, describeReturnCode, protocolLevelNames } from "../mqtt/constants";
 import { decodeMqttPacket } from "../mqtt/decoder";
-import { MqttFramer, type PduSink } from "../mqtt/framer";
-import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
+import { MqttFramer, startsWithWholePacket, type PduSink } from "../mqtt/framer";
+import { malformedMessage, toMqttMessage, truncatedMessage, type MessageContext } from "../mqtt/message";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
 import { ConnectionIdentity, type Endpoint } from "./connection-identity";
@@ -122,9 +122,16 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
     else if (this.tls) this.tls.push(bytes, start, end, frame);
   }
 
-  gap(length: number, frame: number): void {
+  gap(length: number, frame: number, cutBySnapshot = false): void {
     if (frame === 0) frame = this.connection.currentFrame;
-    this.framer?.gap();
+    if (cutBySnapshot && this.framer) {
+      // Wireshark still shows a packet cut by the snapshot length ("[Packet size limited during capture]"): so do we.
+      const partial = this.framer.partialPacket();
+      if (partial) this.connection.decodeTruncated(this, partial);
+      this.framer.cutBySnapshot(length);
+    } else {
+      this.framer?.gap();
+    }
     this.tls?.gap();
     this.partialFrames.length = 0;
     this.partialOverhead.length = 0;
@@ -212,6 +219,7 @@ export class TcpConnection extends ConnectionIdentity {
 
   private readonly listener: ConnectionListener;
   private readonly options: ConnectionOptions;
+
   /** Reused for every message of the connection (read, not kept, by toMqttMessage). */
   private readonly messageContext: MessageContext;
 
@@ -391,6 +399,13 @@ export class TcpConnection extends ConnectionIdentity {
         reassembler.skipUnseen(dataSeq);
       }
       const verdict = reassembler.push(dataSeq, bytes, payloadStart, payloadEnd, wireLength, frame);
+      // After a capture gap, Wireshark decodes the segment in its own frame: a
+      // held segment that starts with a whole MQTT packet stops the wait (the
+      // hole's bytes, should they come after all, are out of order and, as in
+      // Wireshark, not decoded).
+      if (verdict === SegmentVerdict.previousSegmentNotCaptured && sender.framer && reassembler.hasPending && startsWithWholePacket(bytes, payloadStart, payloadEnd)) {
+        reassembler.giveUpHole();
+      }
       // packet-tcp.c: a resend of the very bytes the receiver asked for with
       // two or more duplicate ACKs is a fast retransmission (RFC 5681 §3.2).
       const fastRetransmission = verdict !== SegmentVerdict.inOrder && verdict !== SegmentVerdict.firstData && verdict !== SegmentVerdict.previousSegmentNotCaptured && receiver.dupAcks >= 2 && tcp.seq === receiver.lastAck;
@@ -555,6 +570,25 @@ export class TcpConnection extends ConnectionIdentity {
     }
     this.onMessage(half, message, type);
     return true;
+  }
+
+  /** A packet cut by the snapshot length: a message with its type and the fields captured (truncatedMessage), in its phase. */
+  decodeTruncated(half: Half, partial: { bytes: Uint8Array; length: number; headerLength: number; frames: number[] }): void {
+    const type = partial.bytes[0] >> 4;
+    if (this.mqttVersion === 0) this.mqttVersion = this.options.defaultMqttVersion;
+    const context = this.messageContext;
+    context.frame = this.frameNumber;
+    context.frames = partial.frames.length > 1 ? partial.frames.slice() : undefined;
+    context.time = this.frameTime;
+    context.relativeTime = this.frameRelative;
+    context.direction = half.direction;
+    context.protocolVersion = this.mqttVersion;
+    const message = truncatedMessage(partial.bytes, 0, partial.bytes.length, partial.length, partial.headerLength, context);
+    if (type === PacketType.CONNECT) {
+      if (message.protocolVersion >= 3 && message.protocolVersion <= 5) this.mqttVersion = message.protocolVersion;
+      this.mqttClientId = message.clientId;
+    }
+    this.onMessage(half, message, type);
   }
 
   private onMessage(half: Half, message: MqttMessage, type: number): void {

@@ -106,6 +106,8 @@ export interface MqttMessage {
   properties?: Record<string, unknown>;
   /** Set when the packet could not be decoded; the text says why. */
   malformed?: string;
+  /** Cut by the snapshot length: only the type and the leading fields that were captured. */
+  truncated?: boolean;
 }
 
 /** Bytes and packets of a phase in one direction. */

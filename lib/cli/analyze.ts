@@ -22,6 +22,7 @@ import { ByteBuffer } from "../output/byte-buffer";
 import { writeMessageJson, writePacketJson, writePhaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable, writePacketTextRow } from "../output/text-table";
+import { terminalText } from "../output/terminal-text";
 import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
 import { checkOutputPath, commitPartial, discardPartial, partialPath } from "./output-path";
@@ -255,7 +256,7 @@ async function runTable(source: Source, options: AnalyzeCommandOptions, out: Buf
     const notable = issues.filter((i) => i.severity === "warning" || i.severity === "error").slice(0, 20);
     if (notable.length > 0) {
       out.line("");
-      for (const issue of notable) out.line(`  ${formatIssue(issue)}`);
+      for (const issue of notable) out.line(`  ${terminalText(formatIssue(issue))}`);
     }
   }
   return summary;
@@ -271,7 +272,7 @@ function describeCapture(summary: CaptureSummary): string {
     `${summary.mqttMessages} MQTT message(s)`,
     `${summary.phases} phase(s)`,
   ];
-  return parts.join(" · ");
+  return terminalText(parts.join(" · ")); // the source name is the user's, but may hold anything
 }
 
 // json ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { maskSecret, type DeviceIdentity } from "../device/identity";
 import { DeviceRegistry, RegistryError, defaultRegistryPath, type DeviceRecord } from "../device/registry";
 import { signMqttCredentials } from "../device/credentials";
 import { isSignMethod, type SignMethod } from "../device/client-id";
+import { terminalText } from "../output/terminal-text";
 
 const USAGE = `usage: iot-wire-lab device <command> [options]
 
@@ -116,11 +117,14 @@ function describe(device: DeviceRecord, showSecret: boolean): string {
     `  deviceSecret  ${secret}`,
     `  status        ${device.enabled ? "enabled" : "disabled"}`,
     `  created       ${device.createdAt}`,
-  ].join("\n");
+  ]
+    .map(terminalText)
+    .join("\n");
 }
 
 function table(devices: DeviceRecord[], showSecret: boolean): string {
-  const rows = devices.map((d) => [d.productKey, d.deviceName, showSecret ? d.deviceSecret : maskSecret(d.deviceSecret), d.enabled ? "enabled" : "disabled", d.createdAt]);
+  // A hand-edited registry may hold anything: control characters are escaped (terminal-text.ts).
+  const rows = devices.map((d) => [d.productKey, d.deviceName, showSecret ? d.deviceSecret : maskSecret(d.deviceSecret), d.enabled ? "enabled" : "disabled", d.createdAt].map(terminalText));
   const head = ["productKey", "deviceName", "deviceSecret", "status", "created"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");

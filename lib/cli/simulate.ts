@@ -6,6 +6,7 @@ import { defaultRegistryPath } from "../device/registry";
 import { REGION_PATTERN } from "../device/endpoint";
 import { formatSimulatorEvent, type SimulatorEvent } from "../simulator/events";
 import { simulate, SimulationRunError, type SimulationSummary } from "../simulator/simulation";
+import { terminalText } from "../output/terminal-text";
 import { SimulationError } from "../simulator/device-run";
 
 const USAGE = `usage: iot-wire-lab simulate [options]
@@ -113,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     throw asUsageError(error);
   }
-  const print = (event: SimulatorEvent) => console.log(json ? JSON.stringify(event) : formatSimulatorEvent(event));
+  const print = (event: SimulatorEvent) => console.log(json ? JSON.stringify(event) : terminalText(formatSimulatorEvent(event)));
   simulation.on("event", print);
   const onSignal = () => void simulation.stop();
   process.once("SIGINT", onSignal);

@@ -6,6 +6,7 @@ import { intOption, numberOption, parseCommandLine } from "./device";
 import { capabilities, insideRootless, LiveCaptureError, rootlessSupport, runRootless, type CaptureTool } from "../capture/live";
 import { DEFAULT_TUTORIAL_SPEED, runTutorial, TutorialError, type TutorialLineKind } from "../tutorial/tutorial";
 import { RUNS_KEPT, runsFolder } from "../tutorial/run-folder";
+import { terminalText } from "../output/terminal-text";
 import { labHome } from "../device/registry";
 
 const USAGE = `usage: iot-wire-lab tutorial [options]      (npm start)
@@ -95,7 +96,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  const log = (text: string, kind: TutorialLineKind) => {
+  const log = (raw: string, kind: TutorialLineKind) => {
+    // Tables escape their own cells (renderTextTable); other lines may quote what a device sent.
+    const text = kind === "table" ? raw : terminalText(raw);
     if (!json) console.log(text);
     else if (kind !== "table") console.error(text);
   };

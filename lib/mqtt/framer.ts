@@ -85,6 +85,13 @@ export function plausibleFirstByte(byte: number): boolean {
   return ((byte >> 1) & 3) !== 3; // PUBLISH: QoS 3 is malformed (§3.3.1.2)
 }
 
+/** Does `bytes[start, end)` start with one whole, plausible MQTT packet? */
+export function startsWithWholePacket(bytes: Uint8Array, start: number, end: number): boolean {
+  if (start >= end || !plausibleFirstByte(bytes[start])) return false;
+  const total = readFixedHeader(bytes, start, end, new Int32Array(1));
+  return total >= 0 && start + total <= end;
+}
+
 export class MqttFramer {
   /** False after a gap until a packet boundary has been found again. */
   synced = true;
@@ -128,6 +135,34 @@ export class MqttFramer {
   /** Bytes of memory held for a partial packet (its buffer's capacity). */
   get reservedBytes(): number {
     return this.body ? this.body.length : this.headerBytes ? this.headerBytes.length : 0;
+  }
+
+  /**
+   * The packet being assembled, as far as it was captured: its first
+   * `bytes.length` bytes of `length`. For a packet cut by the snapshot length,
+   * read before gap(). Undefined when no body is held, or while the boundary
+   * after a resynchronisation is still unconfirmed.
+   */
+  partialPacket(): { bytes: Uint8Array; length: number; headerLength: number; frames: number[] } | undefined {
+    if (!this.body || this.tentative) return undefined;
+    return { bytes: this.body.subarray(0, this.bodyFilled), length: this.bodyLength, headerLength: this.bodyHeaderLength, frames: this.bodyFrames };
+  }
+
+  /**
+   * The rest of the current segment, `length` bytes, was cut by the snapshot
+   * length. When they all belong to the packet being assembled, the next
+   * packet boundary is still known: skip the packet's remaining bytes and stay
+   * in step. Otherwise, as gap().
+   */
+  cutBySnapshot(length: number): void {
+    const body = this.body;
+    if (body && !this.tentative && this.bodyFilled + length <= this.bodyLength) {
+      this.skipRemaining = this.bodyLength - this.bodyFilled - length;
+      this.body = undefined;
+      this.bodyFrames = [];
+      return;
+    }
+    this.gap();
   }
 
   /** The stream lost bytes: drop any partial packet and look for a boundary. */

@@ -136,6 +136,78 @@ export function malformedMessage(firstByte: number, length: number, headerLength
   return message;
 }
 
+/**
+ * A packet cut by the capture's snapshot length: `bytes[start, end)` holds its
+ * first bytes (fixed header included) of `length` on the wire. Like
+ * Wireshark's "[Packet size limited during capture]", the record keeps the
+ * type and whatever leading fields were captured whole: PUBLISH topic and
+ * Packet Identifier (3.3.2), CONNECT protocol name, level, flags, keep-alive
+ * and clientId (3.1.2–3.1.3, skipping MQTT 5 properties), the Packet
+ * Identifier of the types that start with one (2.2.1). The password is never
+ * read.
+ */
+export function truncatedMessage(bytes: Uint8Array, start: number, end: number, length: number, headerLength: number, context: MessageContext): MqttMessage {
+  const firstByte = bytes[start];
+  const type = firstByte >> 4;
+  const message = baseMessage(packetTypeNames[type] || "RESERVED", length, headerLength, context);
+  let at = start + headerLength;
+  const u16 = (): number | undefined => (at + 2 <= end ? ((bytes[at++] << 8) | bytes[at++]) : undefined);
+  const text = (): string | undefined => {
+    if (at + 2 > end) return undefined;
+    const size = (bytes[at] << 8) | bytes[at + 1];
+    if (at + 2 + size > end) return undefined;
+    const value = Buffer.from(bytes.buffer, bytes.byteOffset + at + 2, size).toString("utf8");
+    at += 2 + size;
+    return value;
+  };
+  if (type === PacketType.PUBLISH) {
+    const qos = ((firstByte >> 1) & 3) as 0 | 1 | 2;
+    message.qos = qos;
+    message.dup = (firstByte & 8) !== 0;
+    message.retain = (firstByte & 1) !== 0;
+    const topic = text();
+    if (topic !== undefined) {
+      message.topic = topic;
+      if (qos > 0) {
+        const id = u16();
+        if (id !== undefined) message.messageId = id;
+      }
+    }
+  } else if (type === PacketType.CONNECT) {
+    const name = text();
+    if (name !== undefined) {
+      message.protocolName = name;
+      if (at < end) message.protocolVersion = bytes[at++];
+      const flags = at < end ? bytes[at++] : undefined;
+      if (flags !== undefined) message.cleanSession = (flags & 2) !== 0;
+      const keepalive = u16();
+      if (keepalive !== undefined && flags !== undefined) {
+        message.keepalive = keepalive;
+        if (message.protocolVersion === 5) at = skipProperties(bytes, at, end);
+        const clientId = at < end ? text() : undefined;
+        if (clientId !== undefined) message.clientId = clientId;
+      }
+    }
+  } else if (type >= PacketType.PUBACK && type <= PacketType.UNSUBACK) {
+    const id = u16();
+    if (id !== undefined) message.messageId = id;
+  }
+  message.truncated = true;
+  return message;
+}
+
+/** Past an MQTT 5 property block (a variable byte integer length, §1.5.5, then the properties); `end` when cut. */
+function skipProperties(bytes: Uint8Array, at: number, end: number): number {
+  let size = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (at >= end) return end;
+    const byte = bytes[at++];
+    size += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return Math.min(end, at + size);
+  }
+  return end;
+}
+
 function hasAnyKey(object: Record<string, unknown>): boolean {
   for (const _key in object) return true;
   return false;
@@ -164,5 +236,6 @@ export function messageInfo(message: MqttMessage): string {
   else if (message.subscriptions) for (const s of message.subscriptions) text += ` [${s.topic}]`;
   else if (message.unsubscriptions) for (const t of message.unsubscriptions) text += ` [${t}]`;
   if (message.malformed) text += " [Malformed Packet]";
+  if (message.truncated) text += "[Packet size limited during capture]"; // no space: tshark appends it so
   return text;
 }

@@ -1,14 +1,30 @@
-/** RFC 4180 CSV. */
+/** RFC 4180 CSV, with text cells guarded against formula injection (csvField). */
 import type { MqttMessage } from "../analysis/types";
 import { textOf, type ByteBuffer } from "./byte-buffer";
 import type { Column } from "./columns";
 
+/**
+ * A text cell. One that a spreadsheet would read as a formula (it starts with
+ * `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as
+ * OWASP's CSV-injection advice says: a topic or clientId such as
+ * `=cmd|' /C calc'!A0` is data from the wire, never something to run.
+ */
 export function csvField(value: string): string {
+  return csvQuoted(value.length > 0 && startsFormula(value.charCodeAt(0)) ? `'${value}` : value);
+}
+
+/** A number cell (a numeric column): quoted when RFC 4180 requires, never prefixed, so -1 stays a number. */
+export function csvQuoted(value: string): string {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 34 || c === 44 || c === 10 || c === 13) return `"${value.replace(/"/g, '""')}"`;
   }
   return value;
+}
+
+/** = + - @ tab CR */
+function startsFormula(c: number): boolean {
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 }
 
 export function csvHeader<T>(columns: ReadonlyArray<Column<T>>): string {
@@ -17,7 +33,10 @@ export function csvHeader<T>(columns: ReadonlyArray<Column<T>>): string {
 
 export function csvRow<T>(row: T, columns: ReadonlyArray<Column<T>>): string {
   let line = "";
-  for (let i = 0; i < columns.length; i++) line += (i ? "," : "") + csvField(columns[i].text(row));
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i];
+    line += (i ? "," : "") + (column.numeric ? csvQuoted(column.text(row)) : csvField(column.text(row)));
+  }
   return line;
 }
 

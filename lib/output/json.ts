@@ -148,6 +148,7 @@ export function writeMessageJson(m: MqttMessage, out: ByteBuffer): void {
   writeValueField(',"unsubscriptions":', m.unsubscriptions, out);
   writeValueField(',"properties":', m.properties, out);
   writeStringField(',"malformed":', m.malformed, out);
+  writeBooleanField(',"truncated":', m.truncated, out);
   out.byte(0x7d);
 }
 

@@ -1,8 +1,9 @@
-/** Plain-text tables for the terminal: padded columns, one header line. */
+/** Plain-text tables for the terminal: padded columns, one header line, control characters escaped. */
 import type { PacketRow } from "../analysis/types";
 import { relativeTimeMicros } from "../analysis/format";
 import { decimalDigits, type ByteBuffer } from "./byte-buffer";
 import type { Column } from "./columns";
+import { terminalText } from "./terminal-text";
 
 export interface TextTableOptions {
   /** Cap each column at this many characters (the last column is never cut). */
@@ -11,7 +12,8 @@ export interface TextTableOptions {
 
 export function renderTextTable<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, options: TextTableOptions = {}): string {
   const maxWidth = options.maxWidth ?? 48;
-  const cells = rows.map((row) => columns.map((c) => c.text(row)));
+  // Cells hold text from the wire: control characters are escaped (terminal-text.ts).
+  const cells = rows.map((row) => columns.map((c) => terminalText(c.text(row))));
   const widths = columns.map((c, i) => {
     let width = c.header.length;
     for (const line of cells) width = Math.max(width, line[i].length);
@@ -34,7 +36,7 @@ export function renderTextTable<T>(rows: readonly T[], columns: ReadonlyArray<Co
 export function renderTextRow<T>(row: T, columns: ReadonlyArray<Column<T>>, widths: readonly number[]): string {
   let line = "";
   for (let i = 0; i < columns.length; i++) {
-    const value = columns[i].text(row);
+    const value = terminalText(columns[i].text(row));
     if (i === columns.length - 1) {
       line += value;
     } else {
@@ -58,7 +60,7 @@ export function writePacketTextRow(p: PacketRow, widths: readonly number[], out:
   writePadded(p.protocol, widths[4], false, out);
   writeRightAlignedInteger(p.length, widths[5], out);
   writePadded(p.phase ?? "", widths[6], false, out);
-  out.text(p.info);
+  out.text(terminalText(p.info)); // the Info column carries topics and clientIds: escaped (one regexp test when clean)
 }
 
 /** A cell cut to `width` (with "…") and padded, then the two-space column gap. */

@@ -9,6 +9,7 @@
 import { EventEmitter } from "node:events";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { terminalText } from "../output/terminal-text";
 
 export const DEVICE_LOG_EVENT = {
   online: "online",
@@ -154,7 +155,14 @@ export function readDeviceLog(file: string): { entries: DeviceLogEntry[]; issues
 
 const COLUMNS = ["time", "event", "device", "client", "topic", "qos", "msgId", "bytes", "status", "reason"] as const;
 
+/** The entry's cells as a terminal shows them: what a device sent has its control characters escaped. */
 function cells(entry: DeviceLogEntry): Record<(typeof COLUMNS)[number], string> {
+  const cells = rawCells(entry);
+  for (const column of COLUMNS) cells[column] = terminalText(cells[column]);
+  return cells;
+}
+
+function rawCells(entry: DeviceLogEntry): Record<(typeof COLUMNS)[number], string> {
   return {
     time: entry.time.replace("T", " ").replace("Z", ""),
     event: entry.event,

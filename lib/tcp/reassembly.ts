@@ -38,8 +38,12 @@ export type SegmentVerdictValue = (typeof SegmentVerdict)[keyof typeof SegmentVe
 export interface ReassemblySink {
   /** In-order bytes `bytes[start, end)`, from frame `frame`. Valid only during the call. */
   data(bytes: Uint8Array, start: number, end: number, frame: number): void;
-  /** `length` bytes of the stream were never captured; the next data follows the hole. */
-  gap(length: number, frame: number): void;
+  /**
+   * `length` bytes of the stream were never captured; the next data follows
+   * the hole. `cutBySnapshot`: they are the rest of frame `frame`'s own
+   * segment, cut by the snapshot length (the bytes before were delivered).
+   */
+  gap(length: number, frame: number, cutBySnapshot?: boolean): void;
 }
 
 export interface ReassemblyLimits {
@@ -74,6 +78,8 @@ export class StreamReassembler {
   deliveredBytes = 0;
   lostBytes = 0;
   private pending: PendingSegment[] | undefined;
+  /** The hole given up on by giveUpHole(), [start, end) in sequence numbers. */
+  private abandonedHole: { start: number; end: number } | undefined;
   private pendingBytes = 0;
   private readonly sink: ReassemblySink;
   private readonly limits: ReassemblyLimits;
@@ -108,6 +114,12 @@ export class StreamReassembler {
     const segmentEnd = seqAdd(seq, wireLength);
     const beyondHighest = seqDiff(seq, this.highestEnd);
     if (offset + wireLength <= 0) {
+      const hole = this.abandonedHole;
+      if (hole && !this.trackOnly && seqDiff(seq, hole.start) >= 0 && seqDiff(segmentEnd, hole.end) <= 0) {
+        // New bytes for a hole given up on: out of order, not a retransmission
+        // (Wireshark labels them so, and does not dissect them either).
+        return SegmentVerdict.outOfOrder;
+      }
       return SegmentVerdict.retransmission;
     }
     if (this.trackOnly) return this.track(offset, segmentEnd, beyondHighest);
@@ -157,6 +169,21 @@ export class StreamReassembler {
     if (seqDiff(this.expected, this.highestEnd) > 0) this.highestEnd = this.expected;
   }
 
+  /**
+   * Stop waiting for the hole before the held segments now: declare it lost
+   * and deliver what is held, in this frame. For a decoder that, like
+   * Wireshark, would rather decode a segment that follows a capture gap when
+   * it arrives than after the receiver's ACK. Should the hole's bytes arrive
+   * later all the same, they are classified outOfOrder and not delivered.
+   */
+  giveUpHole(): void {
+    if (!this.pending || this.pending.length === 0) return;
+    const start = this.expected;
+    const end = this.pending[0].seq;
+    if (seqDiff(end, start) > 0) this.abandonedHole = { start, end };
+    this.declareHoleLost();
+  }
+
   /** The stream ends (FIN, RST or end of capture): deliver what is held. */
   flush(): void {
     while (this.pending && this.pending.length > 0) this.declareHoleLost();
@@ -165,6 +192,7 @@ export class StreamReassembler {
   /** Release buffers (the connection closed). */
   release(): void {
     this.pending = undefined;
+    this.abandonedHole = undefined;
     this.pendingBytes = 0;
   }
 
@@ -190,7 +218,7 @@ export class StreamReassembler {
       // Cut by the snapshot length: the rest of the segment is a hole.
       const missing = wireLength - captured;
       this.lostBytes += missing;
-      this.sink.gap(missing, frame);
+      this.sink.gap(missing, frame, true);
       next = seqAdd(next, missing);
     }
     this.expected = next;

@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { PacketType } from "../../lib/mqtt/constants";
 import type { MqttMessage } from "../../lib/analysis/types";
-import { needTool } from "../helpers/tools";
-import { tsharkMqtt, tsharkPacketList } from "../helpers/tshark";
+import { tsharkMqtt } from "../helpers/tshark";
 import { captureFiles } from "../helpers/fixtures";
+import { existsSync } from "node:fs";
+import { needTool, publicCapturesDir, publicCapturesHint } from "../helpers/tools";
 
 
 function key(type: number, messageId: number | undefined, topic: string | undefined): string {
@@ -29,13 +30,27 @@ test("there are captures to compare (fixtures in data/captures, public ones in .
   assert.ok(files.length > 0, "no capture files found");
 });
 
+test("the public captures are compared too, when present", (t) => {
+  if (!existsSync(publicCapturesDir)) return t.skip(publicCapturesHint());
+  assert.ok(files.some((f) => f.startsWith(publicCapturesDir)), `no capture files in ${publicCapturesDir}`);
+});
+
+/** tshark's MQTT view and packet list of each capture, asked once for both tests below (two tshark runs a capture). */
+const tsharkMqttOnce = new Map<string, ReturnType<typeof tsharkMqtt>>();
+function tsharkMqttOf(tshark: string, file: string, mqttPorts: number[]): ReturnType<typeof tsharkMqtt> {
+  const key = `${file}|${mqttPorts.join(",")}`;
+  let found = tsharkMqttOnce.get(key);
+  if (!found) tsharkMqttOnce.set(key, (found = tsharkMqtt(tshark, file, mqttPorts)));
+  return found;
+}
+
 for (const file of files) {
   test(`tshark agrees on MQTT in ${file.split("/").slice(-1)[0]}`, async (t) => {
     const tshark = needTool(t, "tshark");
     if (!tshark) return;
     const analysis = await analyzeCapture(file, { packets: false });
     const mqttPorts = [...new Set(analysis.connections.filter((c) => c.protocol === "MQTT").map((c) => c.serverPort))];
-    const theirs = tsharkMqtt(tshark, file, mqttPorts);
+    const theirs = tsharkMqttOf(tshark, file, mqttPorts);
     const streams = new Set([...analysis.messages.map((m) => m.stream), ...theirs.messages.map((m) => m.stream)]);
     assert.ok(theirs.messages.length > 0, "tshark found no MQTT at all: the comparison would be empty");
     let compared = 0;
@@ -60,9 +75,9 @@ for (const file of files) {
     if (!tshark) return;
     const analysis = await analyzeCapture(file);
     const mqttPorts = [...new Set(analysis.connections.filter((c) => c.protocol === "MQTT").map((c) => c.serverPort))];
-    const { streamsWithGaps } = tsharkMqtt(tshark, file, mqttPorts);
+    const { streamsWithGaps, rows } = tsharkMqttOf(tshark, file, mqttPorts);
     let compared = 0;
-    for (const row of tsharkPacketList(tshark, file, mqttPorts)) {
+    for (const row of rows) {
       // TCP and MQTT rows only (we do not dissect HTTP or TLS contents), outside streams with missing segments.
       if (row.protocol !== "TCP" && row.protocol !== "MQTT") continue;
       if (row.stream === undefined || streamsWithGaps.has(row.stream)) continue;

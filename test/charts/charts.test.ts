@@ -11,7 +11,7 @@ import { phaseColors } from "../../lib/charts/palette";
 import { phaseTimeline } from "../../lib/charts/phase-timeline";
 import { sequenceGraph } from "../../lib/charts/sequence-graph";
 import type { ChartSpec } from "../../lib/charts/spec";
-import { publicCapturesDir } from "../helpers/tools";
+import { publicCapturesDir, publicCapturesHint } from "../helpers/tools";
 import { deepFreeze, syntheticAnalysis } from "./synthetic";
 
 type Json = Record<string, unknown>;
@@ -112,7 +112,7 @@ test("flowGraph: a time window keeps only packets inside it", () => {
 
 test("flowGraph: without a packet list it draws the MQTT messages", async (t) => {
   const file = join(publicCapturesDir, "sv_mqtt311-pub-qos2.pcap");
-  if (!existsSync(file)) return t.skip(`${file} not found`);
+  if (!existsSync(file)) return t.skip(publicCapturesHint(file));
   const analysis = await analyzeCapture(file, { packets: false });
   const rows = rowsOf(flowGraph(analysis));
   assert.equal(rows.length, analysis.messages.length);
@@ -301,7 +301,7 @@ test("an empty analysis gives a chart that says why, not an error", () => {
 });
 
 test("real captures: every builder describes what it shows", async (t) => {
-  if (!existsSync(publicCapturesDir)) return t.skip(`${publicCapturesDir} not found`);
+  if (!existsSync(publicCapturesDir)) return t.skip(publicCapturesHint());
   for (const name of readdirSync(publicCapturesDir).filter((n) => n.endsWith(".pcap"))) {
     const analysis = await analyzeCapture(join(publicCapturesDir, name));
     for (const spec of [flowGraph(analysis), phaseTimeline(analysis), latencyChart(analysis), bytesChart(analysis), sequenceGraph(analysis)]) {

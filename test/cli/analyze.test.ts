@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { fixtureDir, projectRoot } from "../helpers/fixtures";
-import { publicCapturesDir } from "../helpers/tools";
+import { publicCapturesDir, publicCapturesHint } from "../helpers/tools";
 
 const cli = join(projectRoot, "dist", "lib", "cli", "main.js");
 // The tutorial capture (our own fixture, always present) and a public one (skipped where ../shared is absent).
@@ -55,7 +55,7 @@ test("table: the tutorial capture, every seed step in order with its phase", () 
 });
 
 test("table: a public capture's QoS 2 exchange", (t) => {
-  if (!existsSync(qos2)) return t.skip("public captures not available");
+  if (!existsSync(qos2)) return t.skip(publicCapturesHint(qos2));
   const { code, stdout, stderr } = run(["analyze", qos2]);
   assert.equal(code, 0, stderr);
   const lines = stdout.split("\n");

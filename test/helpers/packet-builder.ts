@@ -45,13 +45,17 @@ export function tcpFrame(spec: SegmentSpec, clientPort = 40000, serverPort = 188
   return frame;
 }
 
-/** A classic little-endian µs pcap (Ethernet) of the segments, each at 1700000000 s + its `at` µs. */
-export function conversationPcap(segments: SegmentSpec[], clientPort = 40000, serverPort = 1883): Uint8Array {
+/**
+ * A classic little-endian µs pcap (Ethernet) of the segments, each at
+ * 1700000000 s + its `at` µs. With `snapLength`, frames are cut to that many
+ * bytes as `tcpdump -s N` does (the original length is kept).
+ */
+export function conversationPcap(segments: SegmentSpec[], clientPort = 40000, serverPort = 1883, snapLength?: number): Uint8Array {
   return writePcap(
     segments.map((s) => {
       const bytes = tcpFrame(s, clientPort, serverPort);
-      return { seconds: 1700000000, nanos: s.at * 1000, bytes, originalLength: bytes.length };
+      return { seconds: 1700000000, nanos: s.at * 1000, bytes: snapLength === undefined ? bytes : bytes.subarray(0, snapLength), originalLength: bytes.length };
     }),
-    { littleEndian: true, nanosecond: false, linkType: 1 },
+    { littleEndian: true, nanosecond: false, linkType: 1, snapLength },
   );
 }

@@ -43,8 +43,13 @@ export function needTool(t: TestContext, tool: string): string | undefined {
 /** Folder of public captures shared beside the project (never copied into it). */
 export const publicCapturesDir = process.env.IOT_WIRE_LAB_PUBLIC_CAPTURES ?? join(__dirname, "..", "..", "..", "..", "shared", "captures", "public");
 
+/** Why a test on the public captures skipped, and how to get them. */
+export function publicCapturesHint(missing: string = publicCapturesDir): string {
+  return `public captures not found (${missing}): set IOT_WIRE_LAB_PUBLIC_CAPTURES=/path/to/captures/public, or place the repo beside shared/ so that ../shared/captures/public exists`;
+}
+
 export function needPublicCaptures(t: TestContext): string | undefined {
   if (existsSync(publicCapturesDir)) return publicCapturesDir;
-  t.skip(`public captures not found at ${publicCapturesDir} (they live in ../shared beside the repo)`);
+  t.skip(publicCapturesHint());
   return undefined;
 }

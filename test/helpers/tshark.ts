@@ -2,7 +2,10 @@
  * Ask tshark's own dissectors what a capture holds, to check our decoding
  * against Wireshark's.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface TsharkMessage {
   frame: number;
@@ -16,6 +19,8 @@ export interface TsharkStreams {
   messages: TsharkMessage[];
   /** Streams where tshark saw missing segments (tcp.analysis.lost_segment / ack_lost_segment). */
   streamsWithGaps: Set<number>;
+  /** The packet list from the same pass (see tsharkPacketList). */
+  rows: TsharkRow[];
 }
 
 function run(tshark: string, args: string[]): string {
@@ -27,10 +32,13 @@ export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): T
   const decodeAs = mqttPorts.filter((p) => p !== 1883).flatMap((p) => ["-d", `tcp.port==${p},mqtt`]);
   const streamOf = new Map<number, number>();
   const streamsWithGaps = new Set<number>();
-  const fields = run(tshark, ["-r", file, ...decodeAs, "-T", "fields", "-E", "separator=|", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.analysis.lost_segment", "-e", "tcp.analysis.ack_lost_segment"]);
+  // One fields pass gives tcp.stream, the gap flags and the packet list (Info last: it may hold tabs).
+  const rows: TsharkRow[] = [];
+  const fields = run(tshark, ["-r", file, ...decodeAs, "-T", "fields", "-E", "separator=\t", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.analysis.lost_segment", "-e", "tcp.analysis.ack_lost_segment", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]);
   for (const line of fields.split("\n")) {
     if (!line) continue;
-    const [frame, stream, lost, ackLost] = line.split("|");
+    const [frame, stream, lost, ackLost, protocol, ...info] = line.split("\t");
+    rows.push({ frame: Number(frame), stream: stream === "" ? undefined : Number(stream), protocol: protocol!, info: info.join("\t") });
     if (stream === "") continue;
     streamOf.set(Number(frame), Number(stream));
     if (lost !== "" || ackLost !== "") streamsWithGaps.add(Number(stream));
@@ -52,7 +60,7 @@ export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): T
       messages.push(message);
     }
   }
-  return { messages, streamsWithGaps };
+  return { messages, streamsWithGaps, rows };
 }
 
 export interface TsharkRow {
@@ -73,4 +81,38 @@ export function tsharkPacketList(tshark: string, file: string, mqttPorts: number
       const [frame, stream, protocol, info] = line.split("\t");
       return { frame: Number(frame), stream: stream === "" ? undefined : Number(stream), protocol, info };
     });
+}
+
+/**
+ * The frames each display filter selects, from ONE tshark process per
+ * capture (a Lua tap per filter, test/helpers/filter-taps.lua) instead of one
+ * `tshark -Y` per filter: on a loaded 2-core machine hundreds of tshark
+ * start-ups took minutes. The filters are still compiled and evaluated by
+ * tshark itself. `errors` holds the filters tshark refused, by index.
+ */
+export async function tsharkFilterFrames(tshark: string, file: string, filters: readonly string[]): Promise<{ frames: number[][]; errors: Map<number, string> }> {
+  const script = join(__dirname, "..", "..", "..", "test", "helpers", "filter-taps.lua");
+  const dir = mkdtempSync(join(tmpdir(), "iwl-filters-"));
+  const list = join(dir, "filters.txt");
+  writeFileSync(list, filters.map((f) => f.replace(/\n/g, " ")).join("\n") + "\n");
+  try {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(tshark, ["-q", "-r", file, "-X", `lua_script:${script}`, "-X", `lua_script1:${list}`], { maxBuffer: 1 << 26 }, (error, out, stderr) => {
+        if (error) reject(new Error(`tshark with ${filters.length} filter taps on ${file}: ${stderr || error.message}`));
+        else resolve(out);
+      });
+    });
+    const frames = filters.map(() => [] as number[]);
+    const errors = new Map<number, string>();
+    for (const line of stdout.split("\n")) {
+      const match = /^(\d+) (?:(\d+)|error (.*))$/.exec(line);
+      if (!match) continue;
+      const index = Number(match[1]) - 1;
+      if (match[2] !== undefined) frames[index]!.push(Number(match[2]));
+      else errors.set(index, match[3]!);
+    }
+    return { frames, errors };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

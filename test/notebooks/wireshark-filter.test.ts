@@ -1,41 +1,40 @@
-// The display filter of each phase, checked by Wireshark itself: tshark -Y
-// with the filter must select exactly the phase's frames, on every fixture
-// capture, for every phase (with its pure ACKs, and without them).
+// The display filter of each phase, checked by Wireshark itself: tshark must
+// select exactly the phase's frames with the filter, on every fixture capture,
+// for every phase (with its pure ACKs, and without them). One tshark process
+// per capture evaluates all of its filters (tsharkFilterFrames), plus one
+// `-Y` pass over all of them for tshark's syntax warnings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { cpus } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { phaseKinds, type Analysis, type Phase } from "../../lib/analysis/types";
 import { PacketType } from "../../lib/mqtt/constants";
 import { acknowledgedBy, phaseMessageTypes, wiresharkFilter } from "../../lib/notebook/wireshark-filter";
 import { fixtureDir } from "../helpers/fixtures";
+import { tsharkFilterFrames } from "../helpers/tshark";
 import { needTool } from "../helpers/tools";
 
-function tsharkFrames(tshark: string, file: string, filter: string): Promise<{ frames: number[]; stderr: string }> {
+/** tshark's warnings (deprecated syntax…) about display filters, from one `-Y` pass over all of them. */
+function tsharkFilterWarnings(tshark: string, file: string, filters: readonly string[]): Promise<string[]> {
+  const all = filters.map((f) => `(${f})`).join(" || ");
   return new Promise((resolve, reject) => {
-    execFile(tshark, ["-r", file, "-Y", filter, "-T", "fields", "-e", "frame.number"], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`tshark -Y '${filter}' on ${file}: ${stderr || error.message}`));
-      else resolve({ frames: stdout.split("\n").filter((l) => l !== "").map(Number), stderr });
+    execFile(tshark, ["-r", file, "-c", "1", "-Y", all, "-T", "fields", "-e", "frame.number"], { maxBuffer: 1 << 24 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`tshark -Y (all phase filters) on ${file}: ${stderr || error.message}`));
+      else resolve(stderr.split("\n").filter((l) => l.trim() !== "" && !/Running as user/.test(l)));
     });
   });
 }
 
 /** Runs jobs with at most `width` at a time. */
-async function pool<T>(jobs: Array<() => Promise<T>>, width: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
+async function pool(jobs: Array<() => Promise<void>>, width: number): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(width, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        results[i] = await jobs[i]!();
-      }
+      while (next < jobs.length) await jobs[next++]!();
     }),
   );
-  return results;
 }
 
 const sorted = (frames: Iterable<number>) => [...new Set(frames)].sort((a, b) => a - b);
@@ -64,29 +63,24 @@ test("acknowledgedBy: a pure ACK, or the answer that carried the acknowledgment"
 test("tshark -Y selects exactly each phase's frames on every fixture capture", { timeout: 180_000 }, async (t) => {
   const tshark = needTool(t, "tshark");
   if (!tshark) return;
-  const jobs: Array<() => Promise<string | undefined>> = [];
   let phasesChecked = 0;
+  const failures: string[] = [];
+  const perCapture: Array<{ name: string; file: string; checks: Array<{ filter: string; want: number[]; label: string }> }> = [];
   for (const name of captures) {
     const file = join(fixtureDir, name);
     const analysis: Analysis = await analyzeCapture(file);
+    // Every filter of this capture with the frames it must select; one tshark pass evaluates them all.
+    const checks: Array<{ filter: string; want: number[]; label: string }> = [];
     for (const phase of analysis.phases) {
       phasesChecked++;
       for (const acks of [true, false]) {
         const filter = wiresharkFilter(phase, analysis, { acks });
-        const want = sorted(acks ? phase.frames : phase.steps.map((s) => s.frame));
-        jobs.push(async () => {
-          const { frames, stderr } = await tsharkFrames(tshark, file, filter);
-          const warnings = stderr.split("\n").filter((l) => l.trim() !== "" && !/Running as user/.test(l));
-          if (warnings.length > 0) return `${name} ${phase.kind} (stream ${phase.stream}): tshark warns about ${filter}: ${warnings.join(" / ")}`;
-          const got = sorted(frames);
-          return got.join(",") === want.join(",") ? undefined : `${name} ${phase.kind} (stream ${phase.stream}, acks ${acks}): ${filter}\n    selects ${got.join(",")}\n    phase   ${want.join(",")}`;
-        });
+        checks.push({ filter, want: sorted(acks ? phase.frames : phase.steps.map((s) => s.frame)), label: `${name} ${phase.kind} (stream ${phase.stream}, acks ${acks})` });
       }
     }
     // Kind filters: every frame carrying a message of those types (or SYN / FIN / RST), in every connection.
     for (const kind of phaseKinds) {
       if (!analysis.phases.some((p) => p.kind === kind)) continue;
-      const filter = wiresharkFilter(kind);
       let want: number[];
       if (kind === "tcp-handshake") want = sorted(analysis.packets.filter((p) => ((p.tcpFlags ?? 0) & 0x02) !== 0).map((p) => p.frame));
       else if (kind === "tcp-teardown") want = sorted(analysis.packets.filter((p) => ((p.tcpFlags ?? 0) & 0x05) !== 0).map((p) => p.frame));
@@ -94,13 +88,27 @@ test("tshark -Y selects exactly each phase's frames on every fixture capture", {
         const types = new Set(phaseMessageTypes[kind]);
         want = sorted(analysis.messages.filter((m) => m.type !== "RESERVED" && types.has(PacketType[m.type])).map((m) => m.frame));
       }
-      jobs.push(async () => {
-        const got = sorted((await tsharkFrames(tshark, file, filter)).frames);
-        return got.join(",") === want.join(",") ? undefined : `${name} kind ${kind}: ${filter}\n    selects ${got.join(",")}\n    wanted  ${want.join(",")}`;
-      });
+      checks.push({ filter: wiresharkFilter(kind), want, label: `${name} kind ${kind}` });
     }
+    perCapture.push({ name, file, checks });
   }
+  // Syntax warnings depend on the filter, not the capture: one -Y pass over every filter.
+  const allFilters = [...new Set(perCapture.flatMap((c) => c.checks.map((check) => check.filter)))];
+  const jobs: Array<() => Promise<void>> = [
+    async () => {
+      const warnings = await tsharkFilterWarnings(tshark, perCapture[0]!.file, allFilters);
+      if (warnings.length > 0) failures.push(`tshark warns about a phase filter: ${warnings.join(" / ")}`);
+    },
+    ...perCapture.map(({ file, checks }) => async () => {
+      const { frames, errors } = await tsharkFilterFrames(tshark, file, checks.map((c) => c.filter));
+      checks.forEach((check, i) => {
+        if (errors.has(i)) failures.push(`${check.label}: tshark refuses ${check.filter}: ${errors.get(i)}`);
+        const got = sorted(frames[i]!);
+        if (got.join(",") !== check.want.join(",")) failures.push(`${check.label}: ${check.filter}\n    selects ${got.join(",")}\n    wanted  ${check.want.join(",")}`);
+      });
+    }),
+  ];
+  await pool(jobs, 2);
   assert.ok(phasesChecked > 50, `only ${phasesChecked} phases in the fixtures`);
-  const failures = (await pool(jobs, Math.max(2, cpus().length))).filter((f): f is string => f !== undefined);
   assert.deepEqual(failures, [], failures.join("\n"));
 });

@@ -14,6 +14,31 @@ test("csvField quotes only what RFC 4180 requires", () => {
   assert.equal(csvField("two\nlines"), '"two\nlines"');
 });
 
+test("text cells that a spreadsheet would run as a formula get a leading quote (OWASP CSV injection)", () => {
+  assert.equal(csvField("=cmd|' /C calc'!A0"), "=cmd|' /C calc'!A0".replace(/^/, "'"));
+  assert.equal(csvField("+1+1"), "'+1+1");
+  assert.equal(csvField("-2+3"), "'-2+3");
+  assert.equal(csvField("@SUM(A1)"), "'@SUM(A1)");
+  assert.equal(csvField("\t=1"), "'\t=1");
+  assert.equal(csvField("\r=1"), '"\'\r=1"');
+  assert.equal(csvField("=1,2"), `"'=1,2"`);
+  assert.equal(csvField("a=b"), "a=b");
+  assert.equal(csvField(""), "");
+});
+
+test("a hostile message writes guarded text cells, and negative numbers stay numbers, in both CSV writers", () => {
+  const m: MqttMessage = { frame: 7, time: -1.25, relativeTime: 0, stream: 0, direction: "client->server", type: "CONNECT", length: 40, headerLength: 2, protocolVersion: 4, clientId: "=cmd|' /C calc'!A0", username: "@user", malformed: "-bad", reasonCode: -3 };
+  const generic = csvRow(m, messageColumns);
+  assert.equal(messageCsvRow(m), generic);
+  const cells = generic.split(",");
+  const at = (header: string) => cells[messageColumns.findIndex((c) => c.header === header)];
+  assert.equal(at("clientId"), "'=cmd|' /C calc'!A0");
+  assert.equal(at("username"), "'@user");
+  assert.equal(at("malformed"), "'-bad");
+  assert.match(at("time"), /^-\d/); // a number, not prefixed
+  assert.equal(at("reasonCode"), "-3");
+});
+
 test("the hand-written message row equals the generic column definitions", async () => {
   const messages: MqttMessage[] = [];
   for (const file of captureFiles()) messages.push(...(await analyzeCapture(file, { packets: false })).messages);

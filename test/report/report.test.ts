@@ -10,7 +10,7 @@ import { parseReportArgs } from "../../lib/cli/report";
 import { buildReport, writeReport } from "../../lib/report/report";
 import { syntheticAnalysis } from "../charts/synthetic";
 import { projectRoot } from "../helpers/fixtures";
-import { publicCapturesDir } from "../helpers/tools";
+import { publicCapturesDir, publicCapturesHint } from "../helpers/tools";
 
 const cli = join(projectRoot, "dist", "lib", "cli", "main.js");
 
@@ -94,7 +94,7 @@ test("writeReport onto a folder fails and removes its partial file", async () =>
 
 test("a real capture: its connections, MQTT phases and issues are in the report", async (t) => {
   const file = join(publicCapturesDir, "sv_mqtt-events-missing-connect.pcap");
-  if (!existsSync(file)) return t.skip(`${file} not found`);
+  if (!existsSync(file)) return t.skip(publicCapturesHint(file));
   const analysis = await analyzeCapture(file);
   const { html, chartErrors } = await buildReport(analysis);
   assert.deepEqual(chartErrors, []);
@@ -128,7 +128,7 @@ test("report CLI: arguments", () => {
 
 test("report CLI: writes the page and says what it wrote; exit 2 for a file that is not a capture", (t) => {
   const capture = join(publicCapturesDir, "sv_mqtt311-pub-qos2.pcap");
-  if (!existsSync(capture)) return t.skip(`${capture} not found`);
+  if (!existsSync(capture)) return t.skip(publicCapturesHint(capture));
   const dir = tempDir();
   try {
     const out = join(dir, "r.html");

@@ -157,3 +157,20 @@ test("track-only mode classifies without buffering or delivering", () => {
   assert.equal(reassembler.push(9, Buffer.from("z"), 0, 1, 1, 3), SegmentVerdict.previousSegmentNotCaptured);
   assert.deepEqual(sink.out, []);
 });
+
+test("giveUpHole: the held segment is delivered at once; the hole's bytes arriving later are out of order, not delivered", () => {
+  const sink = recorder();
+  const reassembler = new StreamReassembler(sink);
+  reassembler.start(1);
+  const push = (seq: number, data: string, frame: number) => reassembler.push(seq, Buffer.from(data, "latin1"), 0, data.length, data.length, frame);
+  assert.equal(push(1, "ab", 1), SegmentVerdict.inOrder);
+  assert.equal(push(6, "fg", 2), SegmentVerdict.previousSegmentNotCaptured);
+  reassembler.giveUpHole();
+  assert.equal(sink.out.join("|"), "ab|<3>|fg");
+  assert.deepEqual(sink.frames, [1, 2]);
+  assert.equal(push(3, "cde", 3), SegmentVerdict.outOfOrder);
+  assert.equal(push(3, "cde", 4), SegmentVerdict.outOfOrder); // still inside the abandoned hole
+  assert.equal(push(1, "ab", 5), SegmentVerdict.retransmission);
+  assert.equal(push(8, "h", 6), SegmentVerdict.inOrder);
+  assert.equal(sink.out.join("|"), "ab|<3>|fg|h");
+});
