@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signMqttCredentials } from "../lib/device/credentials";
@@ -204,6 +204,21 @@ test("without capture rights and without rootless mode: the exact fixes, then th
   assert.match(run.stdout, /Continuing with the BUNDLED capture/);
   assert.match(run.stdout, /\[6\/8\] analysis +BUNDLED capture/);
   assert.deepEqual(packetListPhases(run.stdout), SEED_PHASES);
+});
+
+test("no sh on PATH: the capture cannot start, the tutorial says so and finishes with the bundled capture (no hang)", (t) => {
+  const dumpcap = needTool(t, "dumpcap");
+  if (!dumpcap) return;
+  const dir = tempDir(t);
+  // PATH holds dumpcap and nothing else, so spawning the supervisor shell fails (ENOENT).
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  symlinkSync(dumpcap, join(bin, "dumpcap"));
+  const run = tutorial(join(dir, "home"), ["--speed", "20", "--out", join(dir, "run")], { env: { PATH: bin, IOT_WIRE_LAB_ROOTLESS: "0" } });
+  assert.equal(run.error, undefined, "the tutorial finished within the timeout");
+  assert.equal(run.status, 0, run.stderr + run.stdout);
+  assert.match(run.stdout, /\[3\/8\] capture +NOT POSSIBLE here: cannot start sh \(the shell that supervises dumpcap\): spawn sh ENOENT/);
+  assert.match(run.stdout, /\[6\/8\] analysis +BUNDLED capture/);
 });
 
 test("bad options are one-line usage errors (exit 2)", (t) => {
