@@ -9,6 +9,7 @@ import { shortenPassword } from "../lib/device/credentials";
 import { readDeviceLog } from "../lib/platform/device-log";
 import { bundledTutorial } from "../lib/tutorial/bundled";
 import { deviceLogMatchText, packetListText, phasesText } from "../lib/tutorial/render";
+import { withDecodeAs } from "../lib/notebook/wireshark-filter";
 import { articleNotes, articleNotesText, fitLine, loginFields, nextStepsText, wrapText } from "../lib/tutorial/teach";
 
 test("fitLine and wrapText keep every line within the width; a long word gets its own line", () => {
@@ -58,4 +59,13 @@ test("the article's sections from the bundled capture; on another port than 1883
   assert.ok(next.some((l) => l.includes("wireshark -d tcp.port==40001,mqtt -r /home/me/run/capture.pcapng")));
   const on1883 = nextStepsText({ capture: "/home/me/run/capture.pcapng", mqttPort: 1883 });
   assert.deepEqual(on1883, ["What to open next:", "  Wireshark:        wireshark -r /home/me/run/capture.pcapng"]);
+});
+
+test("withDecodeAs: MQTT filters carry the Decode As option for ports other than 1883; TCP filters and port 1883 need none", () => {
+  assert.equal(withDecodeAs("mqtt.msgtype == 3", [1883]), "mqtt.msgtype == 3");
+  assert.equal(withDecodeAs("mqtt.msgtype == 3", []), "mqtt.msgtype == 3");
+  assert.equal(withDecodeAs("tcp.flags.syn == 1", [40001]), "tcp.flags.syn == 1");
+  assert.equal(withDecodeAs("tcp.stream == 0 && mqtt.msgtype == 1", [40001, 40001, 1883]), "tcp.stream == 0 && mqtt.msgtype == 1   (Decode As first: -d tcp.port==40001,mqtt)");
+  assert.equal(withDecodeAs("mqtt", [40002]), "mqtt   (Decode As first: -d tcp.port==40002,mqtt)");
+  assert.equal(withDecodeAs("mqtt.topic contains \"x\"", [40001, 40002]), "mqtt.topic contains \"x\"   (Decode As first: -d tcp.port==40001,mqtt -d tcp.port==40002,mqtt)");
 });

@@ -11,7 +11,7 @@ import type { Analysis, MqttMessage, PacketRow, Phase, PhaseKind } from "../anal
 import type { DeviceLogMatch } from "../analysis/device-log-match";
 import { shortenPassword } from "../device/credentials";
 import { describeReturnCode } from "../mqtt/constants";
-import { wiresharkFilter } from "../notebook/wireshark-filter";
+import { wiresharkFilter, withDecodeAs } from "../notebook/wireshark-filter";
 
 /** The width every line of the tutorial's output fits. */
 export const TERMINAL_COLUMNS = 100;
@@ -102,8 +102,7 @@ function stepFrame(phase: Phase, type: string): number | undefined {
 
 /** Filters on mqtt.* fields need Decode As when MQTT ran on another port than 1883. */
 function filterFor(kind: PhaseKind, mqttPort: number): string {
-  const filter = wiresharkFilter(kind);
-  return kind.startsWith("tcp-") || mqttPort === MQTT_PORT ? filter : `${filter}   (Decode As first: -d tcp.port==${mqttPort},mqtt)`;
+  return withDecodeAs(wiresharkFilter(kind), [mqttPort]);
 }
 
 /**
