@@ -7,9 +7,9 @@
  * Used by scripts/notebook.ts (`npm run notebook`), scripts/notebooks-execute.ts
  * (`npm run notebooks:execute`) and test/notebooks.
  */
-import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
+import { jupyterInstallCommands } from "../lib/workshop/jupyter";
 
 /** The project root: this file runs from dist/scripts/. */
 export const projectRoot = resolve(__dirname, "..", "..");
@@ -55,75 +55,17 @@ export function jupyterEnv(dataDir: string = projectJupyterDir, base: NodeJS.Pro
   return { ...base, JUPYTER_PATH: paths.join(delimiter), JUPYTER_RUNTIME_DIR: runtimeDir };
 }
 
-function executable(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** An executable on PATH (absolute path), or undefined. */
-export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, name);
-    if (executable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/**
- * Pythons worth trying, in order: $IOT_WIRE_LAB_PYTHON, Debian's
- * /usr/bin/python3 (where apt puts Jupyter; a pyenv or venv python3 earlier
- * on PATH often has no Jupyter), then python3 and python on PATH.
- */
-export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  const list = [env.IOT_WIRE_LAB_PYTHON, "/usr/bin/python3", onPath("python3", env), onPath("python", env)].filter((p): p is string => !!p && executable(p));
-  return [...new Set(list)];
-}
-
-function pythonHas(python: string, modules: string[]): boolean {
-  const run = spawnSync(python, ["-c", `import ${modules.join(", ")}`], { stdio: "ignore", timeout: 20000 });
-  return run.status === 0;
-}
-
-/** A Python with nbclient, nbformat and jupyter_client, or undefined. */
-export function findNbclientPython(env: NodeJS.ProcessEnv = process.env, candidates: string[] = pythonCandidates(env)): string | undefined {
-  return candidates.find((python) => pythonHas(python, ["nbclient", "nbformat", "jupyter_client"]));
-}
-
-export interface JupyterFrontend {
-  kind: "lab" | "notebook";
-  /** Command and arguments (the notebook folder is the working directory). */
-  command: string[];
-}
-
-/** JupyterLab if installed, else the classic Jupyter Notebook, else undefined. */
-export function findJupyterFrontend(env: NodeJS.ProcessEnv = process.env, candidates: string[] = pythonCandidates(env)): JupyterFrontend | undefined {
-  const lab = onPath("jupyter-lab", env);
-  if (lab) return { kind: "lab", command: [lab] };
-  const labPython = candidates.find((python) => pythonHas(python, ["jupyterlab"]));
-  if (labPython) return { kind: "lab", command: [labPython, "-m", "jupyterlab"] };
-  const notebook = onPath("jupyter-notebook", env);
-  if (notebook) return { kind: "notebook", command: [notebook] };
-  const notebookPython = candidates.find((python) => pythonHas(python, ["notebook"]));
-  if (notebookPython) return { kind: "notebook", command: [notebookPython, "-m", "notebook"] };
-  return undefined;
-}
+// Finding Jupyter and Python lives in the library (the doctor uses it too).
+export { findJupyterFrontend, findNbclientPython, onPath, pythonCandidates, type JupyterFrontend } from "../lib/workshop/jupyter";
 
 /** What to do when no Jupyter is installed: every way in, and VS Code instead. */
-export function jupyterMissingHelp(): string {
+export function jupyterMissingHelp(platform: NodeJS.Platform = process.platform): string {
   return [
     "Jupyter is not installed (looked for jupyter-lab and jupyter-notebook on PATH, and for the jupyterlab and notebook modules in " +
       "$IOT_WIRE_LAB_PYTHON, /usr/bin/python3, python3 and python).",
     "",
     "Install one of them, then run `npm run notebook` again:",
-    "  Debian/Ubuntu:  sudo apt-get install jupyter-notebook python3-nbclient jupyter-nbconvert",
-    "  pip:            pip install jupyterlab",
-    "  conda:          conda install -c conda-forge jupyterlab",
+    ...jupyterInstallCommands(platform).map((line) => `  ${line}`),
     "",
     "Or use VS Code instead of a browser:",
     "  1. install the Jupyter extension (ms-toolsai.jupyter)",

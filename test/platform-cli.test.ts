@@ -71,7 +71,7 @@ test("platform start: listens, prints each device-log event (never secrets), sto
   child.kill("SIGTERM");
   assert.equal(await exited, 0);
   assert.match(output.text, /online +\S+\/device1 +127\.0\.0\.1:\d+/);
-  assert.match(output.text, /upstream .*\/user\/update +qos=1 +id=\d+ +32 B +ok/);
+  assert.match(output.text, /upstream .*\/user\/update +qos=1 +id=\d+ +32 B +\{"temperature":20,"humidity":12\} +ok/);
   assert.match(output.text, /stopped \(SIGTERM\)/);
   assert.ok(!output.text.includes(device.deviceSecret), "printed the deviceSecret");
   assert.ok(!output.text.includes(credentials.password), "printed the password");
@@ -80,7 +80,7 @@ test("platform start: listens, prints each device-log event (never secrets), sto
   const table = spawnSync(process.execPath, [main, "platform", "log", "--file", logPath], { encoding: "utf8" });
   assert.equal(table.status, 0, table.stderr);
   const lines = table.stdout.trim().split("\n");
-  assert.match(lines[0]!, /^time +event +device +client +topic +qos +msgId +bytes +status +reason$/);
+  assert.match(lines[0]!, /^time +event +device +client +topic +qos +msgId +bytes +payload +status +reason$/);
   assert.deepEqual(
     lines.slice(1).map((l) => l.split(/ {2,}/)[1]),
     ["online", "upstream", "offline"],

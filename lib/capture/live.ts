@@ -31,6 +31,9 @@
  *   Everything that talks on the captured port must run in the same namespace,
  *   so the whole command re-executes inside it (see runRootless).
  *
+ * What differs per operating system (tool folders, the loopback's name, no
+ * `sh` on Windows) is decided in live-tools.ts.
+ *
  * No capture process outlives its owner: each tool runs under a small shell
  * supervisor whose standard input is a pipe from this process. When this
  * process goes away (exit, crash, even SIGKILL) the pipe closes and the
@@ -40,8 +43,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
+import { captureLaunch, findTool, installAdvice, loopbackInterface, permissionAdvice, thisHost, toolOrder } from "./live-tools";
 
 export type CaptureTool = "dumpcap" | "tcpdump";
 export type LiveCaptureFormat = "pcap" | "pcapng";
@@ -65,6 +69,8 @@ export interface LiveCaptureOptions {
   timestampPrecision?: "micro" | "nano";
   /** How long to wait for the tool to report that it is capturing (default 10 s). */
   startTimeoutMs?: number;
+  /** The POSIX shell that runs the supervisor (default "sh", found on PATH). */
+  shell?: string;
 }
 
 export interface LiveCaptureResult {
@@ -141,29 +147,16 @@ export function insideRootless(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[ROOTLESS_ENV] === "1";
 }
 
+/** The loopback's capture name: lo (Linux), lo0 (macOS, BSDs), \\Device\\NPF_Loopback (Windows, Npcap). */
 export function defaultLoopback(platform: NodeJS.Platform = process.platform): string {
-  return platform === "linux" || platform === "win32" ? "lo" : "lo0";
+  return loopbackInterface({ platform });
 }
 
 // ---- finding tools ----------------------------------------------------------
 
-/** sbin folders are often missing from a normal user's PATH, and tcpdump lives there on some systems. */
-const EXTRA_DIRS = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/local/bin", "/opt/homebrew/bin", "/Applications/Wireshark.app/Contents/MacOS"];
-
-/** The absolute path of an executable, searching PATH and the usual sbin folders. */
+/** The absolute path of an executable, searching PATH and the system's usual tool folders (see live-tools.ts). */
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dirs = [...(env.PATH ?? "").split(delimiter).filter((d) => d !== ""), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findTool(name, { ...thisHost(), env });
 }
 
 /** The first line of `TOOL --version`, e.g. "tcpdump version 4.99.3". */
@@ -317,6 +310,8 @@ export function capabilities(): CaptureCapabilities {
     live = { possible: true, tool: "dumpcap", via: "tool-privileges", reason: `dumpcap is privileged (${toolPrivileges.dumpcap})` };
   } else if (toolPrivileges.tcpdump && tcpdump) {
     live = { possible: true, tool: "tcpdump", via: "tool-privileges", reason: `tcpdump is privileged (${toolPrivileges.tcpdump})` };
+  } else if (process.platform === "win32" && dumpcap) {
+    live = { possible: true, tool: "dumpcap", via: "tool-privileges", reason: "on Windows Npcap decides who may capture: dumpcap will be tried" };
   } else if (process.platform === "darwin" && bpfReadable()) {
     live = { possible: true, tool: preferred, via: "tool-privileges", reason: "the BPF devices are readable (ChmodBPF)" };
   } else if (rootless.possible && dumpcap) {
@@ -352,15 +347,13 @@ function bpfReadable(): boolean {
 
 /** How to get a capture tool. */
 export function installFixes(platform: NodeJS.Platform = process.platform): string[] {
-  if (platform === "darwin") return ["install Wireshark (which brings dumpcap): brew install --cask wireshark, or use macOS's own /usr/sbin/tcpdump"];
-  return ["install Wireshark's dumpcap: sudo apt-get install tshark", "or install tcpdump: sudo apt-get install tcpdump", "(Fedora: sudo dnf install wireshark-cli tcpdump; macOS: brew install --cask wireshark)"];
+  return installAdvice({ platform });
 }
 
 /** How to get permission to capture. */
 export function permissionFixes(rootless: RootlessSupport = rootlessSupport(), platform: NodeJS.Platform = process.platform): string[] {
-  if (platform === "darwin") {
-    return ["let your user read the BPF devices: install ChmodBPF (Wireshark's installer offers it), or sudo chmod o+r /dev/bpf*", "or run the command with sudo"];
-  }
+  const advice = permissionAdvice({ platform });
+  if (advice) return advice;
   const fixes = [
     "give dumpcap the capture capabilities: sudo setcap cap_net_raw,cap_net_admin+eip $(command -v dumpcap)",
     "or join the wireshark group: sudo usermod -aG wireshark $USER, then log out and log in again (on Debian/Ubuntu first: sudo dpkg-reconfigure wireshark-common, answer Yes)",
@@ -427,27 +420,6 @@ export function runRootless(command: string, args: readonly string[], options: {
 
 // ---- starting and stopping --------------------------------------------------
 
-/**
- * The supervisor shell. fd 3 keeps our pipe (an asynchronous list's stdin is
- * /dev/null, POSIX sh §2.9.3); the watcher reads it until EOF, which comes
- * when we close it or die, and then stops the tool. The shell itself ignores
- * SIGINT so that Ctrl-C in a terminal stops only the tool, and it exits with
- * the tool's status after the tool has finished writing.
- */
-const SUPERVISOR = [
-  "exec 3<&0",
-  "trap '' INT",
-  '"$@" </dev/null &',
-  "tool=$!",
-  'echo "$tool"',
-  '{ while read -r _ <&3; do :; done; kill -TERM "$tool" 2>/dev/null; } &',
-  "watcher=$!",
-  'wait "$tool"',
-  "status=$?",
-  'kill "$watcher" 2>/dev/null',
-  'exit "$status"',
-].join("\n");
-
 interface Running {
   supervisor: ChildProcess;
   toolPid: number;
@@ -498,12 +470,12 @@ function chooseTool(options: LiveCaptureOptions): { tool: CaptureTool; path: str
   if (inside && wanted === "tcpdump") {
     throw new LiveCaptureError("rootless", "tcpdump cannot capture inside the rootless namespace (it fails with \"Couldn't change ownership of savefile\")", ["use dumpcap: sudo apt-get install tshark, and leave --tool out"]);
   }
-  const order: CaptureTool[] = wanted === "auto" ? (inside ? ["dumpcap"] : ["dumpcap", "tcpdump"]) : [wanted];
+  const order: CaptureTool[] = toolOrder(wanted, thisHost(), inside);
   for (const tool of order) {
     const path = findExecutable(tool);
     if (path) return { tool, path };
   }
-  const what = wanted === "auto" && !inside ? "neither dumpcap nor tcpdump is installed" : `${wanted === "auto" ? "dumpcap" : wanted} is not installed`;
+  const what = order.length > 1 ? "neither dumpcap nor tcpdump is installed" : `${wanted === "auto" ? "dumpcap" : wanted} is not installed`;
   const fixes = wanted === "tcpdump" ? ["install it: sudo apt-get install tcpdump (macOS ships /usr/sbin/tcpdump)", "or leave --tool out to use dumpcap"] : installFixes();
   throw new LiveCaptureError("no-tool", `cannot capture live: ${what} (searched PATH and the sbin folders)`, fixes);
 }
@@ -516,7 +488,7 @@ function checkOptions(options: LiveCaptureOptions): void {
   }
   // The host goes into a BPF expression: only an address or a plain host name.
   if (options.host !== undefined && !/^[0-9A-Za-z.:_-]+$/.test(options.host)) throw new LiveCaptureError("bad-option", `host must be an address or a host name, got ${JSON.stringify(options.host)}`);
-  if (options.iface !== undefined && !/^[0-9A-Za-z._:@-]+$/.test(options.iface)) throw new LiveCaptureError("bad-option", `iface must be an interface name, got ${JSON.stringify(options.iface)}`);
+  if (options.iface !== undefined && !/^[0-9A-Za-z._:@\\{}-]+$/.test(options.iface)) throw new LiveCaptureError("bad-option", `iface must be an interface name, got ${JSON.stringify(options.iface)}`);
   if (options.linkType !== undefined && !/^[0-9A-Za-z_]+$/.test(options.linkType)) throw new LiveCaptureError("bad-option", `linkType must be a DLT name such as LINUX_SLL2, got ${JSON.stringify(options.linkType)}`);
 }
 
@@ -600,11 +572,14 @@ export async function startCapture(options: LiveCaptureOptions): Promise<LiveCap
   const args = toolArgs(tool, options, iface, file, filter);
   const command = [path, ...args];
 
-  const supervisor = spawn("sh", ["-c", SUPERVISOR, "iot-wire-lab-capture", ...command], { stdio: ["pipe", "pipe", "pipe"] });
-  const record: Running = { supervisor, toolPid: 0 };
+  // POSIX: under the supervisor shell; Windows: the tool itself (live-tools.ts).
+  const launch = captureLaunch(command, thisHost(), options.shell);
+  const supervisor = spawn(launch.command, launch.args, { stdio: ["pipe", "pipe", "pipe"] });
+  const record: Running = { supervisor, toolPid: launch.supervised ? 0 : supervisor.pid ?? 0 };
   let stderr = "";
   let stdout = "";
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
   const exitWaiters: Array<() => void> = [];
   supervisor.stderr!.setEncoding("utf8");
   supervisor.stdout!.setEncoding("utf8");
@@ -616,10 +591,18 @@ export async function startCapture(options: LiveCaptureOptions): Promise<LiveCap
   supervisor.stdin!.on("error", () => undefined); // EPIPE once the supervisor is gone
   running.add(record);
   installExitHook();
-  supervisor.once("exit", (code, signal) => {
+  const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+    if (exited) return;
     exited = { code, signal };
     running.delete(record);
     for (const wake of exitWaiters.splice(0)) wake();
+  };
+  supervisor.once("exit", ended);
+  // A process that could not be spawned (no `sh`, no tool) emits "error" and never "exit".
+  supervisor.on("error", (error) => {
+    if (supervisor.pid !== undefined && !spawnError) return; // a later kill() or write failure: "exit" still comes
+    spawnError ??= error;
+    ended(null, null);
   });
   const waitExit = () => new Promise<void>((r) => (exited ? r() : exitWaiters.push(r)));
 
@@ -641,13 +624,20 @@ export async function startCapture(options: LiveCaptureOptions): Promise<LiveCap
     };
     // The supervisor echoes the tool's pid first; the tool's own line says it is capturing.
     const check = () => {
-      if (ready.test(stderr) && stdout.includes("\n")) finish();
+      if (ready.test(stderr) && (!launch.supervised || stdout.includes("\n"))) finish();
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       // Read what is left of stderr before deciding.
       setImmediate(() => finish(classifyFailure(tool, iface, stderr, signal ? `killed by ${signal}` : `exit code ${code}`)));
     };
-    const onError = (error: Error) => finish(new LiveCaptureError("failed", `cannot start sh for ${tool}: ${error.message}`));
+    const onError = (error: Error) =>
+      finish(
+        new LiveCaptureError(
+          "failed",
+          `cannot start ${launch.supervised ? `${launch.command} (the shell that supervises ${tool})` : tool}: ${error.message}`,
+          launch.supervised ? ["a POSIX shell (sh) must be on PATH; on Windows the tool starts without one"] : [],
+        ),
+      );
     const timer = setTimeout(() => {
       supervisor.stdin!.end();
       finish(new LiveCaptureError("failed", `${tool} did not start capturing within ${startTimeout} ms${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-2).join(" / ")}` : ""}`, [], stderr));
@@ -656,6 +646,7 @@ export async function startCapture(options: LiveCaptureOptions): Promise<LiveCap
     supervisor.stdout!.on("data", check);
     supervisor.once("exit", onExit);
     supervisor.once("error", onError);
+    if (spawnError) onError(spawnError);
     check();
   }).catch(async (error: unknown) => {
     if (!exited) {

@@ -36,6 +36,10 @@ const subcommands: Record<string, { summary: string; load: () => Runner }> = {
     summary: "the whole walk-through: device, platform, live capture, device program, analysis (npm start)",
     load: () => (require("./tutorial") as typeof import("./tutorial")).run,
   },
+  doctor: {
+    summary: "what works on this machine for the workshop: Node, capture, Jupyter, browser (OK/MISSING + fix)",
+    load: () => (require("./doctor") as typeof import("./doctor")).run,
+  },
   report: {
     summary: "write a self-contained HTML report of a capture: phases, charts, packets, issues",
     load: () => (require("./report") as typeof import("./report")).run,

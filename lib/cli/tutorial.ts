@@ -1,4 +1,4 @@
-// `iot-wire-lab tutorial` (what `npm start` runs): the seed article's whole
+// `iot-wire-lab tutorial` (what `npm start` runs): the article's whole
 // walk-through on this machine, in one go. See lib/tutorial/tutorial.ts.
 import { join } from "node:path";
 import { UsageError } from "./errors";
@@ -7,19 +7,24 @@ import { capabilities, insideRootless, LiveCaptureError, rootlessSupport, runRoo
 import { DEFAULT_TUTORIAL_SPEED, runTutorial, TutorialError, type TutorialLineKind } from "../tutorial/tutorial";
 import { RUNS_KEPT, runsFolder } from "../tutorial/run-folder";
 import { terminalText } from "../output/terminal-text";
+import { TERMINAL_COLUMNS, wrapText } from "../tutorial/teach";
 import { labHome } from "../device/registry";
 
 const USAGE = `usage: iot-wire-lab tutorial [options]      (npm start)
 
-The seed article, end to end: a demo device, the embedded IoT platform on a
-free loopback port, a live capture of that port (dumpcap or tcpdump), the
-device program (connect; subscribe after 3 s, publish after 5 s, disconnect
-after 8 s, divided by --speed), then the packet list with its phases, the
-phase timings and the platform's device log matched to frames. Everything
-is saved in a run folder (the newest ${RUNS_KEPT} are kept in ${runsFolder(labHome())}).
+The article "How to Analyze the Network Behaviors of IoT-enabled Devices
+Using Wireshark", end to end: a demo device, the embedded IoT platform on the
+loopback (port 1883 when it is free), a live capture of that port (dumpcap or
+tcpdump), the device program from the article (connect; subscribe after 3 s,
+publish after 5 s, disconnect after 8 s, divided by --speed), then the packet
+list, what each of the article's sections 3.1-3.6 shows in this capture, the
+phase timings and the platform's device log matched to frames. Everything is
+saved in a run folder (the newest ${RUNS_KEPT} are kept in ${runsFolder(labHome())}).
+The output fits 100 columns; --wide prints the whole packet list.
 
 options:
   --speed N            time scale of the device program (default ${DEFAULT_TUTORIAL_SPEED}: the 8 s script in 4 s)
+  --wide               every column of the packet list in full (lines longer than 100 columns)
   --out DIR            save the run in DIR instead of a new run folder
   --no-capture         do not capture: analyse the bundled capture (data/captures/tutorial.pcapng)
   --rootless           capture without privileges inside a private user+network namespace (Linux)
@@ -58,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
       qos: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
+      wide: { type: "boolean" },
     },
     "tutorial",
   );
@@ -76,7 +82,10 @@ export async function run(argv: string[]): Promise<number> {
   const rootless = line.flag("rootless");
   if (noCapture && rootless) throw new UsageError("--rootless is for capturing; it makes no sense with --no-capture");
   const json = line.flag("json");
-  const say = (text: string) => (json ? console.error(text) : console.log(text));
+  const wide = line.flag("wide");
+  const say = (text: string) => {
+    for (const part of wide ? [text] : wrapText(text, TERMINAL_COLUMNS, "", " ".repeat(12))) (json ? console.error : console.log)(part);
+  };
 
   if (!noCapture && !insideRootless()) {
     if (rootless) {
@@ -111,10 +120,11 @@ export async function run(argv: string[]): Promise<number> {
       protocolVersion,
       qos,
       seed,
+      wide,
       log,
     });
     if (json) console.log(JSON.stringify(result));
-    else console.log(`done in ${(result.durationMs / 1000).toFixed(1)} s. The run is in ${result.runDir}`);
+    else say(`done in ${(result.durationMs / 1000).toFixed(1)} s. The run is in ${result.runDir}`);
     return 0;
   } catch (error) {
     if (error instanceof TutorialError || error instanceof LiveCaptureError) {

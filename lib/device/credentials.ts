@@ -104,3 +104,13 @@ export function signMqttCredentials(device: Device, options: SignOptions = {}): 
     password: hmacHex(signMethod, device.deviceSecret, content),
   };
 }
+
+/**
+ * A password for display: its first 8 characters and its length, e.g.
+ * "3f9a1c0b… (40 characters)", as notebook 4 shows the CONNECT's. Enough to
+ * compare two logins by eye; too little to log in with.
+ */
+export function shortenPassword(password: string, keep = 8): string {
+  const chars = [...password];
+  return `${chars.slice(0, keep).join("")}… (${chars.length} characters)`;
+}

@@ -202,6 +202,21 @@ function phaseFilter(phase: Phase, analysis: Analysis, acks: boolean): string {
   return `tcp.stream == ${phase.stream} && ${group(terms.join(" || "))}`;
 }
 
+/** MQTT's registered port: Wireshark decodes it as MQTT without being told. */
+const MQTT_PORT = 1883;
+
+/**
+ * A display filter as a reader should paste it: when it names MQTT (the protocol or its fields)
+ * and MQTT ran on other ports than 1883, Wireshark shows nothing until those
+ * ports are decoded as MQTT, so the filter carries the Decode As option
+ * (`-d tcp.port==N,mqtt`, the same for wireshark and tshark).
+ */
+export function withDecodeAs(filter: string, mqttPorts: readonly number[]): string {
+  const ports = [...new Set(mqttPorts)].filter((port) => port !== MQTT_PORT);
+  if (ports.length === 0 || !/\bmqtt\b/.test(filter)) return filter;
+  return `${filter}   (Decode As first: ${ports.map((port) => `-d tcp.port==${port},mqtt`).join(" ")})`;
+}
+
 /** Parentheses around an expression with a top-level `||`, so that `&&` binds as meant. */
 function group(expression: string): string {
   let depth = 0;

@@ -4,8 +4,10 @@
  * messages each way, subscriptions, refused logins, forbidden topics), kept in
  * memory, emitted as it happens and appended to a JSON-lines file.
  *
- * Entries never hold a deviceSecret or a password.
+ * Entries never hold a deviceSecret or a password. A message's content is
+ * kept shortened (`payloadPreview`), as the console's Device Log shows it.
  */
+import { isUtf8 } from "node:buffer";
 import { EventEmitter } from "node:events";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
@@ -52,6 +54,8 @@ export interface DeviceLogEntry {
   protocolVersion?: number;
   topic?: string;
   payloadSize?: number;
+  /** The message's content (upstream, downstream), shortened: see payloadPreview(). */
+  payloadPreview?: string;
   qos?: number;
   messageId?: number;
   status: DeviceLogStatus;
@@ -62,6 +66,22 @@ export interface DeviceLogEntry {
   /** MQTT 5 reason code sent to the device, when it differs in meaning from returnCode. */
   reasonCode?: number;
   keepalive?: number;
+}
+
+/** Characters of a message's content a device-log entry keeps. */
+export const PAYLOAD_PREVIEW_CHARS = 64;
+
+/**
+ * A message's content for a log line: UTF-8 text as it is (control
+ * characters shown as "."), anything else as 0x-hex; longer than `limit`
+ * characters, cut and ended with "…".
+ */
+export function payloadPreview(payload: Uint8Array | string | undefined, limit: number = PAYLOAD_PREVIEW_CHARS): string {
+  if (payload === undefined) return "";
+  const bytes = typeof payload === "string" ? Buffer.from(payload, "utf8") : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const cut = (text: string) => (text.length > limit ? `${text.slice(0, limit - 1)}…` : text);
+  if (isUtf8(bytes)) return cut([...bytes.toString("utf8")].map((c) => (/[\u0000-\u001f\u007f]/.test(c) ? "." : c)).join(""));
+  return cut(`0x${bytes.subarray(0, Math.ceil(limit / 2)).toString("hex")}`);
 }
 
 export type DeviceLogInput = Omit<DeviceLogEntry, "seq" | "time" | "timeMs"> & { timeMs?: number };
@@ -153,7 +173,7 @@ export function readDeviceLog(file: string): { entries: DeviceLogEntry[]; issues
   return parseDeviceLog(readFileSync(file, "utf8"));
 }
 
-const COLUMNS = ["time", "event", "device", "client", "topic", "qos", "msgId", "bytes", "status", "reason"] as const;
+const COLUMNS = ["time", "event", "device", "client", "topic", "qos", "msgId", "bytes", "payload", "status", "reason"] as const;
 
 /** The entry's cells as a terminal shows them: what a device sent has its control characters escaped. */
 function cells(entry: DeviceLogEntry): Record<(typeof COLUMNS)[number], string> {
@@ -172,6 +192,7 @@ function rawCells(entry: DeviceLogEntry): Record<(typeof COLUMNS)[number], strin
     qos: entry.qos === undefined ? "" : String(entry.qos),
     msgId: entry.messageId === undefined ? "" : String(entry.messageId),
     bytes: entry.payloadSize === undefined ? "" : String(entry.payloadSize),
+    payload: entry.payloadPreview ?? "",
     status: entry.status,
     reason: entry.reason ?? "",
   };
@@ -185,6 +206,7 @@ export function formatDeviceLogLine(entry: DeviceLogEntry): string {
   if (c.qos) parts.push(`qos=${c.qos}`);
   if (c.msgId) parts.push(`id=${c.msgId}`);
   if (c.bytes) parts.push(`${c.bytes} B`);
+  if (c.payload) parts.push(c.payload);
   parts.push(c.status);
   if (c.reason) parts.push(`(${c.reason})`);
   return parts.join("  ");

@@ -40,7 +40,7 @@ import type { DeviceIdentity } from "../device/identity";
 import { isDeviceTopic } from "../device/topics";
 import { topicMatches } from "../device/topic-syntax";
 import { DeviceRegistry } from "../device/registry";
-import { DeviceLog, type DeviceLogEntry, type DeviceLogEvent, type DeviceLogInput } from "./device-log";
+import { DeviceLog, payloadPreview, type DeviceLogEntry, type DeviceLogEvent, type DeviceLogInput } from "./device-log";
 import { decideLogin, PLATFORM_KEEPALIVE, type KeepaliveRange, type LoginDecision } from "./login";
 import { statusNotice, statusTopic } from "./status-notice";
 import { propertyPostReply, propertyPostReplyTopic } from "./thing-model";
@@ -461,6 +461,7 @@ class IotPlatform extends EventEmitter implements Platform {
       topic: packet.topic,
       qos: packet.qos,
       payloadSize: packet.payload?.length ?? 0,
+      payloadPreview: payloadPreview(packet.payload),
       ...(packet.messageId !== undefined ? { messageId: packet.messageId } : {}),
     };
     if (!isDeviceTopic(session.device, packet.topic, { filter: false })) {
@@ -577,6 +578,7 @@ class IotPlatform extends EventEmitter implements Platform {
           topic: packet.topic,
           qos: packet.qos,
           payloadSize: packet.payload?.length ?? 0,
+          payloadPreview: payloadPreview(packet.payload),
           ...(packet.messageId !== undefined ? { messageId: packet.messageId } : {}),
           status: "ok",
         });
@@ -656,6 +658,7 @@ class IotPlatform extends EventEmitter implements Platform {
         topic,
         qos,
         payloadSize: payloadBuffer(payload).length,
+        payloadPreview: payloadPreview(payloadBuffer(payload)),
         status: "failed",
         reason: result.reason,
       });

@@ -1,20 +1,25 @@
 /**
- * The seed article's walk-through, end to end on this machine, in one call:
+ * The article's walk-through ("How to Analyze the Network Behaviors of
+ * IoT-enabled Devices Using Wireshark"), end to end on this machine, in one
+ * call:
  *
  *   1. a demo device in the registry (made once, reused after)
- *   2. the embedded IoT platform on a free loopback port
+ *   2. the embedded IoT platform on the loopback, on MQTT's port 1883 when it
+ *      is free (Wireshark then decodes MQTT without Decode As), else any port
  *   3. a live capture of that port (dumpcap → pcapng, else tcpdump → pcap);
  *      when that is impossible, the bundled capture, clearly labelled
- *   4. the seed program run by the simulator (3 s / 5 s / 8 s ÷ speed)
+ *   4. the article's device program run by the simulator (3 s / 5 s / 8 s ÷ speed)
  *   5. the capture stopped        6. analysed with analyzeCapture
- *   7. packets, phases, timings and the device log matched to frames
+ *   7. packets, the article's sections 3.1–3.6 told with this capture,
+ *      phases, timings and the device log matched to frames
  *   8. capture, device log and summary saved in a run folder (the newest
  *      RUNS_KEPT kept), and each reporter called with that folder
  *
- * Progress goes to `options.log` line by line as it happens.
+ * Progress goes to `options.log` line by line as it happens; every line fits
+ * 100 columns unless `wide` is set.
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { analyzeCapture } from "../analysis/analyze";
 import { matchDeviceLog } from "../analysis/device-log-match";
 import { formatBytes, formatDuration } from "../analysis/format";
@@ -26,8 +31,9 @@ import { readDeviceLog, type DeviceLogEntry } from "../platform/device-log";
 import { startPlatform, type Platform } from "../platform/platform";
 import { formatSimulatorEvent } from "../simulator/events";
 import { simulate, SimulationRunError, type SimulationSummary } from "../simulator/simulation";
-import { bundledTutorial } from "./bundled";
+import { bundledCapturesDir, bundledTutorial } from "./bundled";
 import { deviceLogMatchText, packetListText, phasesText, scheduleLines } from "./render";
+import { articleNotes, articleNotesText, loginFields, MQTT_PORT, nextStepsText, TERMINAL_COLUMNS, wrapText } from "./teach";
 import { writeRunReport, type RunReporter } from "./report";
 import { makeRunFolder, pruneRuns, runsFolder, RUNS_KEPT } from "./run-folder";
 import type { TutorialCaptureInfo, TutorialResult } from "./types";
@@ -46,8 +52,16 @@ export class TutorialError extends Error {
 export type TutorialLineKind = "step" | "detail" | "table";
 
 export interface TutorialOptions {
-  /** Time scale of the seed program (default 2: the 8 s script in 4 s). */
+  /** Time scale of the article's device program (default 2: the 8 s script in 4 s). */
   speed?: number;
+  /**
+   * The platform's port. Default: 1883, MQTT's own, so that Wireshark decodes
+   * the capture without Decode As; a free port when 1883 is taken (or not
+   * allowed), and then every printed filter says how to Decode As.
+   */
+  platformPort?: number;
+  /** The whole packet list, lines as long as they need (default: every line fits 100 columns). */
+  wide?: boolean;
   /** The run folder (default: a new folder under `<home>/runs/`, of which the newest 10 are kept). */
   out?: string;
   /** The lab's home: registry and runs (default $IOT_WIRE_LAB_HOME or ~/.iot-wire-lab). */
@@ -72,11 +86,28 @@ export interface TutorialOptions {
 
 const STEPS = 8;
 
+/** The notebooks/ folder beside data/ in this installation (a clone has it; a package may not). */
+function notebooksFolder(): string | undefined {
+  const captures = bundledCapturesDir();
+  if (!captures) return undefined;
+  const dir = join(dirname(dirname(captures)), "notebooks");
+  return existsSync(join(dir, "01-create-a-device.ipynb")) ? dir : undefined;
+}
+
 export async function runTutorial(options: TutorialOptions = {}): Promise<TutorialResult> {
   const began = Date.now();
   const log = options.log ?? (() => undefined);
-  const step = (n: number, title: string, text: string) => log(`[${n}/${STEPS}] ${title.padEnd(9)} ${text}`, "step");
-  const detail = (text: string) => log(`          ${text}`, "detail");
+  const width = options.wide ? Infinity : TERMINAL_COLUMNS;
+  const step = (n: number, title: string, text: string) => {
+    for (const line of wrapText(text, width, `[${n}/${STEPS}] ${title.padEnd(9)} `)) log(line, "step");
+  };
+  const detail = (text: string) => {
+    for (const line of wrapText(text, width, "          ", "            ")) log(line, "detail");
+  };
+  const table = (text: string) => log(text, "table");
+  const paragraph = (text: string) => {
+    for (const line of wrapText(text, width)) log(line, "table");
+  };
   const speed = options.speed ?? DEFAULT_TUTORIAL_SPEED;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new TutorialError(`speed must be a positive number, got ${speed}`);
   const qos = options.qos ?? 1;
@@ -111,12 +142,25 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   const maxQos: 1 | 2 = qos === 2 ? 2 : 1;
   const liveLog = join(runDir, "device-log.jsonl");
   let platform: Platform;
+  let portNote = "";
   try {
-    platform = await startPlatform({ registry, port: 0, host: "127.0.0.1", deviceLog: liveLog, maxQos });
+    const start = (port: number) => startPlatform({ registry, port, host: "127.0.0.1", deviceLog: liveLog, maxQos });
+    if (options.platformPort !== undefined) {
+      platform = await start(options.platformPort);
+    } else {
+      try {
+        platform = await start(MQTT_PORT);
+        portNote = ", MQTT's own port: Wireshark decodes it as MQTT by itself";
+      } catch (error) {
+        // 1883 taken (a local broker) or not allowed: any free port, and Decode As hints.
+        platform = await start(0);
+        portNote = ` (1883 is not free here: ${(error as Error).message.replace(/^cannot listen on \S+: /, "")}; Wireshark needs Decode As for this port)`;
+      }
+    }
   } catch (error) {
     throw new TutorialError(`cannot start the embedded platform: ${(error as Error).message}`);
   }
-  step(2, "platform", `embedded IoT platform listening on ${platform.url}${maxQos === 2 ? " (QoS 2 allowed for --qos 2; the cloud platform stops at QoS 1)" : ""}`);
+  step(2, "platform", `embedded IoT platform listening on ${platform.url}${portNote}${maxQos === 2 ? " (QoS 2 allowed for --qos 2; the cloud platform stops at QoS 1)" : ""}`);
 
   let capture: LiveCapture | undefined;
   let stopped: LiveCaptureResult | undefined;
@@ -142,9 +186,9 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
       }
     }
 
-    // 4. the seed program
+    // 4. the article's device program
     const seconds = (s: number) => formatDuration(s / speed);
-    step(4, "device", `running the seed program at speed ${speed}: subscribe at ${seconds(3)}, publish at ${seconds(5)}, disconnect at ${seconds(8)} (3 s / 5 s / 8 s ÷ ${speed})`);
+    step(4, "device", `running the device program from the article at speed ${speed}: subscribe at ${seconds(3)}, publish at ${seconds(5)}, disconnect at ${seconds(8)} (the article's 3 s / 5 s / 8 s ÷ ${speed})`);
     const simulation = simulate({ platform, registry, device, speed, protocolVersion, qos, seed: options.seed });
     simulation.on("event", (event) => detail(formatSimulatorEvent(event)));
     try {
@@ -191,26 +235,36 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
     captureInfo = { source: "bundled", file, format: "pcapng", rootless: false, bundledFrom: bundled.capture, speed: BUNDLED_CAPTURE_SPEED };
     if (unavailable) captureInfo.unavailable = unavailable;
   }
-  const analysis: Analysis = await analyzeCapture(captureInfo.file, { mqttPorts: captureInfo.source === "live" ? [platform.port] : [], redactPasswords: true });
+  const mqttPorts = captureInfo.source === "live" ? [platform.port] : [];
+  const mqttPort = captureInfo.source === "live" ? platform.port : MQTT_PORT;
+  const analysis: Analysis = await analyzeCapture(captureInfo.file, { mqttPorts, redactPasswords: true });
+  // The login as the article shows it (3.2), the password shortened at once; the analysis itself keeps it redacted.
+  const login = loginFields((await analyzeCapture(captureInfo.file, { mqttPorts, redactPasswords: false })).messages);
   const c = analysis.capture;
   step(6, "analysis", `${captureInfo.source === "bundled" ? "BUNDLED capture " : ""}${c.frames} frames, ${formatBytes(c.bytes)}, ${c.connections} TCP connection(s), ${c.mqttMessages} MQTT messages, ${c.phases} phases`);
 
   // 7. show
   const matches = matchDeviceLog(analysis, deviceLog);
   step(7, "results", captureInfo.source === "bundled" ? "of the BUNDLED capture data/captures/tutorial.pcapng (recorded at speed 1 by npm run fixtures)" : "of this run's capture");
-  log("", "table");
-  log("Packet list (as in Wireshark's top pane; the Phase column groups the packets):", "table");
-  log(packetListText(analysis), "table");
-  log("", "table");
-  log("Phases and their timings:", "table");
-  log(phasesText(analysis), "table");
-  log("", "table");
-  log("The seed program's schedule on the wire:", "table");
-  for (const line of scheduleLines(analysis, captureInfo.speed)) log(line, "table");
-  log("", "table");
-  log(`Device log (the console's Device Log page) matched to frames; Log time in seconds since the first frame:`, "table");
-  log(deviceLogMatchText(matches, c.start), "table");
-  log("", "table");
+  const wide = options.wide ?? false;
+  const first = analysis.connections[0];
+  table("");
+  paragraph("Packet list (as in Wireshark's top pane; the Phase column groups the packets):");
+  if (!wide && first) paragraph(`(every packet goes between the device at ${first.client} and the platform at ${first.server}; add --wide for the Source and Destination columns and the whole Info column)`);
+  table(packetListText(analysis, { wide }));
+  table("");
+  paragraph("What the article shows, in this capture (its section numbers):");
+  for (const line of articleNotesText(articleNotes({ analysis, login, matches, mqttPort }), width)) table(line);
+  table("");
+  paragraph("Phases and their timings:");
+  table(phasesText(analysis, { wide }));
+  table("");
+  paragraph("The device program's schedule on the wire:");
+  for (const line of scheduleLines(analysis, captureInfo.speed)) table(wide ? line : line.slice(0, TERMINAL_COLUMNS));
+  table("");
+  paragraph("Device log (the console's Device Log page) matched to frames; Log time in seconds since the first frame:");
+  table(deviceLogMatchText(matches, c.start, { wide }));
+  table("");
 
   // 8. save
   const simulationInfo = {
@@ -242,7 +296,9 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   step(8, "saved", runDir);
   for (const file of [captureInfo.file, liveLog, ...(simulationDeviceLog ? [simulationDeviceLog] : []), summaryFile, ...reports]) detail(`- ${file.slice(runDir.length + 1)}`);
   if (!options.out) detail(`(the newest ${options.keepRuns ?? RUNS_KEPT} runs are kept in ${runs}${pruned.length ? `; removed ${pruned.length} older` : ""})`);
-  if (captureInfo.source === "live") detail(`open it in Wireshark: wireshark ${captureInfo.file}${platform.port !== 1883 ? ` (Decode As: tcp.port == ${platform.port} → MQTT)` : ""}`);
+  table("");
+  const notebooks = notebooksFolder();
+  for (const line of nextStepsText({ report: reports.find((r) => r.endsWith(".html")), ...(notebooks ? { notebooksDir: notebooks } : {}), capture: captureInfo.file, mqttPort }, width)) table(line);
 
   return {
     runDir,

@@ -154,6 +154,24 @@ test("no capture tool: the error says how to install one", async (t) => {
   assert.match(capabilities().live.reason, /neither dumpcap nor tcpdump/);
 });
 
+test("a supervisor shell that cannot be spawned: a LiveCaptureError at once, never a hang", async (t) => {
+  if (!which("dumpcap") && !which("tcpdump")) {
+    needTool(t, "tcpdump");
+    return;
+  }
+  const dir = tempDir(t);
+  const started = Date.now();
+  const error = await startCapture({ port: 1883, file: join(dir, "never.pcapng"), shell: join(dir, "no-such-shell"), startTimeoutMs: 60000 }).then(
+    () => assert.fail("started without a shell"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof LiveCaptureError, String(error));
+  assert.equal(error.code, "failed");
+  assert.match(error.message, /cannot start .*no-such-shell \(the shell that supervises (dumpcap|tcpdump)\): spawn .*ENOENT/);
+  assert.ok(Date.now() - started < 5000, "answered without waiting for the start timeout");
+  assert.equal(runningCaptures(), 0, "nothing is left registered as running");
+});
+
 test("bad options are refused before anything runs", async () => {
   for (const [options, pattern] of [
     [{ port: 0 }, /port must be 1 to 65535/],

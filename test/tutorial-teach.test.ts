@@ -1,0 +1,71 @@
+// The tutorial's words, unit by unit: lines that fit, the shortened password,
+// the article's sections told from the bundled capture, and what to open next
+// with and without Decode As.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { analyzeCapture } from "../lib/analysis/analyze";
+import { matchDeviceLog } from "../lib/analysis/device-log-match";
+import { shortenPassword } from "../lib/device/credentials";
+import { readDeviceLog } from "../lib/platform/device-log";
+import { bundledTutorial } from "../lib/tutorial/bundled";
+import { deviceLogMatchText, packetListText, phasesText } from "../lib/tutorial/render";
+import { withDecodeAs } from "../lib/notebook/wireshark-filter";
+import { articleNotes, articleNotesText, fitLine, loginFields, nextStepsText, wrapText } from "../lib/tutorial/teach";
+
+test("fitLine and wrapText keep every line within the width; a long word gets its own line", () => {
+  assert.equal(fitLine("abcdef", 4), "abc…");
+  assert.equal(fitLine("abc", 4), "abc");
+  assert.deepEqual(wrapText("one two three four", 9, "> ", "  "), ["> one two", "  three", "  four"]);
+  const url = "file:///a/very/long/path/that/does/not/fit/report.html";
+  assert.deepEqual(wrapText(`see ${url} now`, 20), ["see", url, "now"]);
+});
+
+test("shortenPassword: the first 8 characters and the length, never the rest", () => {
+  const password = "42f8d0445e3a9b1c7d2e6f8091a2b3c4d5e6f708";
+  assert.equal(shortenPassword(password), "42f8d044… (40 characters)");
+  assert.ok(!shortenPassword(password).includes(password.slice(8, 16)));
+});
+
+test("the article's sections from the bundled capture; on another port than 1883 every MQTT filter says how to Decode As", async () => {
+  const bundled = bundledTutorial()!;
+  const analysis = await analyzeCapture(bundled.capture, { redactPasswords: true });
+  const plain = await analyzeCapture(bundled.capture, { redactPasswords: false });
+  const matches = matchDeviceLog(analysis, readDeviceLog(bundled.deviceLog).entries);
+  const login = loginFields(plain.messages)!;
+  assert.equal(login.password, shortenPassword(plain.messages.find((m) => m.type === "CONNECT")!.password!));
+  const notes = articleNotes({ analysis, login, matches, mqttPort: 1883 });
+  assert.deepEqual(
+    notes.map((n) => n.section),
+    ["3.1", "3.2", "3.3", "3.4", "3.5", "3.6"],
+  );
+  assert.ok(notes.every((n) => !n.filter!.includes("Decode As")), "on 1883 Wireshark needs no Decode As");
+  const elsewhere = articleNotes({ analysis, login, matches, mqttPort: 40001 });
+  for (const note of elsewhere) {
+    if (note.filter!.startsWith("mqtt.")) assert.match(note.filter!, /\(Decode As first: -d tcp\.port==40001,mqtt\)$/);
+    else assert.doesNotMatch(note.filter!, /Decode As/);
+  }
+  for (const line of [
+    ...articleNotesText(notes),
+    ...packetListText(analysis).split("\n"),
+    ...phasesText(analysis).split("\n"),
+    ...deviceLogMatchText(matches, analysis.capture.start).split("\n"),
+  ]) {
+    assert.ok([...line].length <= 100, line);
+  }
+  assert.ok(packetListText(analysis, { wide: true }).split("\n").some((l) => [...l].length > 100), "--wide does not cut");
+
+  const next = nextStepsText({ report: "/home/me/run/report.html", notebooksDir: "/home/me/iot-wire-lab/notebooks", capture: "/home/me/run/capture.pcapng", mqttPort: 40001 });
+  assert.ok(next.includes("  the HTML report:  file:///home/me/run/report.html"));
+  assert.ok(next.some((l) => l.includes("wireshark -d tcp.port==40001,mqtt -r /home/me/run/capture.pcapng")));
+  const on1883 = nextStepsText({ capture: "/home/me/run/capture.pcapng", mqttPort: 1883 });
+  assert.deepEqual(on1883, ["What to open next:", "  Wireshark:        wireshark -r /home/me/run/capture.pcapng"]);
+});
+
+test("withDecodeAs: MQTT filters carry the Decode As option for ports other than 1883; TCP filters and port 1883 need none", () => {
+  assert.equal(withDecodeAs("mqtt.msgtype == 3", [1883]), "mqtt.msgtype == 3");
+  assert.equal(withDecodeAs("mqtt.msgtype == 3", []), "mqtt.msgtype == 3");
+  assert.equal(withDecodeAs("tcp.flags.syn == 1", [40001]), "tcp.flags.syn == 1");
+  assert.equal(withDecodeAs("tcp.stream == 0 && mqtt.msgtype == 1", [40001, 40001, 1883]), "tcp.stream == 0 && mqtt.msgtype == 1   (Decode As first: -d tcp.port==40001,mqtt)");
+  assert.equal(withDecodeAs("mqtt", [40002]), "mqtt   (Decode As first: -d tcp.port==40002,mqtt)");
+  assert.equal(withDecodeAs("mqtt.topic contains \"x\"", [40001, 40002]), "mqtt.topic contains \"x\"   (Decode As first: -d tcp.port==40001,mqtt -d tcp.port==40002,mqtt)");
+});
