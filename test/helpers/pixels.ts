@@ -1,6 +1,7 @@
 // Reading screenshots and rendered charts by their pixels (pngjs decodes the
 // PNG; nothing here looks at HTML).
 import { readFileSync } from "node:fs";
+import assert from "node:assert/strict";
 import { PNG } from "pngjs";
 
 export interface Pixels {
@@ -50,4 +51,104 @@ export function inkIn(pixels: Pixels, box: Box = { x: 0, y: 0, width: pixels.wid
     }
   }
   return result;
+}
+
+/**
+ * Which pixels are clearly coloured (not white, grey or black): the charts
+ * draw phases in colour, while a page's text, rules and boxes are grey.
+ * `shrink` 2 first averages 2×2 blocks (a 2× chart PNG as a browser shows it
+ * at its display size).
+ */
+export interface ColourMask {
+  width: number;
+  height: number;
+  /** 1 where the pixel is coloured, row by row. */
+  mask: Uint8Array;
+}
+
+export function colourMask(pixels: Pixels, shrink: 1 | 2 = 1): ColourMask {
+  const height = Math.floor(pixels.height / shrink);
+  const width = Math.floor(pixels.width / shrink);
+  const mask = new Uint8Array(width * height);
+  const n = shrink * shrink;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let dy = 0; dy < shrink; dy++) {
+        for (let dx = 0; dx < shrink; dx++) {
+          const i = ((y * shrink + dy) * pixels.width + x * shrink + dx) * 4;
+          r += pixels.data[i]!;
+          g += pixels.data[i + 1]!;
+          b += pixels.data[i + 2]!;
+        }
+      }
+      if ((Math.max(r, g, b) - Math.min(r, g, b)) / n > 35) mask[y * width + x] = 1;
+    }
+  }
+  return { width, height, mask };
+}
+
+function rowProfile(m: ColourMask): number[] {
+  const profile = new Array<number>(m.height).fill(0);
+  for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) profile[y]! += m.mask[y * m.width + x]!;
+  return profile;
+}
+
+/**
+ * Finds a chart in a screenshot by its coloured pixels, at or below row
+ * `from`: rows whose counts of coloured pixels fit the chart's give candidate
+ * offsets, then every horizontal position is tried, and `found` is the share
+ * of the chart's coloured pixels (a sample) that the screenshot has at the
+ * same place, give or take a pixel. A chart that is not drawn (a text line,
+ * an empty box) finds little: table rows' coloured borders or highlighted
+ * code match a few rows, never the chart's shapes.
+ */
+export function findChart(screen: ColourMask, chart: ColourMask, from = 0): { x: number; y: number; found: number } {
+  const points: Array<[number, number]> = [];
+  for (let y = 0; y < chart.height; y++) for (let x = 0; x < chart.width; x++) if (chart.mask[y * chart.width + x]) points.push([x, y]);
+  if (points.length === 0) return { x: 0, y: from, found: 0 };
+  const step = Math.max(1, Math.floor(points.length / 400));
+  const sample = points.filter((_, i) => i % step === 0);
+  const screenRows = rowProfile(screen);
+  const chartRows = rowProfile(chart);
+  const inked = chartRows.map((v, i) => [i, v] as const).filter(([, v]) => v > 0);
+  const scored: Array<[offset: number, score: number]> = [];
+  for (let offset = from; offset + chart.height <= screen.height; offset++) {
+    let matched = 0;
+    for (const [i, v] of inked) matched += Math.min(v, screenRows[offset + i]!);
+    scored.push([offset, matched]);
+  }
+  const candidates = scored.sort((a, b) => b[1] - a[1]).slice(0, 12).map(([offset]) => offset);
+  const hit = (x: number, y: number) => {
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+      const xx = x + dx, yy = y + dy;
+      if (xx >= 0 && yy >= 0 && xx < screen.width && yy < screen.height && screen.mask[yy * screen.width + xx]) return true;
+    }
+    return false;
+  };
+  let best = { x: 0, y: from, found: 0 };
+  for (const y0 of candidates) {
+    for (let x0 = 0; x0 + chart.width <= screen.width; x0++) {
+      let hits = 0;
+      for (const [x, y] of sample) if (hit(x0 + x, y0 + y)) hits++;
+      if (hits / sample.length > best.found) best = { x: x0, y: y0, found: hits / sample.length };
+    }
+  }
+  return best;
+}
+
+/**
+ * Asserts that a screenshot shows each chart (its 2× PNG, shown at half
+ * size), in order from the top: most of each chart's coloured pixels are
+ * found in place.
+ */
+export function assertChartsDrawn(shotFile: string, chartPngs: readonly Buffer[], where: string): void {
+  const screen = colourMask(readPng(shotFile));
+  let from = 0;
+  chartPngs.forEach((png, i) => {
+    const chart = colourMask(readPng(png), 2);
+    const { y, found } = findChart(screen, chart, from);
+    assert.ok(found > 0.8, `${where}: chart ${i + 1} of ${chartPngs.length} not drawn (${Math.round(found * 100)}% of its coloured pixels found)`);
+    from = y + chart.height;
+  });
 }
