@@ -178,5 +178,7 @@ test("the committed notebooks: built from their sources, executed, without error
     const outputs = JSON.stringify(nb.cells.map((c) => c.outputs ?? []));
     assert.deepEqual(leakedSecrets(outputs, secrets).map((s) => `${s.slice(0, 4)}…`), [], `${name} prints a deviceSecret`);
     for (const path of [projectRoot, tmpdir() + "/"]) assert.ok(!outputs.includes(path), `${name}: an output names ${path}, which differs between machines`);
+    assert.ok(!outputs.includes("$IOT_WIRE_LAB_HOME"), `${name}: an output names $IOT_WIRE_LAB_HOME, not the ./.lab a reader gets`);
+    assert.ok(!/running as root|CAP_NET_RAW in this process/.test(outputs), `${name}: an output describes the capture rights of the machine that executed it`);
   }
 });
