@@ -24,7 +24,10 @@ import { needTool } from "../helpers/tools";
 const PNG_MIME = "image/png";
 
 /** The notebooks checked, and a window tall enough to show each whole (CSS pixels). */
-const viewed = [{ name: "03-capture-packets", height: 9000 }];
+const viewed = [
+  { name: "03-capture-packets", height: 9000 },
+  { name: "04-analyze-the-capture", height: 15000 },
+];
 
 interface NotebookJson {
   metadata?: Record<string, unknown>;
