@@ -1,6 +1,8 @@
 /**
  * Headless rendering: vega-lite spec → vega spec → SVG text, in Node, with no
- * browser and no canvas.
+ * browser and no canvas; then SVG → PNG with resvg (a Rust rasteriser whose
+ * npm package ships prebuilt binaries, no install script), for the viewers
+ * that show images only.
  *
  * vega and vega-lite 6 are ES modules only, and vega-canvas (which vega
  * loads) has a top-level await, so `require("vega-lite")` fails with
