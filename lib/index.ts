@@ -42,7 +42,7 @@ export { sequenceGraph, type SequenceGraphOptions } from "./charts/sequence-grap
 export { phaseColors, phaseColor, phaseColorScale, otherPhaseColor, byteParts, directionLabels } from "./charts/palette";
 export { CHART_FONT, CHART_WIDTH, VEGA_LITE_SCHEMA, type ChartSpec } from "./charts/spec";
 export { show, showTable, chartBundle, tableBundle, columnsFor, describeSpec, VEGA_LITE_V5_MIME, type DisplayBundle, type ShowOptions, type TableOptions } from "./display/show";
-export { renderSvg, toVegaLiteV5, VEGA_LITE_V5_SCHEMA, type RenderOptions } from "./display/render";
+export { renderSvg, renderPng, toVegaLiteV5, VEGA_LITE_V5_SCHEMA, type RenderOptions, type PngImage } from "./display/render";
 export { renderHtmlTable, defaultRowColor, severityColors, tableCss, type HtmlTableOptions } from "./display/html-table";
 export { connectionColumns, issueColumns, deviceLogColumns, deviceLogPhases } from "./display/columns";
 export { escapeHtml } from "./display/html";

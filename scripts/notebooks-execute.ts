@@ -32,7 +32,8 @@ async function main(): Promise<number> {
   }
   writeKernelSpec(projectJupyterDir);
   const home = mkdtempSync(join(tmpdir(), "iot-wire-lab-notebooks-"));
-  const env = { IOT_WIRE_LAB_NOTEBOOKS: "bundled", IOT_WIRE_LAB_SPEED: "1", IOT_WIRE_LAB_HOME: home };
+  // The same outputs on every machine: no public captures (bundled mode would use them only when named), and the home shown as a reader's own.
+  const env = { IOT_WIRE_LAB_NOTEBOOKS: "bundled", IOT_WIRE_LAB_SPEED: "1", IOT_WIRE_LAB_HOME: home, IOT_WIRE_LAB_HOME_SHOWN_AS: "./.lab", IOT_WIRE_LAB_PUBLIC_CAPTURES: "" };
   let failed = 0;
   try {
     for (const source of sources) {

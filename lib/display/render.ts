@@ -1,6 +1,8 @@
 /**
  * Headless rendering: vega-lite spec → vega spec → SVG text, in Node, with no
- * browser and no canvas.
+ * browser and no canvas; then SVG → PNG with resvg (a Rust rasteriser whose
+ * npm package ships prebuilt binaries, no install script), for the viewers
+ * that show images only.
  *
  * vega and vega-lite 6 are ES modules only, and vega-canvas (which vega
  * loads) has a top-level await, so `require("vega-lite")` fails with
@@ -15,7 +17,7 @@
  * present on Debian: ../charts/spec.ts CHART_FONT, ../charts/text-metrics.ts).
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CHART_FONT } from "../charts/spec";
@@ -132,4 +134,49 @@ export function uniqueIds(svg: string): string {
   return svg
     .replace(/(\sid=")([^"]+)"/g, (whole, start: string, id: string) => (known.has(id) ? `${start}${prefix}${id}"` : whole))
     .replace(/(url\(#|href="#)([^)"]+)/g, (whole, start: string, id: string) => (known.has(id) ? `${start}${prefix}${id}` : whole));
+}
+
+/**
+ * Font files for the PNG rasteriser. resvg draws no text without font files:
+ * the charts name DejaVu Sans first (../charts/spec.ts CHART_FONT), which
+ * Debian ships in fonts-dejavu-core, so those files are loaded alone when
+ * present (fast, and the same pixels on every Debian machine). Elsewhere
+ * (macOS, Windows) the system fonts are scanned and Verdana or the system's
+ * sans-serif stands in.
+ */
+const DEJAVU_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts/dejavu"];
+
+function pngFontOptions(): { loadSystemFonts: boolean; fontFiles: string[]; defaultFontFamily?: string; sansSerifFamily?: string } {
+  for (const dir of DEJAVU_DIRS) {
+    const files = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf"].map((f) => join(dir, f)).filter((f) => existsSync(f));
+    if (files.length > 0) return { loadSystemFonts: false, fontFiles: files, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" };
+  }
+  return { loadSystemFonts: true, fontFiles: [] };
+}
+
+let fontOptions: ReturnType<typeof pngFontOptions> | undefined;
+
+export interface PngImage {
+  /** The PNG file's bytes. */
+  png: Buffer;
+  /** Pixel size of the PNG (the SVG's size times the scale). */
+  width: number;
+  height: number;
+  /** The size to show it at, in CSS pixels: the SVG's own size. */
+  displayWidth: number;
+  displayHeight: number;
+}
+
+/**
+ * Rasterises an SVG (from renderSvg) to PNG with resvg, headless and without
+ * a browser: `scale` 2 (the default) gives twice the pixels of the SVG, sharp
+ * on high-density screens and slides when shown at `displayWidth`.
+ */
+export async function renderPng(svg: string, options: RenderOptions = {}): Promise<PngImage> {
+  const scale = options.scale ?? 2;
+  const { Resvg } = await import("@resvg/resvg-js");
+  fontOptions ??= pngFontOptions();
+  const resvg = new Resvg(svg, { fitTo: { mode: "zoom", value: scale }, font: fontOptions, background: "white", logLevel: "off" });
+  const image = resvg.render();
+  return { png: image.asPng(), width: image.width, height: image.height, displayWidth: Math.round(resvg.width), displayHeight: Math.round(resvg.height) };
 }

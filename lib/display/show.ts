@@ -7,9 +7,17 @@
  * - `application/vnd.vegalite.v5+json`: the spec, with `$schema` set to v5.
  *   JupyterLab 4 and VS Code draw it interactively (tooltips); they have no
  *   renderer for the v6 MIME type.
- * - `image/svg+xml`: the same chart rendered here, headless. Classic
- *   Notebook 6, nbconvert's HTML, GitHub and nbviewer show this one.
+ * - `image/png`: the chart rendered here, headless (vega → SVG → resvg), at
+ *   2× and shown at the SVG's size (Jupyter's width/height metadata). An
+ *   image is shown everywhere, trusted or not: the classic Notebook (which
+ *   refuses SVG and vega-lite from an untrusted notebook), nbconvert's HTML
+ *   and PDF, GitHub, nbviewer, slides.
  * - `text/plain`: one line saying what the chart shows.
+ *
+ * The SVG itself is not sent: nbconvert ranks `image/svg+xml` above
+ * `image/png`, and Debian's nbconvert 6.5 strips every drawing element from
+ * it (its clean_html filter), so a bundle carrying both prints empty boxes.
+ * The SVG is kept where it works: the HTML report and `renderSvg`.
  *
  * Outside a kernel (a script, a test) nothing is sent: `show` prints the
  * text/plain line and returns the bundle.
@@ -19,7 +27,7 @@ import { renderTextTable } from "../output/text-table";
 import { connectionColumns, deviceLogColumns, issueColumns } from "./columns";
 import { renderHtmlTable, type HtmlTableOptions } from "./html-table";
 import { kernelDisplayWriter, type DisplayWriter } from "./kernel";
-import { renderSvg, toVegaLiteV5 } from "./render";
+import { renderPng, renderSvg, toVegaLiteV5 } from "./render";
 
 export const VEGA_LITE_V5_MIME = "application/vnd.vegalite.v5+json";
 
@@ -46,16 +54,17 @@ export function describeSpec(spec: object): string {
   return (text || "vega-lite chart").replace(/\s+/g, " ").trim();
 }
 
-/** The bundle `show` sends for a vega-lite spec (renders the SVG). */
+/** The bundle `show` sends for a vega-lite spec (renders the SVG, then the PNG from it). */
 export async function chartBundle(spec: object): Promise<DisplayBundle> {
-  const svg = await renderSvg(spec);
+  const png = await renderPng(await renderSvg(spec), { scale: 2 });
   return {
     data: {
       [VEGA_LITE_V5_MIME]: toVegaLiteV5(spec),
-      "image/svg+xml": svg,
+      "image/png": png.png.toString("base64"),
       "text/plain": describeSpec(spec),
     },
-    metadata: {},
+    // Jupyter's image metadata: show the 2× PNG at the SVG's size.
+    metadata: { "image/png": { width: png.displayWidth, height: png.displayHeight } },
   };
 }
 

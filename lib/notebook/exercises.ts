@@ -1,13 +1,15 @@
 /**
  * The notebooks' exercises, checked in the notebook: `check("04-device-port",
  * 41234, analysis)` prints whether the answer is right, and a hint when it is
- * not. The answer itself is never printed.
+ * not. `check` never prints the answer; the instructors' answer key
+ * (`npm run answers`, ./answer-key.ts) prints every answer and its why from
+ * these same definitions.
  *
- * Fixed answers are kept only as a short SHA-256 of `id:answer`, so that
- * reading this file does not give them away; answers that depend on the
- * reader's own capture are computed from the analysis they pass in.
+ * Fixed answers are written here; answers that depend on the reader's own
+ * capture are computed from the analysis they pass in. Text answers match in
+ * any equivalent spelling: case, spaces, hyphens, underscores, quotes and a
+ * final full stop do not count (`SHA-256` is `sha256`).
  */
-import { createHash } from "node:crypto";
 import type { Analysis } from "../analysis/types";
 
 export type AnswerKind = "number" | "text" | "boolean";
@@ -19,14 +21,18 @@ export interface Exercise {
   /** Where to look; never the answer. */
   hint: string;
   kind: AnswerKind;
-  /** First 16 hex digits of sha256(`${id}:${normalized answer}`), one per accepted answer. */
-  accepted?: readonly string[];
+  /** The answer, for questions with one answer. */
+  answer?: number | string | boolean;
+  /** Other answers that mean the same, beyond spelling (which never counts): e.g. "capture filter" for "capture". */
+  alsoAccepted?: readonly string[];
   /** The answer, from the reader's own analysis (for questions about their capture). */
   compute?: (analysis: Analysis) => unknown;
+  /** For computed answers: the bundled capture (in data/captures) the notebook analyses when it runs on the recordings. */
+  bundledCapture?: string;
   /** For computed numbers: how far an answer may be from the exact value and still count (default: must match to 6 decimals). */
   tolerance?: number;
-  /** Said after a right answer: what the answer means. */
-  explain?: string;
+  /** Why the answer is right: said after a right answer, and printed in the answer key. */
+  explain: string;
 }
 
 export type CheckStatus = "right" | "wrong" | "unanswered" | "needs-analysis" | "unknown-exercise";
@@ -46,7 +52,7 @@ export const exercises: readonly Exercise[] = [
     question: "Sign a login without a timestamp (timestamp: null) and build its signed string. How many characters shorter is it than `content`?",
     hint: "signMqttCredentials(device, { timestamp: null }) leaves the timestamp out of the clientId; signedString without a timestamp leaves it out of the signed text. Compare the two strings' .length.",
     kind: "number",
-    accepted: ["f5cced6b749845eb"],
+    answer: 22,
     explain: "The name \"timestamp\" (9 characters) and the 13 digits of the milliseconds both drop out.",
   },
   {
@@ -54,14 +60,15 @@ export const exercises: readonly Exercise[] = [
     question: "To compute an hmacsha256 password by hand, which algorithm name do you give createHmac?",
     hint: "In the by-hand cell the algorithm is the first argument of createHmac; SIGN_METHOD maps each signmethod to Node's name for its hash.",
     kind: "text",
-    accepted: ["2e72be28cd17738f"],
+    answer: "sha256",
+    explain: "signmethod=hmacsha256 is HMAC over SHA-256, and Node names that hash \"sha256\": createHmac(\"sha256\", deviceSecret).",
   },
   {
     id: "01-timestamp-changes-password",
     question: "Sign twice with timestamps one millisecond apart. Are the two passwords different? (true or false)",
     hint: "The timestamp is one of the signed parameters: compare signMqttCredentials(device, { timestamp: ts }) with { timestamp: ts + 1 }.",
     kind: "boolean",
-    accepted: ["f3c5fb321f69d92d"],
+    answer: true,
     explain: "Any change to a signed parameter changes the HMAC completely; that is what makes the password hard to forge.",
   },
   {
@@ -69,14 +76,15 @@ export const exercises: readonly Exercise[] = [
     question: "At speed 4, how many seconds after the CONNACK does the device publish its reading?",
     hint: "The program publishes TUTORIAL_SCRIPT.firstPublishAt seconds after connecting, and speed divides every delay.",
     kind: "number",
-    accepted: ["4ad2a0065f94f787"],
+    answer: 1.25,
+    explain: "The program publishes 5 s after connecting; speed 4 divides every delay by 4, so 5 / 4 = 1.25 s.",
   },
   {
     id: "02-log-entries-count3",
     question: "If the program published three readings instead of one (count: 3), how many device-log entries would one run leave?",
     hint: "Look at which step of the program each entry of the device log belongs to, then count again for three publishes, or run it: runSimulation({ …, count: 3 }) and read summary.deviceLog.",
     kind: "number",
-    accepted: ["526d840864b581eb"],
+    answer: 6,
     explain: "online, subscribe, one upstream per reading, and offline.",
   },
   {
@@ -84,7 +92,7 @@ export const exercises: readonly Exercise[] = [
     question: "Run the program with qos: 0. How many \"acked\" events does the device print?",
     hint: "Pass qos: 0 to simulate() and count the events of type \"acked\". What does QoS 0 promise about delivery?",
     kind: "number",
-    accepted: ["135d0e1b0e21bfb5"],
+    answer: 0,
     explain: "QoS 0 is fire and forget: the platform sends no PUBACK, so there is nothing to acknowledge.",
   },
   {
@@ -92,7 +100,8 @@ export const exercises: readonly Exercise[] = [
     question: "Is `tcp port 1883` a capture filter or a display filter? (answer \"capture\" or \"display\")",
     hint: "Where does this filter run: in the kernel while packets are being recorded, or in Wireshark on a file that already exists? Look at the command that started dumpcap or tcpdump in this notebook.",
     kind: "text",
-    accepted: ["321fdbfa5f0dabac"],
+    answer: "capture",
+    alsoAccepted: ["capture filter", "bpf"],
     explain: "It is BPF, the capture-filter language the kernel runs; display filters use field names such as tcp.port == 1883.",
   },
   {
@@ -101,6 +110,7 @@ export const exercises: readonly Exercise[] = [
     hint: "In the packet list they are the rows whose Info shows only [ACK] and Len=0. In code: analysis.packets, tcpLength 0 and tcpFlags equal to TcpFlag.ACK.",
     kind: "number",
     compute: (a) => a.packets.filter((p) => p.tcpLength === 0 && p.tcpFlags === 0x10).length,
+    bundledCapture: "tutorial.pcapng",
     explain: "Each one only tells the other side \"your bytes arrived\"; TCP sends them so the sender can forget what it was keeping for a retransmission.",
   },
   {
@@ -109,6 +119,7 @@ export const exercises: readonly Exercise[] = [
     hint: "Look at the SYN: the port it comes from is the device's. analysis.connections[0] also has it.",
     kind: "number",
     compute: (a) => a.connections.find((c) => c.mqtt !== undefined)?.clientPort ?? a.connections[0]?.clientPort,
+    bundledCapture: "tutorial.pcapng",
     explain: "The operating system picked this ephemeral port when the device opened its socket; the platform's side is always 1883 here.",
   },
   {
@@ -116,14 +127,16 @@ export const exercises: readonly Exercise[] = [
     question: "What is the mqtt.msgtype number of a SUBACK?",
     hint: "The MQTT packet types are numbered in the order of the spec; PacketType in the library lists them.",
     kind: "number",
-    accepted: ["974cbaf1412a9103"],
+    answer: 9,
+    explain: "MQTT 3.1.1 §2.2.1 numbers the packet types from CONNECT = 1: SUBSCRIBE is 8, SUBACK 9.",
   },
   {
     id: "04-password-field",
     question: "Which CONNECT field carries the HMAC signature: clientId, username or password?",
     hint: "Compare the three fields of the CONNECT with what signMqttCredentials returned in notebook 01.",
     kind: "text",
-    accepted: ["3acbaadd009b0bcb"],
+    answer: "password",
+    explain: "The password is the HMAC of the signed string under the device secret; the clientId and username only name the device and how it signs.",
   },
   {
     id: "04-teardown-packets",
@@ -131,6 +144,7 @@ export const exercises: readonly Exercise[] = [
     hint: "Show the teardown phase's packets and count them, or look at the phase's frames.",
     kind: "number",
     compute: (a) => teardown(a)?.frames.length,
+    bundledCapture: "tutorial.pcapng",
     explain: "Four steps (FIN, ACK, FIN, ACK); when the second FIN rides on the first ACK, three packets carry them.",
   },
   {
@@ -147,6 +161,8 @@ export const exercises: readonly Exercise[] = [
       const two = bytes(2);
       return one === undefined || two === undefined ? undefined : two - one;
     },
+    bundledCapture: "qos0-1-2.pcapng",
+    explain: "QoS 2 answers a PUBLISH with PUBREC, PUBREL and PUBCOMP instead of one PUBACK: two more MQTT packets, each with its TCP acknowledgment.",
   },
   {
     id: "05-ping-bytes",
@@ -157,6 +173,7 @@ export const exercises: readonly Exercise[] = [
       const pings = a.phases.filter((p) => p.kind === "ping");
       return pings.length === 0 ? undefined : pings.reduce((sum, p) => sum + p.clientToServer.bytes + p.serverToClient.bytes, 0);
     },
+    bundledCapture: "keepalive-ping.pcapng",
     explain: "Small, but per device and per keep-alive period: multiply by a fleet and a day to see why devices pick long keep-alives.",
   },
   {
@@ -171,6 +188,8 @@ export const exercises: readonly Exercise[] = [
       const mid = Math.floor(times.length / 2);
       return times.length % 2 === 1 ? times[mid] : (times[mid - 1]! + times[mid]!) / 2;
     },
+    bundledCapture: "fleet-5.pcapng",
+    explain: "The median is the typical device's login time: unlike the mean, one slow device does not move it.",
   },
 ];
 
@@ -196,9 +215,23 @@ export function normalizeAnswer(kind: AnswerKind, answer: unknown): string | und
   }
 }
 
-/** The stored form of an accepted answer. */
-export function answerHash(id: string, normalized: string): string {
-  return createHash("sha256").update(`${id}:${normalized}`).digest("hex").slice(0, 16);
+/**
+ * A text answer with its spelling taken out: lower case, without spaces,
+ * hyphens, underscores, dots inside names, quotes or a final full stop. Two
+ * answers with the same key mean the same (`SHA-256`, `sha_256`, "sha256.").
+ */
+export function spellingKey(text: string): string {
+  return text
+    .replace(/^[\s"'`]+|[\s"'`.]+$/g, "")
+    .toLowerCase()
+    .replace(/[\s\-_.]+/g, "");
+}
+
+/** Whether a normalized answer is one the exercise accepts. */
+function acceptsFixed(exercise: Exercise, given: string): boolean {
+  if (exercise.answer === undefined) return false;
+  if (exercise.kind !== "text") return normalizeAnswer(exercise.kind, exercise.answer) === given;
+  return [String(exercise.answer), ...(exercise.alsoAccepted ?? [])].some((accepted) => spellingKey(accepted) === spellingKey(given));
 }
 
 const kindWords: Record<AnswerKind, string> = { number: "a number", text: "a word", boolean: "true or false" };
@@ -220,9 +253,9 @@ export function checkAnswer(id: string, answer: unknown, analysis?: Analysis): C
     if (expected === undefined) return { id, status: "wrong", message: `${id}: this analysis has nothing to answer the question with (is it the right capture?). Hint: ${exercise.hint}` };
     right = exercise.tolerance !== undefined ? Math.abs(Number(given) - Number(expected)) <= exercise.tolerance : given === expected;
   } else {
-    right = (exercise.accepted ?? []).includes(answerHash(id, given));
+    right = acceptsFixed(exercise, given);
   }
-  if (right) return { id, status: "right", message: `${id}: right!${exercise.explain ? ` ${exercise.explain}` : ""}` };
+  if (right) return { id, status: "right", message: `${id}: right! ${exercise.explain}` };
   return { id, status: "wrong", message: `${id}: not quite. Hint: ${exercise.hint}` };
 }
 

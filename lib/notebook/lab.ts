@@ -31,8 +31,17 @@ export const NOTEBOOK_MODE_ENV = "IOT_WIRE_LAB_NOTEBOOKS";
 export const NOTEBOOK_SPEED_ENV = "IOT_WIRE_LAB_SPEED";
 /** The lab's home (registry, captures); default `.lab` beside the notebooks. */
 export const LAB_HOME_ENV = "IOT_WIRE_LAB_HOME";
-/** A folder of public captures made by other tools (see notebook 05). */
+/** A folder of public captures made by other tools (see notebook 05). Bundled mode uses them only when this is set. */
 export const PUBLIC_CAPTURES_ENV = "IOT_WIRE_LAB_PUBLIC_CAPTURES";
+/**
+ * How printed paths name the lab's home when IOT_WIRE_LAB_HOME is set (default
+ * `$IOT_WIRE_LAB_HOME`). `npm run notebooks:execute` keeps the home in a
+ * temporary folder and sets this to `./.lab`, the home a reader gets, so the
+ * committed outputs show what a reader's run shows.
+ */
+export const LAB_HOME_SHOWN_AS_ENV = "IOT_WIRE_LAB_HOME_SHOWN_AS";
+/** The speed of short runs that bundled mode makes too (notebook 2's MQTT.js program): fast, so executing the notebooks stays quick. */
+export const BUNDLED_RUN_SPEED = 10;
 
 /** The bundled captures' fixed clock (2024-01-15T08:00:00.000Z), see data/captures/README.md. */
 export const FIXED_CLOCK_MS = 1705305600000;
@@ -68,6 +77,8 @@ export interface NotebookLab {
   modeReason: string;
   /** Simulator time scale: 1 runs the program at its own pace, 10 ten times faster. */
   speed: number;
+  /** The speed of the short runs that bundled mode makes too: `speed` when live, BUNDLED_RUN_SPEED when bundled. */
+  runSpeed: number;
   /** Seed for the simulated readings. */
   seed: number;
   /** Milliseconds since the epoch: fixed in bundled mode, the system clock in live mode. */
@@ -85,7 +96,7 @@ export interface NotebookLab {
   /** Folder for captures made in the notebooks. */
   capturesDir: string;
   bundled: BundledFiles;
-  /** The public captures folder, when there is one on this machine. */
+  /** The public captures folder, when there is one on this machine (in bundled mode only when IOT_WIRE_LAB_PUBLIC_CAPTURES names it, so that committed outputs do not depend on what lies beside the project). */
   publicCaptures: string | undefined;
   /** A path as the notebook should print it: relative to the notebooks, or under $IOT_WIRE_LAB_HOME, never a temp or home path that changes between machines. */
   displayPath(path: string): string;
@@ -156,12 +167,17 @@ export function notebookLab(options: NotebookLabOptions = {}): NotebookLab {
   if (!capturesRoot) throw new Error("the bundled captures (data/captures) are missing from this installation");
   const projectDir = dirname(dirname(capturesRoot));
   const publicFromEnv = env[PUBLIC_CAPTURES_ENV] ? resolve(env[PUBLIC_CAPTURES_ENV]!) : undefined;
-  // Beside the project (../shared/captures/public), where the lab's own tests find them.
-  const publicCaptures = publicFromEnv ? (existsSync(publicFromEnv) ? publicFromEnv : undefined) : [join(projectDir, "..", "shared", "captures", "public")].find((d) => existsSync(d));
+  // Beside the project (../shared/captures/public), where the lab's own tests find them; in live mode only.
+  const besideProject = live ? [join(projectDir, "..", "shared", "captures", "public")].find((d) => existsSync(d)) : undefined;
+  const publicCaptures = publicFromEnv ? (existsSync(publicFromEnv) ? publicFromEnv : undefined) : besideProject;
+  const homeShownAs = env[LAB_HOME_SHOWN_AS_ENV] || "$" + LAB_HOME_ENV;
 
   const displayPath = (path: string): string => {
     const full = resolve(notebooksDir, path);
-    if (homeFromEnv && inside(homeFromEnv, full)) return join("$" + LAB_HOME_ENV, relative(homeFromEnv, full)).split(sep).join("/");
+    if (homeFromEnv && inside(homeFromEnv, full)) {
+      const rest = relative(homeFromEnv, full).split(sep).join("/");
+      return rest ? `${homeShownAs}/${rest}` : homeShownAs;
+    }
     if (inside(notebooksDir, full)) return ("./" + relative(notebooksDir, full)).split(sep).join("/").replace(/\/$/, "");
     if (inside(projectDir, full)) return relative(notebooksDir, full).split(sep).join("/");
     if (publicCaptures && inside(publicCaptures, full)) {
@@ -175,6 +191,7 @@ export function notebookLab(options: NotebookLabOptions = {}): NotebookLab {
     live,
     modeReason: reason,
     speed: parseSpeed(env[NOTEBOOK_SPEED_ENV]),
+    runSpeed: live ? parseSpeed(env[NOTEBOOK_SPEED_ENV]) : BUNDLED_RUN_SPEED,
     seed: NOTEBOOK_SEED,
     clock: live ? Date.now : () => FIXED_CLOCK_MS,
     random: live ? randomBytes : seededRandomBytes(NOTEBOOK_SEED),
@@ -204,4 +221,21 @@ export function describeLab(lab: NotebookLab): string {
 /** 1.25 → "1.25 s", 0.3 → "0.3 s" (no trailing zeros). */
 export function formatSeconds(seconds: number): string {
   return `${Number(seconds.toFixed(3))} s`;
+}
+
+/** What `runningPlatform` needs of a platform. */
+export interface StoppablePlatform {
+  readonly stopped: boolean;
+}
+
+/**
+ * The platform, if it still runs; otherwise an error that says which cell to
+ * run again. A notebook stops its platform near the end, and re-running an
+ * earlier cell afterwards would otherwise fail with a bare ECONNREFUSED.
+ */
+export function runningPlatform<P extends StoppablePlatform>(platform: P, startCell: string): P {
+  if (platform.stopped) {
+    throw new Error(`The embedded platform has been stopped (a later cell stops it). Run the cell under "${startCell}" again to start a new one, then this cell.`);
+  }
+  return platform;
 }

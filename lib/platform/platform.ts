@@ -135,6 +135,8 @@ export interface Platform {
   subscribe(filter: string, handler: (message: PlatformMessage) => void): Promise<() => Promise<void>>;
   /** Closes every connection and frees the port. */
   stop(): Promise<void>;
+  /** True once stop() has been called. */
+  readonly stopped: boolean;
   on(event: "log" | DeviceLogEvent, listener: (entry: DeviceLogEntry) => void): this;
   on(event: "error", listener: (error: Error) => void): this;
   once(event: "log" | DeviceLogEvent, listener: (entry: DeviceLogEntry) => void): this;
@@ -681,6 +683,10 @@ class IotPlatform extends EventEmitter implements Platform {
     };
     await new Promise<void>((resolve) => this.broker.subscribe(filter, deliver as never, () => resolve()));
     return () => new Promise<void>((resolve) => (this.broker.closed ? resolve() : this.broker.unsubscribe(filter, deliver as never, () => resolve())));
+  }
+
+  get stopped(): boolean {
+    return this.stopping !== undefined;
   }
 
   stop(): Promise<void> {

@@ -10,7 +10,8 @@ import { latencyChart } from "../../lib/charts/latency-chart";
 import { phaseTimeline } from "../../lib/charts/phase-timeline";
 import { sequenceGraph } from "../../lib/charts/sequence-graph";
 import { textWidth, vegaTextWidth } from "../../lib/charts/text-metrics";
-import { renderSvg, toVegaLiteV5, uniqueIds, VEGA_LITE_V5_SCHEMA } from "../../lib/display/render";
+import { renderPng, renderSvg, toVegaLiteV5, uniqueIds, VEGA_LITE_V5_SCHEMA } from "../../lib/display/render";
+import { inkIn, readPng } from "../helpers/pixels";
 import { fixtureDir } from "../helpers/fixtures";
 import { publicCapturesDir } from "../helpers/tools";
 import { syntheticAnalysis } from "../charts/synthetic";
@@ -130,4 +131,26 @@ test("text is measured with the same font metrics everywhere vega measures it (o
   const shown = /<text[^>]*>([^<]*)<\/text>/.exec(cut)![1];
   assert.ok(shown.endsWith("…"));
   assert.ok(textWidth({ fontSize: 11 }, shown) <= 150);
+});
+
+test("renderPng: twice the SVG's pixels, white background, the chart's colours drawn", async () => {
+  const svg = await renderSvg(phaseTimeline(syntheticAnalysis({ connections: 2, phasesPerConnection: 8 })));
+  const width = Number(/width="(\d+)"/.exec(svg)![1]);
+  const height = Number(/height="(\d+)"/.exec(svg)![1]);
+  const image = await renderPng(svg);
+  assert.deepEqual([image.width, image.height, image.displayWidth, image.displayHeight], [width * 2, height * 2, width, height]);
+  const pixels = readPng(image.png);
+  assert.equal(pixels.width, width * 2);
+  const ink = inkIn(pixels);
+  assert.ok(ink.ink > ink.total * 0.02, `the chart is drawn (${ink.ink} of ${ink.total} pixels)`);
+  assert.ok(ink.coloured > 1000, `phases in colour (${ink.coloured} coloured pixels)`);
+  assert.ok(inkIn(pixels, { x: 0, y: 0, width: 4, height: 4 }).ink === 0, "white background");
+  assert.equal((await renderPng(svg, { scale: 1 })).width, width);
+});
+
+test("renderPng draws text: fonts are found (a chart of text alone is not blank)", async () => {
+  // Only a title: every dark pixel is a glyph. resvg draws nothing for text without font files.
+  const svg = await renderSvg({ $schema: "https://vega.github.io/schema/vega-lite/v6.json", title: "Connect Command", data: { values: [] }, mark: "point" });
+  const ink = inkIn(readPng((await renderPng(svg)).png));
+  assert.ok(ink.dark > 200, `title glyphs drawn (${ink.dark} dark pixels)`);
 });

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { flowGraph } from "../../lib/charts/flow-graph";
 import { phaseTimeline } from "../../lib/charts/phase-timeline";
 import { kernelDisplayWriter, type DisplayMessage } from "../../lib/display/kernel";
-import { VEGA_LITE_V5_SCHEMA } from "../../lib/display/render";
+import { PNG } from "pngjs";
+import { renderSvg, VEGA_LITE_V5_SCHEMA } from "../../lib/display/render";
 import { chartBundle, describeSpec, show, showTable, VEGA_LITE_V5_MIME } from "../../lib/display/show";
 import { syntheticAnalysis } from "../charts/synthetic";
 
@@ -24,15 +25,21 @@ afterEach(() => {
 
 const analysis = syntheticAnalysis({ connections: 1, phasesPerConnection: 8 });
 
-test("chartBundle: vega-lite v5 spec, headless SVG and a one-line text/plain, in one bundle", async () => {
+test("chartBundle: vega-lite v5 spec, a headless 2x PNG and a one-line text/plain, in one bundle", async () => {
   const spec = flowGraph(analysis);
   const bundle = await chartBundle(spec);
-  assert.deepEqual(Object.keys(bundle.data).sort(), ["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]);
+  // No SVG: nbconvert would pick it over the PNG and strip it to an empty box.
+  assert.deepEqual(Object.keys(bundle.data).sort(), ["application/vnd.vegalite.v5+json", "image/png", "text/plain"]);
   const vl = bundle.data[VEGA_LITE_V5_MIME] as Record<string, unknown>;
   assert.equal(vl.$schema, VEGA_LITE_V5_SCHEMA);
   assert.deepEqual(vl.layer, spec.layer);
   assert.equal(spec.$schema, "https://vega.github.io/schema/vega-lite/v6.json", "the caller's spec is untouched");
-  assert.match(bundle.data["image/svg+xml"] as string, /^<svg /);
+  const png = PNG.sync.read(Buffer.from(bundle.data["image/png"] as string, "base64"));
+  const shownAt = bundle.metadata["image/png"] as { width: number; height: number };
+  const svg = await renderSvg(spec);
+  assert.deepEqual(shownAt, { width: Number(/width="(\d+)"/.exec(svg)![1]), height: Number(/height="(\d+)"/.exec(svg)![1]) }, "shown at the SVG's size");
+  assert.equal(png.width, shownAt.width * 2, "twice the pixels, for sharp slides");
+  assert.equal(png.height, shownAt.height * 2);
   const text = bundle.data["text/plain"] as string;
   assert.equal(text, spec.description);
   assert.ok(!text.includes("\n"));
@@ -67,7 +74,7 @@ test("show in a kernel sends one display_data with all three MIME types and retu
   assert.equal(result, undefined, "tslab would print a returned value under the chart");
   assert.equal(sent.length, 1);
   assert.equal(sent[0].update, false);
-  assert.deepEqual(Object.keys(sent[0].message.data).sort(), ["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"]);
+  assert.deepEqual(Object.keys(sent[0].message.data).sort(), ["application/vnd.vegalite.v5+json", "image/png", "text/plain"]);
   assert.deepEqual(sent[0].message.transient, {});
 });
 

@@ -4,7 +4,7 @@ import { makeIssue } from "../../lib/analysis/issues";
 import { phaseColors, tint } from "../../lib/charts/palette";
 import { connectionColumns, deviceLogColumns, issueColumns } from "../../lib/display/columns";
 import { escapeHtml } from "../../lib/display/html";
-import { renderHtmlTable, severityColors } from "../../lib/display/html-table";
+import { breakableHtml, LONG_CELL, renderHtmlTable, severityColors } from "../../lib/display/html-table";
 import { columnsFor, showTable, tableBundle } from "../../lib/display/show";
 import { messageColumns, packetColumns, phaseColumns } from "../../lib/output/columns";
 import type { DeviceLogEntry } from "../../lib/platform/device-log";
@@ -30,7 +30,7 @@ test("cells from the wire are escaped: a topic cannot inject markup", () => {
 
 test("the same columns as the CLI, numbers right-aligned, Wireshark field names as header titles", () => {
   const html = renderHtmlTable(analysis.packets, packetColumns);
-  const headers = [...html.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+  const headers = [...html.matchAll(/<th[^>]*>(.*?)<\/th>/g)].map((m) => m[1].replace(/<[^>]+>/g, ""));
   assert.deepEqual(headers, packetColumns.map((c) => c.header));
   assert.match(html, /<th class="num" title="frame.number">No.<\/th>/);
   const first = bodyRows(html)[0];
@@ -89,4 +89,31 @@ test("showTable outside a kernel returns the bundle; an empty table says so", ()
   assert.ok(bundle);
   assert.equal(bundle.data["text/plain"], "(no rows)");
   assert.match(bundle.data["text/html"] as string, /<thead>/);
+});
+
+test("text columns are left-aligned by markup (the classic Notebook drops styles from untrusted output), numbers right-aligned", () => {
+  const html = renderHtmlTable(analysis.packets.slice(0, 1), packetColumns);
+  const headers = [...html.matchAll(/<th[^>]*>(.*?)<\/th>/g)].map((m) => m[1]);
+  packetColumns.forEach((c, i) => assert.equal(/^<div align="left">/.test(headers[i]), !c.numeric, `${c.header} header`));
+  const cells = [...bodyRows(html)[0].matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]);
+  packetColumns.forEach((c, i) => assert.equal(/^<div align="left">/.test(cells[i]), !c.numeric, `${c.header} cell`));
+  // In a trusted notebook and the report, the stylesheet says the same.
+  assert.match(html, /\.iwl-table th, \.iwl-table td \{ text-align: left; \}/);
+  assert.match(html, /\.iwl-table \.num \{ text-align: right;/);
+});
+
+test("long values are shortened (whole value in the title) and long words can break", () => {
+  const packet = { ...analysis.packets[0], info: `Publish Message (id=4) [devices/sensor-with-a-very-long-name/telemetry] ${"ab".repeat(100)} <x>` };
+  const cell = [...bodyRows(renderHtmlTable([packet], packetColumns))[0].matchAll(/<td([^>]*)>(.*?)<\/td>/g)].at(-1)!;
+  const shown = cell[2].replace(/<wbr>/g, "").replace(/<[^>]+>/g, "");
+  assert.equal([...shown].length, LONG_CELL, "cut to LONG_CELL characters");
+  assert.ok(shown.endsWith("…"));
+  assert.ok(cell[1].includes(`title="${escapeHtml(packet.info)}"`), "the whole value in the title, escaped");
+  assert.ok(cell[2].includes("<wbr>"), "the long topic and the long word may break");
+  assert.equal(breakableHtml("short words stay whole"), "short words stay whole");
+  assert.equal(breakableHtml("devices/sensor-with-a-long-name/telemetry"), "devices/<wbr>sensor-with-a-long-name/<wbr>telemetry");
+  assert.equal(breakableHtml("x".repeat(50)), `${"x".repeat(24)}<wbr>${"x".repeat(24)}<wbr>xx`);
+  assert.equal(breakableHtml(`<${"a".repeat(30)}>`), `&lt;${"a".repeat(23)}<wbr>aaaaaaa&gt;`);
+  const short = bodyRows(renderHtmlTable([analysis.packets[0]], packetColumns))[0];
+  assert.ok(!short.includes("title="), "no title on values shown whole");
 });

@@ -18,6 +18,7 @@ const debianPackage: Record<string, string> = {
   mosquitto_pub: "mosquitto-clients",
   chromium: "chromium",
   "jupyter-nbconvert": "jupyter-nbconvert python3-nbclient",
+  "jupyter-notebook": "jupyter-notebook",
   unshare: "util-linux",
 };
 

@@ -2,12 +2,14 @@
 // no message ever contains the answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
-import { answerHash, checkAnswer, exercises, normalizeAnswer } from "../../lib/notebook/exercises";
-import { fixtureDir } from "../helpers/fixtures";
+import { answerKey, formatAnswerKey } from "../../lib/notebook/answer-key";
+import { checkAnswer, exercises, normalizeAnswer, spellingKey } from "../../lib/notebook/exercises";
+import { fixtureDir, projectRoot } from "../helpers/fixtures";
 
-/** The fixed answers (kept out of the library, which holds only their hashes). */
+/** The fixed answers, written again here so the test does not trust the library's own. */
 const answers: Record<string, unknown> = {
   "01-no-timestamp-length": 22,
   "01-hmac-algorithm": "sha256",
@@ -85,5 +87,41 @@ test("unknown ids and answers of the wrong kind", () => {
   assert.equal(normalizeAnswer("boolean", "yes"), "true");
   assert.equal(normalizeAnswer("number", "1.25 s"), "1.25");
   assert.equal(normalizeAnswer("text", "  Two   words "), "two words");
-  assert.equal(answerHash("x", "1").length, 16);
+  assert.equal(spellingKey(" `SHA-256`. "), "sha256");
+});
+
+test("equivalent spellings of a text answer are right; a different word is not", () => {
+  for (const spelling of ["SHA-256", "sha_256", "Sha 256", "\"sha256\"", "`sha256`", "sha256."]) assert.equal(checkAnswer("01-hmac-algorithm", spelling).status, "right", spelling);
+  for (const wrong of ["sha1", "sha512", "hmac", "sha2567"]) assert.equal(checkAnswer("01-hmac-algorithm", wrong).status, "wrong", wrong);
+  for (const spelling of ["Capture", "capture filter", "Capture-Filter", "BPF"]) assert.equal(checkAnswer("03-capture-or-display", spelling).status, "right", spelling);
+  assert.equal(checkAnswer("03-capture-or-display", "display filter").status, "wrong");
+  assert.equal(checkAnswer("04-password-field", "Password").status, "right");
+  assert.equal(checkAnswer("04-password-field", "user name").status, "wrong");
+});
+
+test("the answer key: every exercise once, with an answer the checker accepts and a why", async () => {
+  const captures = join(fixtureDir);
+  const key = await answerKey(captures);
+  assert.deepEqual(key.map((e) => e.id), exercises.map((e) => e.id));
+  for (const entry of key) {
+    assert.ok(entry.answer !== undefined, `${entry.id} has an answer`);
+    assert.ok(entry.why.length > 20, `${entry.id} says why`);
+    const exercise = exercises.find((e) => e.id === entry.id)!;
+    assert.equal(entry.question, exercise.question, "the question from the exercise definitions");
+    if (entry.id in answers) assert.equal(entry.answer, normalizeAnswer(exercise.kind, answers[entry.id]), `${entry.id}: the same answer as this test's`);
+    if (entry.id in computed) assert.equal(Number(entry.answer), computed[entry.id]![1], `${entry.id} on ${computed[entry.id]![0]}`);
+    const analysis = entry.computedOn ? await analyzeCapture(join(captures, entry.computedOn)) : undefined;
+    assert.equal(checkAnswer(entry.id, entry.answer, analysis).status, "right", `${entry.id}: the key's answer passes check`);
+  }
+  const text = formatAnswerKey(key);
+  for (const entry of key) assert.ok(text.includes(`${entry.id}: ${entry.question}`) && text.includes(`Why: ${entry.why}`));
+  assert.match(text, /Answer: 33314 \(on the bundled tutorial\.pcapng/);
+});
+
+test("npm run answers prints the key", () => {
+  const run = spawnSync(process.execPath, [join(projectRoot, "dist", "scripts", "answers.js")], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^Answer key/);
+  assert.match(run.stdout, /01-hmac-algorithm: .*\n {4}Answer: sha256\n {4}Why: /);
+  assert.equal((run.stdout.match(/\n {4}Answer: /g) ?? []).length, exercises.length);
 });

@@ -2,11 +2,12 @@
 // hand-over of a capture from notebook 3 to notebook 4.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeviceRegistry } from "../../lib/device/registry";
-import { describeLab, FIXED_CLOCK_MS, formatSeconds, notebookLab, seededRandomBytes } from "../../lib/notebook/lab";
+import { BUNDLED_RUN_SPEED, describeLab, FIXED_CLOCK_MS, formatSeconds, notebookLab, runningPlatform, seededRandomBytes } from "../../lib/notebook/lab";
+import { startPlatform } from "../../lib/platform/platform";
 import { bundledRecipe, loadLastCapture, saveLastCapture } from "../../lib/notebook/last-capture";
 import { projectRoot } from "../helpers/fixtures";
 
@@ -85,4 +86,44 @@ test("bundledRecipe: how a bundled capture was recorded, from fixtures.json", ()
   assert.match(recipe[0] ?? "", /^dumpcap -i lo -f 'tcp port 1883' -w tutorial\.pcapng$/);
   assert.ok(recipe.some((line) => /runSimulation/.test(line)));
   assert.deepEqual(bundledRecipe(lab, "no-such.pcap"), []);
+});
+
+test("the executed notebooks show the home a reader gets, not $IOT_WIRE_LAB_HOME", (t) => {
+  const home = tempHome(t);
+  const lab = notebookLab({ env: { IOT_WIRE_LAB_HOME: home, IOT_WIRE_LAB_HOME_SHOWN_AS: "./.lab" }, cwd: notebooks });
+  assert.equal(lab.displayPath(lab.registryPath), "./.lab/registry.json");
+  assert.equal(lab.displayPath(lab.home), "./.lab");
+  assert.equal(lab.displayPath(join(lab.capturesDir, "shareable.pcapng")), "./.lab/captures/shareable.pcapng");
+  assert.match(describeLab(lab), /Lab folder: \.\/\.lab \(/);
+});
+
+test("bundled mode uses public captures only when IOT_WIRE_LAB_PUBLIC_CAPTURES names them; live mode also finds them beside the project", (t) => {
+  // A project whose ../shared/captures/public exists: a temporary copy of the layout.
+  const root = tempHome(t);
+  const project = join(root, "project");
+  const shared = join(root, "shared", "captures", "public");
+  mkdirSync(join(project, "data", "captures"), { recursive: true });
+  mkdirSync(join(project, "notebooks"));
+  mkdirSync(shared, { recursive: true });
+  writeFileSync(join(project, "data", "captures", "tutorial.pcapng"), "");
+  writeFileSync(join(project, "package.json"), '{"name":"iot-wire-lab"}');
+  const cwd = join(project, "notebooks");
+  const live = notebookLab({ env: {}, cwd });
+  assert.equal(live.publicCaptures, shared);
+  assert.equal(notebookLab({ env: { IOT_WIRE_LAB_NOTEBOOKS: "bundled" }, cwd }).publicCaptures, undefined);
+  assert.equal(notebookLab({ env: { IOT_WIRE_LAB_NOTEBOOKS: "bundled", IOT_WIRE_LAB_PUBLIC_CAPTURES: shared }, cwd }).publicCaptures, shared);
+  assert.equal(notebookLab({ env: { IOT_WIRE_LAB_NOTEBOOKS: "bundled", IOT_WIRE_LAB_PUBLIC_CAPTURES: "" }, cwd }).publicCaptures, undefined);
+});
+
+test("bundled mode runs its short live runs fast; live mode at the session's speed", () => {
+  assert.equal(notebookLab({ env: { IOT_WIRE_LAB_NOTEBOOKS: "bundled", IOT_WIRE_LAB_SPEED: "1" }, cwd: notebooks }).runSpeed, BUNDLED_RUN_SPEED);
+  assert.equal(notebookLab({ env: { IOT_WIRE_LAB_SPEED: "2" }, cwd: notebooks }).runSpeed, 2);
+});
+
+test("a stopped platform: the error names the cell to run again", async () => {
+  const platform = await startPlatform({ registry: DeviceRegistry.inMemory(), port: 0 });
+  assert.equal(runningPlatform(platform, "The embedded platform"), platform);
+  await platform.stop();
+  assert.equal(platform.stopped, true);
+  assert.throws(() => runningPlatform(platform, "The embedded platform"), /Run the cell under "The embedded platform" again/);
 });

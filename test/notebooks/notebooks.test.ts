@@ -25,9 +25,9 @@ import { projectRoot } from "../helpers/fixtures";
 import { inCI, needTool } from "../helpers/tools";
 
 const VEGA_LITE = "application/vnd.vegalite.v5+json";
-const SVG = "image/svg+xml";
+const PNG = "image/png";
 
-/** Charts (vega-lite + SVG in one output) each notebook must draw, at least. */
+/** Charts (vega-lite + PNG in one output) each notebook must draw, at least. */
 const expectedCharts: Record<string, number> = {
   "01-create-a-device": 0,
   "02-device-simulator": 1,
@@ -54,7 +54,7 @@ function leakedSecrets(text: string, secrets: readonly string[]): string[] {
 }
 
 function chartCount(report: NotebookReport): number {
-  return report.cells.flatMap((c) => c.outputs).filter((o) => o.mime?.includes(VEGA_LITE) && o.mime.includes(SVG)).length;
+  return report.cells.flatMap((c) => c.outputs).filter((o) => o.mime?.includes(VEGA_LITE) && o.mime.includes(PNG)).length;
 }
 
 /** Nbclient, nbformat and jupyter_client (Debian: python3-nbclient), or a skip (a failure in CI). */
@@ -171,12 +171,14 @@ test("the committed notebooks: built from their sources, executed, without error
         assert.notEqual(output.output_type, "error", `${where}: error output`);
         assert.ok(!(output.output_type === "stream" && output.name === "stderr"), `${where}: stderr output ${JSON.stringify(output.text)}`);
         const data = output.data as Record<string, unknown> | undefined;
-        if (data && VEGA_LITE in data && SVG in data) charts++;
+        if (data && VEGA_LITE in data && PNG in data) charts++;
       }
     }
     assert.ok(charts >= expectedCharts[name]!, `${name}: ${charts} charts committed, expected at least ${expectedCharts[name]}`);
     const outputs = JSON.stringify(nb.cells.map((c) => c.outputs ?? []));
     assert.deepEqual(leakedSecrets(outputs, secrets).map((s) => `${s.slice(0, 4)}…`), [], `${name} prints a deviceSecret`);
     for (const path of [projectRoot, tmpdir() + "/"]) assert.ok(!outputs.includes(path), `${name}: an output names ${path}, which differs between machines`);
+    assert.ok(!outputs.includes("$IOT_WIRE_LAB_HOME"), `${name}: an output names $IOT_WIRE_LAB_HOME, not the ./.lab a reader gets`);
+    assert.ok(!/running as root|CAP_NET_RAW in this process/.test(outputs), `${name}: an output describes the capture rights of the machine that executed it`);
   }
 });

@@ -8,13 +8,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { Analysis } from "../../lib/analysis/types";
 import { buildReport } from "../../lib/report/report";
 import { syntheticAnalysis } from "../charts/synthetic";
+import { renderPng } from "../../lib/display/render";
+import { chromiumArgs, screenshot } from "../helpers/chromium";
+import { assertChartsDrawn } from "../helpers/pixels";
 import { needTool, publicCapturesDir } from "../helpers/tools";
 
 const probe = `(() => {
@@ -68,18 +71,7 @@ test("the report renders in headless chromium: every chart drawn, no console mes
     const run = spawnSync(
       chromium,
       [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        `--user-data-dir=${join(dir, "profile")}`,
-        "--enable-logging=stderr",
-        "--v=0",
-        "--window-size=1100,900",
+        ...chromiumArgs(dir, "1100,900"),
         "--dump-dom",
         `file://${page}`,
       ],
@@ -103,6 +95,29 @@ test("the report renders in headless chromium: every chart drawn, no console mes
     }
     const consoleLines = run.stderr.split("\n").filter((line) => /:CONSOLE[:(]/.test(line));
     assert.deepEqual(consoleLines, [], "no console messages (errors, CSP refusals)");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the report's screenshot shows every chart (pixels, not HTML)", { timeout: 180_000 }, async (t) => {
+  const chromium = needTool(t, "chromium");
+  if (!chromium) return;
+  const [, analysis] = await analysisForTest();
+  const { html } = await buildReport(analysis, { title: "Pixel check" });
+  // The reference drawings: each figure's SVG, rasterised apart at 2×.
+  const svgs = [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+  assert.equal(svgs.length, 5, "five charts");
+  const references = await Promise.all(svgs.map(async (svg) => (await renderPng(svg)).png));
+  const dir = mkdtempSync(join(tmpdir(), "iwl-report-shot-"));
+  try {
+    const page = join(dir, "report.html");
+    writeFileSync(page, html);
+    const shot = join(dir, "report.png");
+    const run = screenshot(chromium, `file://${page}`, shot, { dir, width: 1100, height: 9000 });
+    assert.equal(run.status, 0, `chromium failed: ${run.stderr.slice(-1500)}`);
+    if (process.env.IWL_KEEP_SCREENSHOTS) copyFileSync(shot, join(process.env.IWL_KEEP_SCREENSHOTS, "report.png"));
+    assertChartsDrawn(shot, references, "the HTML report");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
