@@ -2,14 +2,11 @@
 // recorded as the bytes each side put on the TCP connection, through a small
 // relay on the loopback, with the client's key log. The session tests feed
 // these bytes to TlsSession exactly as TCP reassembly would.
-import { createServer, connect as netConnect, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
 import { generate } from "selfsigned";
+import { startRecordingRelay, type RecordedChunk } from "./recording-relay";
 
-export interface RecordedChunk {
-  fromClient: boolean;
-  bytes: Buffer;
-}
 
 export interface TlsConversation {
   chunks: RecordedChunk[];
@@ -51,7 +48,6 @@ export interface ConversationOptions {
 export async function recordTlsConversation(options: ConversationOptions): Promise<TlsConversation> {
   const { key, cert } = await testCertificate();
   const reply = options.reply ?? ((m: Buffer) => Buffer.concat([Buffer.from("echo:"), m]));
-  const chunks: RecordedChunk[] = [];
   const serverSent: Buffer[] = [];
   const tlsServer = tls.createServer(
     {
@@ -77,23 +73,9 @@ export async function recordTlsConversation(options: ConversationOptions): Promi
   const serverPort = (tlsServer.address() as AddressInfo).port;
 
   // The relay records each direction's bytes as they pass.
-  const relay = createServer((inbound) => {
-    const outbound = netConnect(serverPort, "127.0.0.1");
-    inbound.on("data", (data: Buffer) => {
-      chunks.push({ fromClient: true, bytes: Buffer.from(data) });
-      outbound.write(data);
-    });
-    outbound.on("data", (data: Buffer) => {
-      chunks.push({ fromClient: false, bytes: Buffer.from(data) });
-      inbound.write(data);
-    });
-    inbound.on("end", () => outbound.end());
-    outbound.on("end", () => inbound.end());
-    inbound.on("error", () => outbound.destroy());
-    outbound.on("error", () => inbound.destroy());
-  });
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
-  const relayPort = (relay.address() as AddressInfo).port;
+  const relay = await startRecordingRelay(serverPort);
+  const chunks = relay.chunks;
+  const relayPort = relay.port;
 
   const keylog: string[] = [];
   const client = tls.connect({
@@ -133,7 +115,7 @@ export async function recordTlsConversation(options: ConversationOptions): Promi
     client.once("close", () => resolve());
     client.end();
   });
-  await new Promise<void>((resolve) => relay.close(() => resolve()));
+  await relay.close();
   await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
   return { chunks, keylog: keylog.join(""), protocol, cipher, clientSent: Buffer.concat(options.messages), serverSent: Buffer.concat(serverSent) };
 }
