@@ -212,10 +212,12 @@ export function checkBehaviour(analysis: Pick<Analysis, "messages" | "phases" | 
   const checker = new BehaviourChecker(options);
   const closing = new Map<number, Phase>();
   for (const p of analysis.phases) if (p.kind === "tcp-teardown") closing.set(p.stream, p);
-  const ends = [...analysis.connections].sort((a, b) => a.lastFrame - b.lastFrame || a.stream - b.stream);
+  // Closed and reset connections are summarised at their last frame; the others when the capture ends.
+  const endOf = (c: ConnectionSummary) => (c.state === "closed" || c.state === "reset" ? c.lastFrame : Number.MAX_SAFE_INTEGER);
+  const ends = [...analysis.connections].sort((a, b) => endOf(a) - endOf(b) || a.stream - b.stream);
   let next = 0;
   const closeThrough = (frame: number) => {
-    while (next < ends.length && ends[next]!.lastFrame < frame) {
+    while (next < ends.length && endOf(ends[next]!) < frame) {
       const c = ends[next++]!;
       const teardown = closing.get(c.stream);
       if (teardown) checker.phase(teardown);
