@@ -147,7 +147,8 @@ export class BehaviourChecker {
     }
     noteConnect(client, state, this.streams);
     this.wills.register(state);
-    for (const f of connectHygiene(m)) this.emit(f);
+    // A device repeats its CONNECT on every reconnect: its choices are reported once.
+    if (client.attempts === 1) for (const f of connectHygiene(m)) this.emit(f);
     if (this.profile === "aliyun") {
       const { findings, device } = aliyunConnectFindings(m);
       for (const f of findings) this.emit(f);
