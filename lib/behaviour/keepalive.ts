@@ -37,7 +37,8 @@ export function keepaliveFindings(state: StreamState, end: { time: number; relat
   const keepalive = state.keepalive;
   if (!keepalive || state.lastClientTime === undefined) return findings;
   // The silence up to the close (or to a server DISCONNECT, or the capture's end).
-  const closer = state.serverDisconnect ?? undefined;
+  // Ends at the first of: a server DISCONNECT, the first FIN/RST, the connection's last frame.
+  const closer = state.serverDisconnect ?? state.teardown;
   const tailEnd = closer && closer.time < end.time ? { time: closer.time, relative: end.relative - (end.time - closer.time), frame: closer.frame } : end;
   if (tailEnd.time > state.lastClientTime && (state.clientDisconnect === undefined || state.clientDisconnect.frame > tailEnd.frame)) {
     measureSilence(state, tailEnd.time, tailEnd.relative, tailEnd.frame);

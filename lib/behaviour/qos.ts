@@ -42,7 +42,8 @@ export function notePublish(inFlight: Map<number, InFlight>, m: MqttMessage, cli
   const interval = m.time - previous.time;
   const sameMessage = !previous.released && previous.topic === topic && previous.payloadLength === payloadLength && previous.qos === qos;
   const who = m.direction === "client->server" ? "client" : "server";
-  const frames = [previous.frame, m.frame];
+  // Both copies may travel in one TCP segment: one frame then.
+  const frames = previous.frame === m.frame ? [m.frame] : [previous.frame, m.frame];
   const base = { code: "mqtt.qos_resend" as const, clientId, stream: m.stream, frames, data: { messageId: m.messageId, retryInterval: interval, topic } };
   const filter = previous.stream === m.stream ? publishFilter(m.stream, m.messageId) : `mqtt.msgtype == ${PUBLISH} && mqtt.msgid == ${m.messageId} && (frame.number == ${previous.frame} || frame.number == ${m.frame})`;
   if (!sameMessage) {

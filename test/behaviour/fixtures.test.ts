@@ -27,3 +27,13 @@ for (const name of ["tutorial-mqtt5.pcapng", "keepalive-ping.pcapng", "qos0-1-2.
     assert.deepEqual(findings.filter((f) => f.severity === "fail"), []);
   });
 }
+
+test("misbehaving.pcapng (the simulator's faulty devices on the platform): each fault is a failure of its own device", async () => {
+  const findings = checkBehaviour(await analyzeCapture(join(captures, "misbehaving.pcapng")));
+  const failed = (code: string) => findings.filter((f) => f.code === code && f.severity === "fail").map((f) => f.clientId?.split("|")[0]);
+  assert.deepEqual(failed("mqtt.keepalive_exceeded"), ["a1WireLabDm.demo-device"]);
+  assert.deepEqual(failed("mqtt.keepalive_timeout_close"), ["a1WireLabDm.demo-device"]);
+  assert.deepEqual(failed("mqtt.reconnect_backoff"), ["a1WireLabDm.other-device"]);
+  assert.deepEqual(failed("mqtt.session_takeover"), ["a1WireLabDm.fleet-0001"]);
+  assert.deepEqual(failed("mqtt.qos_resend"), ["a1WireLabDm.fleet-0002"]);
+});
