@@ -58,7 +58,7 @@ export function notePublish(inFlight: Map<number, InFlight>, m: MqttMessage, cli
     return {
       ...base,
       severity: "fail",
-      message: `The ${who} sent the QoS ${qos} PUBLISH of frame ${previous.frame} again (frame ${m.frame}, packet id ${m.messageId}, ${seconds(interval)} later) without the DUP flag: a re-delivery must set DUP = 1 [MQTT-3.3.1-1], or the receiver cannot tell it from a new message.`,
+      message: `The ${who} sent a QoS ${qos} PUBLISH (packet id ${m.messageId}) again ${previous.frame === m.frame ? `in the same frame ${m.frame}` : `(frames ${previous.frame} → ${m.frame}, ${seconds(interval)} later)`} without the DUP flag: a re-delivery must set DUP = 1 [MQTT-3.3.1-1], or the receiver cannot tell it from a new message.`,
       filter,
     };
   }

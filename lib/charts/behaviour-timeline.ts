@@ -92,7 +92,9 @@ export function behaviourTimeline(analysis: Pick<Analysis, "messages" | "connect
   }
   if (bars.length === 0) return emptyChart(title, "no silence of a quarter of the keep-alive or more, and no reconnects", width);
   const shown = bars.length > maxBars ? [...bars].sort((a, b) => b.seconds - a.seconds).slice(0, maxBars) : bars;
-  const rows = [...new Set(shown.map((b) => b.row))];
+  // Connections by tcp.stream, then the reconnect rows.
+  const streamOf = (row: string) => (row.startsWith("stream ") ? Number(row.slice(7, row.indexOf(" ", 7))) : Number.MAX_SAFE_INTEGER);
+  const rows = [...new Set(shown.map((b) => b.row))].sort((a, b) => streamOf(a) - streamOf(b) || a.localeCompare(b));
   const present = SILENCE_CLASSES.filter((c) => shown.some((b) => b.kind === c));
   const spec: TopLevelSpec = {
     $schema: VEGA_LITE_SCHEMA,
