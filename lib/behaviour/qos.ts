@@ -9,7 +9,8 @@
  * - A QoS 0 PUBLISH must have DUP = 0 [MQTT-3.3.1-2].
  */
 import type { MqttMessage } from "../analysis/types";
-import { seconds, type Finding } from "./finding";
+import { formatDuration } from "../analysis/format";
+import type { Finding } from "./finding";
 import type { InFlight } from "./state";
 
 /** mqtt.msgtype of PUBLISH. */
@@ -58,14 +59,14 @@ export function notePublish(inFlight: Map<number, InFlight>, m: MqttMessage, cli
     return {
       ...base,
       severity: "fail",
-      message: `The ${who} sent a QoS ${qos} PUBLISH (packet id ${m.messageId}) again ${previous.frame === m.frame ? `in the same frame ${m.frame}` : `(frames ${previous.frame} → ${m.frame}, ${seconds(interval)} later)`} without the DUP flag: a re-delivery must set DUP = 1 [MQTT-3.3.1-1], or the receiver cannot tell it from a new message.`,
+      message: `The ${who} sent a QoS ${qos} PUBLISH (packet id ${m.messageId}) again ${previous.frame === m.frame ? `in the same frame ${m.frame}` : `(frames ${previous.frame} → ${m.frame}, ${formatDuration(interval)} later)`} without the DUP flag: a re-delivery must set DUP = 1 [MQTT-3.3.1-1], or the receiver cannot tell it from a new message.`,
       filter,
     };
   }
   return {
     ...base,
     severity: "info",
-    message: `The ${who} resent the QoS ${qos} PUBLISH with packet id ${m.messageId} (frames ${previous.frame} → ${m.frame}) with DUP set [MQTT-3.3.1-1], ${seconds(interval)} after the first send: the retry interval.`,
+    message: `The ${who} resent the QoS ${qos} PUBLISH with packet id ${m.messageId} (frames ${previous.frame} → ${m.frame}) with DUP set [MQTT-3.3.1-1], ${formatDuration(interval)} after the first send: the retry interval.`,
     filter,
   };
 }

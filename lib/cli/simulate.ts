@@ -33,7 +33,8 @@ run:
   --seed N                 seed of the readings (default random; printed at the end)
 misbehave (for \`iot-wire-lab check\` to find; all off by default):
   --keepalive-violation    first fall silent until the broker closes the connection
-                           (1.5× keep-alive, real seconds: use --keepalive 2)
+                           (1.5× keep-alive, real seconds: use --keepalive 2 with
+                           --broker, e.g. Mosquitto; the embedded platform takes 30–1200 s)
   --no-backoff             first 3 connections dropped and retried after a fixed 1 s
   --duplicate-client-id    a twin with the same clientId takes the session over, and back
   --resend-without-dup     send the first QoS 1 PUBLISH twice, the second without DUP
