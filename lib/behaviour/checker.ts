@@ -192,6 +192,13 @@ export class BehaviourChecker {
     }
   }
 
+  /** What the checker holds now: open connections, clientIds seen, packet ids in flight, Wills registered. */
+  stateSize(): { connections: number; clients: number; inFlight: number } {
+    let inFlight = 0;
+    for (const c of this.clients.values()) inFlight += c.inFlight["client->server"].size + c.inFlight["server->client"].size;
+    return { connections: this.streams.size, clients: this.clients.size, inFlight };
+  }
+
   /** End of the capture: connections never summarised, reconnect verdicts, retained topics. Returns every finding kept. */
   finish(): Finding[] {
     for (const state of [...this.streams.values()]) {

@@ -228,3 +228,24 @@ test("the checker fed by streamCapture finds what checkBehaviour finds on the an
   assert.ok(fromAnalysis.some((f) => f.code === "mqtt.keepalive_timeout_close"));
   assert.ok(fromAnalysis.some((f) => f.code === "mqtt.reconnect_backoff"));
 });
+
+test("bounded memory: a closed connection leaves nothing behind, and a busy one keeps only its packet ids in flight", async () => {
+  const steps: Step[] = [];
+  for (let conn = 0; conn < 50; conn++) {
+    steps.push(...login(conn, conn, `dev${conn}`));
+    for (let i = 0; i < 40; i++) {
+      steps.push({ at: conn + 0.01 + i * 0.001, conn, from: "client", packet: publish("t", "x", { qos: 1, messageId: i + 1 }) });
+      steps.push({ at: conn + 0.0105 + i * 0.001, conn, from: "server", packet: puback(i + 1) });
+    }
+    steps.push({ at: conn + 0.5, conn, from: "client", packet: disconnect }, { at: conn + 0.51, conn, close: "client" });
+  }
+  const checker = new BehaviourChecker();
+  let most = 0;
+  for await (const event of streamCapture(mqttConversation(steps), { include: checker.events })) {
+    checker.event(event);
+    most = Math.max(most, checker.stateSize().connections, checker.stateSize().inFlight);
+  }
+  assert.ok(most <= 2, `at most one connection and one packet id at a time, saw ${most}`);
+  assert.deepEqual(checker.stateSize(), { connections: 0, clients: 50, inFlight: 0 });
+  assert.deepEqual(checker.finish().filter((f) => f.severity !== "info"), []);
+});
