@@ -15,8 +15,12 @@ import { MAX_GAPS, type AttemptOutcome, type ClientState, type StreamState } fro
 
 /** MQTT 5 DISCONNECT reason 0x8E: Session taken over. */
 export const REASON_SESSION_TAKEN_OVER = 0x8e;
-/** The back-off grows when the last gap is at least this many times the first. */
-const GROWTH = 1.5;
+/**
+ * The back-off grows when the median ratio of one gap to the one before is
+ * at least this: one long gap among equal ones (a different fault before a
+ * retry loop, a capped back-off at its ceiling) does not decide it.
+ */
+const GROWTH = 1.3;
 /** Gaps this close to each other (share of the gap) count as identical: no jitter. */
 const JITTER_SHARE = 0.02;
 
@@ -91,6 +95,12 @@ export function noteClose(client: ClientState, state: StreamState, end: { time: 
   return findings;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** At the end of the capture: the reconnect gaps of a clientId, judged. */
 export function backoffFinding(client: ClientState): Finding | undefined {
   if (client.gapCount === 0) return undefined;
@@ -108,11 +118,9 @@ export function backoffFinding(client: ClientState): Finding | undefined {
   } else if (afterFailure.length < 2) {
     verdict = `One reconnect after a ${afterFailure[0]!.after} attempt, ${seconds(afterFailure[0]!.gap)} later: too few to judge the back-off.`;
   } else {
-    const first = afterFailure[0]!.gap;
-    const last = afterFailure[afterFailure.length - 1]!.gap;
-    const grows = last >= GROWTH * Math.max(first, 0.001);
     const mean = afterFailure.reduce((sum, g) => sum + g.gap, 0) / afterFailure.length;
     const ratios = afterFailure.slice(1).map((g, i) => g.gap / Math.max(afterFailure[i]!.gap, 0.001));
+    const grows = median(ratios) >= GROWTH;
     const sameRatio = ratios.every((r) => Math.abs(r - ratios[0]!) <= JITTER_SHARE * ratios[0]!);
     const sameGap = afterFailure.every((g) => Math.abs(g.gap - mean) <= Math.max(JITTER_SHARE * mean, 0.01));
     if (!grows) {

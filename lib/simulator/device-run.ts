@@ -226,17 +226,16 @@ export function runDevice(options: DeviceRunOptions): Promise<DeviceRunSummary> 
 
     /**
      * The resend misbehaviour: one QoS 1 PUBLISH written twice, same packet
-     * id, DUP = 0 both times [MQTT-3.3.1-1]. Two writes with Nagle off: two
-     * TCP segments, both on the wire before the PUBACK can come back.
-     * MQTT.js ignores the second PUBACK.
+     * id, DUP = 0 both times [MQTT-3.3.1-1], in one write (so one TCP
+     * segment): a second write could leave after the PUBACK came back, and
+     * then it would be a new message, not a resend. MQTT.js ignores the
+     * second PUBACK.
      */
     const publishTwiceWithoutDup = (payload: string) => {
       const messageId = client.messageIdProvider.allocate() ?? 1;
       const packet: mqttPacket.IPublishPacket = { cmd: "publish", topic: topics.userUpdate, payload: Buffer.from(payload), qos: 1, dup: false, retain: false, messageId };
       const bytes = mqttPacket.generate(packet, { protocolVersion });
-      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      client.stream.write(bytes);
-      client.stream.write(bytes);
+      client.stream.write(Buffer.concat([bytes, bytes]));
       summary.published++;
       sentAt.set(messageId, performance.now());
       options.emit({ type: "published", ...base(), topic: packet.topic, qos: 1, payload, messageId });

@@ -249,3 +249,10 @@ test("bounded memory: a closed connection leaves nothing behind, and a busy one 
   assert.deepEqual(checker.stateSize(), { connections: 0, clients: 50, inFlight: 0 });
   assert.deepEqual(checker.finish().filter((f) => f.severity !== "info"), []);
 });
+
+test("mqtt.reconnect_backoff: one short gap before a fixed retry loop does not pass for a back-off; a capped back-off still grows", async () => {
+  const loop = only(await findings(dropLoop([0.02, 0.25, 0.25, 0.25])), "mqtt.reconnect_backoff");
+  assert.equal(loop[0]?.severity, "fail");
+  const capped = only(await findings(dropLoop([1, 2.1, 3.9, 8.2, 8, 8.1])), "mqtt.reconnect_backoff");
+  assert.equal(capped[0]?.severity, "info");
+});
