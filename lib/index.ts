@@ -39,6 +39,7 @@ export { phaseTimeline, type PhaseTimelineOptions } from "./charts/phase-timelin
 export { latencyChart, type LatencyChartOptions } from "./charts/latency-chart";
 export { bytesChart, type BytesChartOptions } from "./charts/bytes-chart";
 export { sequenceGraph, type SequenceGraphOptions } from "./charts/sequence-graph";
+export { behaviourTimeline, SILENCE_CLASSES, type BehaviourTimelineOptions } from "./charts/behaviour-timeline";
 export { phaseColors, phaseColor, phaseColorScale, otherPhaseColor, byteParts, directionLabels } from "./charts/palette";
 export { CHART_FONT, CHART_WIDTH, VEGA_LITE_SCHEMA, type ChartSpec } from "./charts/spec";
 export { show, showTable, chartBundle, tableBundle, columnsFor, describeSpec, VEGA_LITE_V5_MIME, type DisplayBundle, type ShowOptions, type TableOptions } from "./display/show";
@@ -47,6 +48,10 @@ export { renderHtmlTable, defaultRowColor, severityColors, tableCss, type HtmlTa
 export { connectionColumns, issueColumns, deviceLogColumns, deviceLogPhases } from "./display/columns";
 export { escapeHtml } from "./display/html";
 export { buildReport, writeReport, type ReportOptions, type ReportResult } from "./report/report";
+
+// Device behaviour checks: findings with their MQTT clause, evidence frames and Wireshark filter.
+export * from "./behaviour/index";
+export { findingColumns, findingColors } from "./behaviour/columns";
 
 // Live capture, the device log beside the packets, and the tutorial run.
 export {

@@ -19,7 +19,7 @@
  *   node dist/scripts/record-fixtures.js [--port N] [--only NAME,NAME] [--readme]
  *
  * --only re-records some scenarios (tutorial, any-sll2, merged, mqtt5, qos,
- * keepalive, fleet, refused); --readme only rewrites README.md.
+ * keepalive, fleet, refused, misbehaving); --readme only rewrites README.md.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -64,6 +64,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "fleet-5.pcapng": "Five devices (fleet-0001 … fleet-0005) running the seed program at the same time (speed 4): five interleaved tcp.streams, each with the full sequence of phases.",
   "refused-login.pcapng":
     "tcp.stream 0: the demo device logs in with a password signed by a wrong deviceSecret and gets CONNACK return code 4 (bad user name or password); the device closes the connection. tcp.stream 1: a good login that subscribes to another device's topic (SUBACK 0x80, failure) and publishes to another device's topic, which the platform answers by closing the connection (MQTT 3.1.1 has no negative PUBACK).",
+  "misbehaving.pcapng":
+    "Four faulty devices at once against the platform (speed 4), for `iot-wire-lab check` and notebook 5: demo-device connects with a 2 s keep-alive and falls silent until the platform closes the connection (then runs the seed program); other-device is dropped right after three CONNACKs and retries after a fixed 0.25 s each time (no back-off); fleet-0001 is taken over by a twin with the same clientId and takes it back (a takeover loop); fleet-0002 writes its QoS 1 PUBLISH twice with the same packet id and no DUP flag.",
   "demo-registry.json":
     "The made-up demo product (productKey a1WireLabDm) and its devices: demo-device, other-device and fleet-0001 … fleet-0005. The secrets are derived from the device names (sha256 of a fixed text), so the file can be rebuilt identically; they exist only for this lab, and no tool prints them.",
 };
@@ -186,10 +188,23 @@ async function record(
   }
   for (const r of results) note(manifest, rel(r.file), [shell(r.command), `device side: ${deviceSide}`], r.packets);
   note(manifest, logName, [`written by the embedded platform during the run (startPlatform({ deviceLog: "${logName}" }))`]);
-  DESCRIPTIONS[logName] ??= `The embedded platform's device log (JSON lines) of the run in ${captures.map((c) => c.file).join(", ")}: one entry per online, subscribe, upstream, offline or refusal, with the client port that ties it to its tcp.stream.`;
+  DESCRIPTIONS[logName] ??= deviceLogDescription(captures.map((c) => c.file));
   for (const r of results) log(`  ${rel(r.file)}: ${r.packets} packets (${r.tool}), ${statSync(r.file).size} bytes`);
   log(`  ${logName}: ${platform.deviceLog.entries.length} entries; ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return results;
+}
+
+function deviceLogDescription(captureFiles: readonly string[]): string {
+  return `The embedded platform's device log (JSON lines) of the run in ${captureFiles.join(", ")}: one entry per online, subscribe, upstream, offline or refusal, with the client port that ties it to its tcp.stream.`;
+}
+
+/** A device log's description when its scenario was not re-recorded this time (--only): its captures share its name. */
+function describeFile(file: string, manifest: Manifest): string {
+  const described = DESCRIPTIONS[file];
+  if (described) return described;
+  const log = /^(.*)-device-log\.jsonl$/.exec(file);
+  const captures = log ? Object.keys(manifest.files).filter((f) => f.startsWith(`${log[1]}.pcap`)) : [];
+  return captures.length > 0 ? deviceLogDescription(captures) : "(no description)";
 }
 
 function simulation(registry: DeviceRegistry, platform: Platform, options: SimulationOptions): Promise<unknown> {
@@ -217,7 +232,7 @@ async function main(): Promise<string[]> {
     writeReadme(manifest);
     return [];
   }
-  const names = ["tutorial", "any-sll2", "merged", "mqtt5", "qos", "keepalive", "fleet", "refused"];
+  const names = ["tutorial", "any-sll2", "merged", "mqtt5", "qos", "keepalive", "fleet", "refused", "misbehaving"];
   const only = values.only ? values.only.split(",") : undefined;
   for (const n of only ?? []) if (!names.includes(n)) throw new Error(`unknown scenario ${n} (one of ${names.join(", ")})`);
   const want = (name: string) => !only || only.includes(name);
@@ -356,6 +371,27 @@ async function main(): Promise<string[]> {
     recorded.push("refused-login.pcapng");
   }
 
+  if (want("misbehaving")) {
+    log("misbehaving: four faulty devices at once (silent past the keep-alive, no back-off, a twin, a resend without DUP), speed 4");
+    await record(
+      manifest,
+      "misbehaving",
+      registry,
+      [{ file: "misbehaving.pcapng", options: { tool: "dumpcap" } }],
+      { keepalive: { min: 1, max: 1200 } },
+      async (platform) => {
+        await Promise.all([
+          simulation(registry, platform, { device: demo, speed: 4, seed: 2024, keepalive: 2, keepaliveViolation: true }),
+          simulation(registry, platform, { device: "other-device", productKey: PRODUCT_KEY, speed: 4, seed: 2025, noBackoff: true }),
+          simulation(registry, platform, { device: "fleet-0001", productKey: PRODUCT_KEY, speed: 4, seed: 2026, duplicateClientId: true }),
+          simulation(registry, platform, { device: "fleet-0002", productKey: PRODUCT_KEY, speed: 4, seed: 2027, resendWithoutDup: true }),
+        ]);
+      },
+      "four runSimulation at once, speed 4, clock FIXED_CLOCK: demo-device { keepalive: 2, keepaliveViolation: true }, other-device { noBackoff: true }, fleet-0001 { duplicateClientId: true }, fleet-0002 { resendWithoutDup: true }; platform keepalive range 1..1200 s",
+    );
+    recorded.push("misbehaving.pcapng");
+  }
+
   manifest.versions = versions();
   const temp = `${MANIFEST}.tmp`;
   writeFileSync(temp, JSON.stringify(manifest, null, 2) + "\n");
@@ -412,7 +448,7 @@ function writeReadme(manifest: Manifest): void {
     "Re-record (as root, or with capture rights for tcpdump and dumpcap; about 35 s):",
     "",
     "    npm run fixtures                          # everything",
-    "    npm run fixtures -- --only qos,fleet      # some: tutorial, any-sll2, merged, mqtt5, qos, keepalive, fleet, refused",
+    "    npm run fixtures -- --only qos,fleet      # some: tutorial, any-sll2, merged, mqtt5, qos, keepalive, fleet, refused, misbehaving",
     "    npm run fixtures -- --readme              # only this README, from fixtures.json",
     "",
     "## Files",
@@ -424,7 +460,7 @@ function writeReadme(manifest: Manifest): void {
       return `| ${f} | ${(e.bytes / 1024).toFixed(1)} KiB | ${e.packets ?? ""} | ${e.recordedAt.slice(0, 10)} |`;
     }),
     "",
-    ...files.flatMap((f) => [`### ${f}`, "", DESCRIPTIONS[f] ?? "(no description)", "", "Made by:", "", ...manifest.files[f]!.commands.map((c) => `    ${c}`), ""]),
+    ...files.flatMap((f) => [`### ${f}`, "", describeFile(f, manifest), "", "Made by:", "", ...manifest.files[f]!.commands.map((c) => `    ${c}`), ""]),
     "## Tool versions of the last recording",
     "",
     ...manifest.versions.map((v) => `- ${v}`),

@@ -57,3 +57,15 @@ test("connection errors read as one clear sentence", () => {
   assert.equal(describeConnectError(err(4), "mqtt://h:1", 4).message, "login refused by mqtt://h:1: CONNACK return code 4 (bad user name or password)");
   assert.equal(describeConnectError(err(0x86), "mqtt://h:1", 5).message, "login refused by mqtt://h:1: CONNACK reason code 0x86 (Bad User Name or Password)");
 });
+
+test("simulate --no-backoff --duplicate-client-id --resend-without-dup: the faults run against the embedded platform and the run still succeeds", (t) => {
+  const home = mkdtempSync(join(tmpdir(), "iwl-simulate-cli-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const out = simulateCli(home, "--speed", "20", "--seed", "7", "--no-backoff", "--duplicate-client-id", "--resend-without-dup");
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal((out.stdout.match(/dropped without DISCONNECT; retrying in 0\.05 s, no back-off/g) ?? []).length, 3);
+  assert.match(out.stdout, /taken over by a twin with the same clientId/);
+  // One reading, sent twice: published once by the program, acknowledged once.
+  assert.match(out.stdout, /\/device1: ok, published 1, acked 1/);
+  assert.match(simulateCli(home, "--help").stdout, /--keepalive-violation/);
+});

@@ -12,6 +12,10 @@ const subcommands: Record<string, { summary: string; load: () => Runner }> = {
     summary: "decode a pcap/pcapng capture into TCP connections, MQTT messages and phases",
     load: () => (require("./analyze") as typeof import("./analyze")).run,
   },
+  check: {
+    summary: "check how the device behaves: keep-alive, reconnects, takeovers, QoS resends, Wills (--profile aliyun)",
+    load: () => (require("./check") as typeof import("./check")).run,
+  },
   redact: {
     summary: "write a copy of a capture with MQTT passwords overwritten, for sharing",
     load: () => (require("./redact") as typeof import("./redact")).run,

@@ -32,6 +32,13 @@ run:
   --keepalive S            default 60
   --count N, --interval S  messages to publish (default 1) and seconds between them (default 1)
   --seed N                 seed of the readings (default random; printed at the end)
+misbehave (for \`iot-wire-lab check\` to find; all off by default):
+  --keepalive-violation    first fall silent until the broker closes the connection
+                           (1.5× keep-alive, real seconds: use --keepalive 2 with
+                           --broker, e.g. Mosquitto; the embedded platform takes 30–1200 s)
+  --no-backoff             first 3 connections dropped and retried after a fixed 1 s
+  --duplicate-client-id    a twin with the same clientId takes the session over, and back
+  --resend-without-dup     send the first QoS 1 PUBLISH twice, the second without DUP
   --json                   events and the summary as JSON lines`;
 
 function mqttVersion(value: string | undefined): 4 | 5 | undefined {
@@ -72,6 +79,10 @@ export async function run(argv: string[]): Promise<number> {
       interval: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
+      "keepalive-violation": { type: "boolean" },
+      "no-backoff": { type: "boolean" },
+      "duplicate-client-id": { type: "boolean" },
+      "resend-without-dup": { type: "boolean" },
     },
     "simulate",
   );
@@ -110,6 +121,10 @@ export async function run(argv: string[]): Promise<number> {
       count: intOption(str("count"), "count", { min: 1 }),
       interval: numberOption(str("interval"), "interval", { min: 0 }),
       seed: intOption(str("seed"), "seed", { min: 0, max: 0xffffffff }),
+      keepaliveViolation: line.flag("keepalive-violation") || undefined,
+      noBackoff: line.flag("no-backoff") || undefined,
+      duplicateClientId: line.flag("duplicate-client-id") || undefined,
+      resendWithoutDup: line.flag("resend-without-dup") || undefined,
     });
   } catch (error) {
     throw asUsageError(error);

@@ -65,6 +65,8 @@ export interface BundledFiles {
   fleetDeviceLog: string;
   /** A refused login, then a device that reaches for another device's topics. */
   refusedLogin: string;
+  /** Four faulty devices: silent past the keep-alive, no back-off, a twin, a resend without DUP. */
+  misbehaving: string;
   /** The made-up demo product (a1WireLabDm) every bundled capture belongs to. */
   demoRegistry: string;
 }
@@ -146,6 +148,7 @@ function bundledFiles(dir: string): BundledFiles {
     fleet: at("fleet-5.pcapng"),
     fleetDeviceLog: at("fleet-5-device-log.jsonl"),
     refusedLogin: at("refused-login.pcapng"),
+    misbehaving: at("misbehaving.pcapng"),
     demoRegistry: at("demo-registry.json"),
   };
 }

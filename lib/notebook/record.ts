@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { LiveCaptureError, resolveCaptureTool, startCapture, type LiveCapture, type LiveCaptureResult } from "../capture/live";
 import type { DeviceRegistry } from "../device/registry";
 import type { DeviceLogEntry } from "../platform/device-log";
-import { startPlatform } from "../platform/platform";
+import { startPlatform, type PlatformOptions } from "../platform/platform";
 import { signsOnOwnClock, simulate, type SimulationOptions, type SimulationSummary } from "../simulator/simulation";
 
 export interface RecordSimulationOptions {
@@ -20,6 +20,8 @@ export interface RecordSimulationOptions {
   simulation: Omit<SimulationOptions, "platform" | "registry" | "broker" | "cloud">;
   /** Folder for the capture file (default: a new temporary folder). */
   folder?: string;
+  /** The platform's keep-alive range (default 30–1200 s, as the real one); lower it for a device with a 2 s keep-alive. */
+  keepalive?: PlatformOptions["keepalive"];
 }
 
 export interface RecordedSimulation {
@@ -36,7 +38,14 @@ export interface RecordedSimulation {
 
 export async function recordSimulation(options: RecordSimulationOptions): Promise<RecordedSimulation> {
   const maxQos: 1 | 2 = options.simulation.qos === 2 ? 2 : 1;
-  const platform = await startPlatform({ registry: options.registry, port: 0, host: "127.0.0.1", maxQos, ...(signsOnOwnClock(options.simulation) ? { signatureMaxAgeMs: false as const } : {}) });
+  const platform = await startPlatform({
+    registry: options.registry,
+    port: 0,
+    host: "127.0.0.1",
+    maxQos,
+    ...(signsOnOwnClock(options.simulation) ? { signatureMaxAgeMs: false as const } : {}),
+    ...(options.keepalive ? { keepalive: options.keepalive } : {}),
+  });
   let capture: LiveCapture | undefined;
   let unavailable: RecordedSimulation["unavailable"];
   try {

@@ -26,6 +26,8 @@ import { renderSvg } from "../display/render";
 import { packetColumns, phaseColumns } from "../output/columns";
 import { PhaseStats } from "../output/phase-stats";
 import { deviceLogMatchColumns, type DeviceLogMatch } from "../analysis/device-log-match";
+import { checkBehaviour, type BehaviourProfile } from "../behaviour/checker";
+import { findingColors, findingColumns } from "../behaviour/columns";
 import { reportCss } from "./report-css";
 
 export interface ReportOptions {
@@ -46,6 +48,8 @@ export interface ReportOptions {
    * adds a "Device log" section, the counterpart of the console's Device Log page.
    */
   deviceLog?: readonly DeviceLogMatch[];
+  /** Rules of the "Device behaviour" section: mqtt (default) or aliyun (see checkBehaviour). */
+  behaviourProfile?: BehaviourProfile;
 }
 
 export interface ReportResult {
@@ -177,6 +181,15 @@ function issuesSection(analysis: Analysis, maxIssues: number): string {
   return parts.join("\n");
 }
 
+/** Device behaviour: the findings of checkBehaviour, failures first in the counts. */
+function behaviourSection(analysis: Analysis, profile: BehaviourProfile | undefined): string {
+  const findings = checkBehaviour(analysis, { profile });
+  const count = (s: "fail" | "warn" | "info") => findings.filter((f) => f.severity === s).length;
+  const lead = `<p class="lead">What the device does against the rules of MQTT${profile === "aliyun" ? " and the Alibaba Cloud IoT Platform" : ""}: ${count("fail")} failure(s), ${count("warn")} warning(s), ${count("info")} note(s). Each finding names its clause, its evidence frames and a Wireshark display filter that shows them.</p>`;
+  if (findings.length === 0) return `${lead}<p>No findings: keep-alive kept, no reconnect loop, no takeover, no resend, no Will or retained message.</p>`;
+  return lead + renderHtmlTable(findings, findingColumns, { maxRows: 500, style: false, rowColor: (f) => findingColors[f.severity] });
+}
+
 /** The report as one HTML string. */
 export async function buildReport(analysis: Analysis, options: ReportOptions = {}): Promise<{ html: string; charts: number; chartErrors: string[] }> {
   const source = analysis.capture.source ? basename(analysis.capture.source) : "capture";
@@ -226,6 +239,7 @@ export async function buildReport(analysis: Analysis, options: ReportOptions = {
     ["phases", "Phases"],
     ["charts", "Charts"],
     ...(deviceLog ? [["device-log", "Device log"]] : []),
+    ["behaviour", "Behaviour"],
     ["packets", "Packets"],
     ["issues", "Issues"],
   ]
@@ -253,6 +267,7 @@ ${section("connections", "Connections", connections)}
 ${section("phases", "Phases", phases)}
 ${section("charts", "Charts", figures.join("\n"))}
 ${deviceLog ? section("device-log", "Device log", deviceLog) : ""}
+${section("behaviour", "Device behaviour", behaviourSection(analysis, options.behaviourProfile))}
 ${section("packets", "Packets", packets)}
 ${section("issues", "Issues", issuesSection(analysis, options.maxIssues ?? 200))}
 <footer>Made with iot-wire-lab. Frame numbers, tcp.stream numbers and Info texts match Wireshark's, so any row can be looked up there.</footer>

@@ -13,7 +13,8 @@
  */
 import { performance } from "node:perf_hooks";
 import * as mqtt from "mqtt";
-import { signMqttCredentials } from "../device/credentials";
+import * as mqttPacket from "mqtt-packet";
+import { signMqttCredentials, type MqttCredentials } from "../device/credentials";
 import { loginReasonCodeLabels, loginReturnCodeLabels, type LoginReasonCode, type LoginReturnCode } from "../device/login-codes";
 import { deviceTopics } from "../device/topics";
 import type { Device, DeviceIdentity } from "../device/identity";
@@ -58,6 +59,10 @@ export interface DeviceRunOptions {
   connectTimeoutMs: number;
   /** Resolves when the run is asked to stop early. */
   stopSignal: Promise<void>;
+  /** Credentials signed ahead (a misbehaving device's extra connections share its clientId). */
+  credentials?: MqttCredentials;
+  /** Write the first QoS 1 PUBLISH a second time, same packet id, DUP = 0 [MQTT-3.3.1-1]. */
+  resendWithoutDup?: boolean;
 }
 
 export interface DeviceRunSummary {
@@ -123,7 +128,7 @@ export function runDevice(options: DeviceRunOptions): Promise<DeviceRunSummary> 
   const { device, url, protocolVersion, qos } = options;
   const identity: DeviceIdentity = { productKey: device.productKey, deviceName: device.deviceName };
   const topics = deviceTopics(device);
-  const credentials = signMqttCredentials(device, { clock: options.clock, tls: url.startsWith("mqtts:") });
+  const credentials = options.credentials ?? signMqttCredentials(device, { clock: options.clock, tls: url.startsWith("mqtts:") });
   const summary: DeviceRunSummary = {
     device: identity,
     url,
@@ -212,11 +217,29 @@ export function runDevice(options: DeviceRunOptions): Promise<DeviceRunSummary> 
         at(TUTORIAL_SCRIPT.firstPublishAt + i * options.interval, () => {
           const reading = nextReading(options.random);
           summary.readings.push(reading);
-          client.publish(topics.userUpdate, JSON.stringify(reading), { qos }, () => undefined);
+          if (options.resendWithoutDup && qos === 1 && i === 0) publishTwiceWithoutDup(JSON.stringify(reading));
+          else client.publish(topics.userUpdate, JSON.stringify(reading), { qos }, () => undefined);
         });
       }
       at(TUTORIAL_SCRIPT.firstPublishAt + (options.count - 1) * options.interval + TUTORIAL_SCRIPT.disconnectAfterLastPublish, end);
     });
+
+    /**
+     * The resend misbehaviour: one QoS 1 PUBLISH written twice, same packet
+     * id, DUP = 0 both times [MQTT-3.3.1-1], in one write (so one TCP
+     * segment): a second write could leave after the PUBACK came back, and
+     * then it would be a new message, not a resend. MQTT.js ignores the
+     * second PUBACK.
+     */
+    const publishTwiceWithoutDup = (payload: string) => {
+      const messageId = client.messageIdProvider.allocate() ?? 1;
+      const packet: mqttPacket.IPublishPacket = { cmd: "publish", topic: topics.userUpdate, payload: Buffer.from(payload), qos: 1, dup: false, retain: false, messageId };
+      const bytes = mqttPacket.generate(packet, { protocolVersion });
+      client.stream.write(Buffer.concat([bytes, bytes]));
+      summary.published++;
+      sentAt.set(messageId, performance.now());
+      options.emit({ type: "published", ...base(), topic: packet.topic, qos: 1, payload, messageId });
+    };
 
     const subscribing = new Map<number, string[]>();
     client.on("packetsend", (packet) => {

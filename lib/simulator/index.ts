@@ -4,3 +4,4 @@ export * from "./prng";
 export * from "./events";
 export * from "./device-run";
 export * from "./simulation";
+export * from "./misbehaviour";

@@ -17,7 +17,9 @@ import type { Device, DeviceIdentity } from "../device/identity";
 import { DeviceRegistry } from "../device/registry";
 import type { DeviceLogEntry } from "../platform/device-log";
 import { startPlatform, type Platform } from "../platform/platform";
-import { runDevice, SimulationError, type DeviceRunSummary } from "./device-run";
+import { signMqttCredentials } from "../device/credentials";
+import { describeConnectError, runDevice, SimulationError, type DeviceRunSummary } from "./device-run";
+import { runPrologue, type Misbehaviour } from "./misbehaviour";
 import type { SimulatorEvent, SimulatorEventMap } from "./events";
 import { deriveSeed, mulberry32 } from "./prng";
 
@@ -60,6 +62,17 @@ export interface SimulationOptions {
   clock?: () => number;
   /** Real milliseconds to wait for each CONNACK (default 10000). */
   connectTimeoutMs?: number;
+  /**
+   * A misbehaving device, for `iot-wire-lab check` to find (all off by
+   * default; see ./misbehaviour.ts): keepaliveViolation (falls silent until
+   * the broker closes it; use a small keepalive), noBackoff (dropped and
+   * retried at a fixed period), duplicateClientId (a twin takes its
+   * identity), resendWithoutDup (a QoS 1 resend without DUP).
+   */
+  keepaliveViolation?: boolean;
+  noBackoff?: boolean;
+  duplicateClientId?: boolean;
+  resendWithoutDup?: boolean;
 }
 
 export interface SimulationSummary {
@@ -182,7 +195,29 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
           const index = next++;
           const device = devices[index]!;
           try {
+            const misbehaviour: Misbehaviour = { keepaliveViolation: options.keepaliveViolation, noBackoff: options.noBackoff, duplicateClientId: options.duplicateClientId };
+            const misbehaves = misbehaviour.keepaliveViolation || misbehaviour.noBackoff || misbehaviour.duplicateClientId;
+            const url = urlFor(device);
+            const credentials = misbehaves ? signMqttCredentials(device, { clock: options.clock ?? Date.now, tls: url.startsWith("mqtts:") }) : undefined;
+            const prologue = credentials
+              ? await runPrologue({
+                  url,
+                  device: { productKey: device.productKey, deviceName: device.deviceName },
+                  credentials,
+                  protocolVersion,
+                  keepalive,
+                  speed,
+                  connectTimeoutMs: options.connectTimeoutMs ?? 10000,
+                  misbehaviour,
+                  emit: (event) => this.record(event),
+                  base: () => ({ time: Date.now(), elapsedMs: performance.now() - runStart, device: { productKey: device.productKey, deviceName: device.deviceName } }),
+                }).catch((error: Error & { code?: string | number }) => {
+                  throw describeConnectError(error, url, protocolVersion);
+                })
+              : undefined;
             results[index] = await runDevice({
+              ...(credentials ? { credentials } : {}),
+              ...(options.resendWithoutDup ? { resendWithoutDup: true } : {}),
               device,
               url: urlFor(device),
               protocolVersion,
@@ -198,6 +233,7 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
               connectTimeoutMs: options.connectTimeoutMs ?? 10000,
               stopSignal: this.stopSignal,
             });
+            await prologue?.finish();
           } catch (error) {
             const failure = error as SimulationError & { summary?: DeviceRunSummary };
             failures.push(failure);

@@ -43,7 +43,8 @@ export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): T
     streamOf.set(Number(frame), Number(stream));
     if (lost !== "" || ackLost !== "") streamsWithGaps.add(Number(stream));
   }
-  const json = JSON.parse(run(tshark, ["-r", file, ...decodeAs, "-Y", "mqtt", "-T", "json", "-J", "mqtt frame"])) as Array<{ _source: { layers: Record<string, unknown> } }>;
+  // --no-duplicate-keys: two MQTT PDUs in one frame are two "mqtt" keys of one object, of which JSON.parse would keep the last; merged, they are an array.
+  const json = JSON.parse(run(tshark, ["-r", file, ...decodeAs, "-Y", "mqtt", "-T", "json", "--no-duplicate-keys", "-J", "mqtt frame"])) as Array<{ _source: { layers: Record<string, unknown> } }>;
   const messages: TsharkMessage[] = [];
   for (const packet of json) {
     const layers = packet._source.layers;

@@ -10,6 +10,7 @@ import { parseReportArgs } from "../../lib/cli/report";
 import { buildReport, writeReport } from "../../lib/report/report";
 import { syntheticAnalysis } from "../charts/synthetic";
 import { projectRoot } from "../helpers/fixtures";
+import { login, mqttConversation } from "../helpers/mqtt-conversation";
 import { publicCapturesDir, publicCapturesHint } from "../helpers/tools";
 
 const cli = join(projectRoot, "dist", "lib", "cli", "main.js");
@@ -143,4 +144,16 @@ test("report CLI: writes the page and says what it wrote; exit 2 for a file that
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the report lists the device behaviour findings, escaped, with their filters", async () => {
+  const analysis = await analyzeCapture(mqttConversation([...login(0, 0, "dev<1>", { keepalive: 4 }), { at: 6.1, conn: 0, close: "server" }]));
+  const { html } = await buildReport(analysis, { generatedAt: new Date(0) });
+  assert.match(html, /<section id="behaviour"><h2>Device behaviour<\/h2>/);
+  assert.match(html, /2 failure\(s\)/);
+  assert.match(html, /mqtt\.keepalive_timeout_close/);
+  assert.match(html, /dev&lt;1&gt;/);
+  assert.match(html, /tcp\.stream == 0 &amp;&amp; \(frame\.number == /);
+  const clean = await buildReport(await analyzeCapture(join(projectRoot, "data", "captures", "tutorial.pcapng")), { generatedAt: new Date(0) });
+  assert.match(clean.html, /0 failure\(s\), 0 warning\(s\)/);
 });
