@@ -7,7 +7,7 @@
 export { analyzeCapture, streamCapture, type AnalyzeCaptureOptions, type StreamCaptureOptions } from "./analysis/analyze";
 export { Analyzer, type AnalyzeOptions, type AnalysisSink } from "./analysis/analyzer";
 export * from "./analysis/types";
-export { expertInfo, formatIssue, type Issue, type IssueCode, type IssueGroup, type IssueLayer, type SeverityName } from "./analysis/issues";
+export { expertInfo, formatIssue, wiresharkFilterFor, type Issue, type IssueCode, type IssueGroup, type IssueLayer, type SeverityName } from "./expert/issues";
 export { formatDuration, formatBytes } from "./analysis/format";
 export { describePhase } from "./analysis/phases";
 export { readCapture, detectFormat, type FrameSink } from "./capture/reader";

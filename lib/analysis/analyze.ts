@@ -14,7 +14,7 @@ import { getHeapStatistics } from "node:v8";
 import { readCapture, type ReadOptions } from "../capture/reader";
 import type { CaptureSource } from "../capture/source";
 import { Analyzer, type AnalysisSink, type AnalyzeOptions } from "./analyzer";
-import { makeIssue, type Issue } from "./issues";
+import { makeIssue, type Issue } from "../expert/issues";
 import type { Analysis, AnalysisEvent, ConnectionSummary, MqttMessage, PacketRow, Phase } from "./types";
 
 export interface AnalyzeCaptureOptions extends AnalyzeOptions {

@@ -27,7 +27,7 @@ import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembl
 import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../tcp/tuple-key";
 import { ClosedConnection } from "./closed-connection";
 import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
-import { makeIssue, type Issue, type IssueCode } from "./issues";
+import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
 
 export interface AnalyzeOptions {

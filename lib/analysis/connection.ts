@@ -15,7 +15,7 @@ import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/me
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
 import { ConnectionIdentity, type Endpoint } from "./connection-identity";
-import { makeIssue, type Issue, type IssueCode } from "./issues";
+import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
 import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, StreamProtocol } from "./types";
 

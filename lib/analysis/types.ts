@@ -5,7 +5,7 @@
  */
 import type { CaptureInfo } from "../capture/frame";
 import type { PacketTypeName } from "../mqtt/constants";
-import type { Issue } from "./issues";
+import type { Issue } from "../expert/issues";
 
 export type Direction = "client->server" | "server->client";
 

@@ -18,7 +18,7 @@
 import { EventEmitter } from "node:events";
 import * as pcapParser from "pcap-parser";
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader } from "pcap-parser";
-import { makeIssue, type Issue } from "../analysis/issues";
+import { makeIssue, type Issue } from "../expert/issues";
 import { linkTypeName, type CaptureInfo, type Frame } from "./frame";
 import type { FrameSink, FormatReader } from "./reader";
 

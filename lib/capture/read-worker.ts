@@ -6,7 +6,7 @@
  * buffer its frames live in, plus a table of where each frame is.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { Issue } from "../analysis/issues";
+import type { Issue } from "../expert/issues";
 import { CaptureFileError } from "./errors";
 import type { CaptureInfo, Frame } from "./frame";
 import { MqttPredecoder, PredecodedBatch } from "../mqtt/predecode";

@@ -7,7 +7,7 @@
  * next chunk is read. Memory is the chunk size plus whatever the sink keeps.
  */
 import { CaptureFileError } from "./errors";
-import type { Issue } from "../analysis/issues";
+import type { Issue } from "../expert/issues";
 import type { CaptureInfo, Frame } from "./frame";
 import { PcapMagic, PcapReader } from "./pcap";
 import { PcapngReader } from "./pcapng";

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { readCapture } from "../capture/reader";
 import { Analyzer, type AnalysisSink, type AnalyzeOptions } from "../analysis/analyzer";
 import { formatDuration, formatBytes } from "../analysis/format";
-import { formatIssue, type Issue } from "../analysis/issues";
+import { formatIssue, type Issue } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase } from "../analysis/types";
 import { BufferedOutput } from "../output/buffered-output";
 import { messageColumns, packetColumns, phaseColumns } from "../output/columns";

@@ -5,7 +5,7 @@
  * with their phase's colour (or an issue's severity colour), and long tables
  * are cut with a note saying how many rows were left out.
  */
-import type { Issue } from "../analysis/issues";
+import type { Issue } from "../expert/issues";
 import { phaseKinds, type PhaseKind } from "../analysis/types";
 import { phaseColors, tint } from "../charts/palette";
 import type { Column } from "../output/columns";

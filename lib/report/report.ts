@@ -10,7 +10,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { formatBytes, formatDuration } from "../analysis/format";
-import { expertInfo, type Issue, type IssueCode, type SeverityName } from "../analysis/issues";
+import { expertInfo, type Issue, type IssueCode, type SeverityName } from "../expert/issues";
 import type { Analysis } from "../analysis/types";
 import { bytesChart } from "../charts/bytes-chart";
 import { flowGraph } from "../charts/flow-graph";
