@@ -20,7 +20,7 @@ import * as pcapParser from "pcap-parser";
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader } from "pcap-parser";
 import { makeIssue, type Issue } from "../expert/issues";
 import { linkTypeName, type CaptureInfo, type Frame } from "./frame";
-import type { FrameSink, FormatReader } from "./reader";
+import type { FrameSink, FormatReader } from "./sink";
 
 export const PCAP_GLOBAL_HEADER_LENGTH = 24;
 export const PCAP_RECORD_HEADER_LENGTH = 16;

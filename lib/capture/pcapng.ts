@@ -12,7 +12,7 @@
  */
 import { makeIssue, type Issue } from "../expert/issues";
 import { linkTypeName, splitTimestamp, type CaptureInfo, type CaptureInterface, type Frame } from "./frame";
-import type { FrameSink, FormatReader } from "./reader";
+import type { FrameSink, FormatReader } from "./sink";
 import { MAX_RECORD_LENGTH } from "./pcap";
 
 export const BlockType = {

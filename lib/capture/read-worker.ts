@@ -5,44 +5,18 @@
  * main thread in batches. Each batch moves (transfers, without copying) the
  * buffer its frames live in, plus a table of where each frame is.
  */
-import { parentPort, workerData } from "node:worker_threads";
-import type { Issue } from "../expert/issues";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { CaptureFileError } from "./errors";
 import type { CaptureInfo, Frame } from "./frame";
+import { FRAME_FIELDS, isReadWorkerInput, type WorkerInput, type WorkerMessage } from "./read-protocol";
 import { MqttPredecoder, PredecodedBatch } from "../mqtt/predecode";
-import { readCapture, type FrameSink } from "./reader";
-
-/** Numbers per frame in a batch's table. */
-export const FRAME_FIELDS = 10;
-// [0] byte offset in the buffer, [1] captured length, [2] original length,
-// [3] seconds, [4] nanos, [5] link type, [6] interface id, [7] frame number,
-// [8] first of its packets decoded ahead in the batch's `packets`, [9] how many
-
-export type WorkerMessage =
-  | { kind: "info"; info: CaptureInfo }
-  /** The reader fills in its CaptureInfo as it goes (pcapng interfaces): the final version. */
-  | { kind: "info-final"; info: CaptureInfo }
-  | { kind: "issue"; issue: Issue }
-  | { kind: "batch"; buffer: ArrayBuffer; table: Float64Array; count: number; packets: Int32Array; strings: string[] }
-  | { kind: "progress"; bytesRead: number; totalBytes: number | undefined }
-  | { kind: "done" }
-  | { kind: "error"; captureFileError: boolean; message: string };
-
-export interface WorkerInput {
-  path: string;
-  chunkSize?: number;
-  /** Batches that may be in flight (sent, not yet acknowledged) at once. */
-  maxInFlight: number;
-  /** Decode whole MQTT packets ahead (see mqtt/predecode.ts), and the level to assume. */
-  mqttPredecode?: { defaultVersion: number };
-}
+import { readCapture } from "./reader";
+import type { FrameSink } from "./sink";
 
 /** Buffers smaller than this may come from Node's shared pool: copy them, never transfer. */
 const SMALLEST_TRANSFERABLE = 64 * 1024;
 
-function run(): void {
-  const port = parentPort!;
-  const input = workerData as WorkerInput;
+function run(port: MessagePort, input: WorkerInput): void {
   let inFlight = 0;
   let stop = false;
   let wakeReader: (() => void) | undefined;
@@ -135,4 +109,6 @@ function run(): void {
   );
 }
 
-if (parentPort) run();
+// Only in a worker the threaded reader started: a user's own worker thread that
+// loads this module (through the library) must not start reading there.
+if (parentPort && isReadWorkerInput(workerData)) run(parentPort, workerData);

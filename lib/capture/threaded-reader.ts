@@ -16,9 +16,9 @@ import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { CaptureFileError } from "./errors";
 import type { CaptureInfo, Frame } from "./frame";
-import type { FrameSink, ReadOptions } from "./reader";
+import type { FrameSink, ReadOptions } from "./sink";
 import { predecodedFrame } from "../mqtt/predecoded-frame";
-import { FRAME_FIELDS, type WorkerInput, type WorkerMessage } from "./read-worker";
+import { FRAME_FIELDS, READ_WORKER_MARKER, type WorkerInput, type WorkerMessage } from "./read-protocol";
 
 /** Files at least this big are read on a worker thread by default. */
 export const THREADED_READ_MIN_BYTES = 16 * 1024 * 1024;
@@ -36,7 +36,7 @@ export const THREADED_READ_MIN_BYTES = 16 * 1024 * 1024;
 export const THREADED_READ_CHUNK_BYTES = 64 * 1024;
 
 export function readCaptureThreaded(path: string, sink: FrameSink, options: ReadOptions = {}): Promise<void> {
-  const input: WorkerInput = { path, chunkSize: options.chunkSize ?? THREADED_READ_CHUNK_BYTES, maxInFlight: 4, mqttPredecode: sink.mqttPredecode };
+  const input: WorkerInput = { marker: READ_WORKER_MARKER, path, chunkSize: options.chunkSize ?? THREADED_READ_CHUNK_BYTES, maxInFlight: 4, mqttPredecode: sink.mqttPredecode };
   // The reader keeps little (frames leave as moved buffers, its live heap is
   // ~6 MB), but decoding ahead allocates fast enough for V8 to grow its young
   // generation to 32 MB: capped, it stays at 15 MB (measured on the 2 GB
