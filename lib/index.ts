@@ -32,6 +32,8 @@ export { PhaseStats, type PhaseKindStats } from "./output/phase-stats";
 export * from "./device/index";
 export * from "./platform/index";
 export * from "./simulator/index";
+// The lab joins them: without a broker, a simulation runs against a fresh embedded platform.
+export { simulate, runSimulation, startEmbeddedPlatform } from "./lab/simulate";
 
 // Charts (vega-lite specs built from an Analysis), notebook display, the HTML report.
 export { flowGraph, type FlowGraphOptions } from "./charts/flow-graph";
@@ -79,7 +81,7 @@ export {
   type RootlessSupport,
   type RootlessCommand,
 } from "./capture/live";
-export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./analysis/device-log-match";
+export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./lab/device-log-match";
 export * from "./tutorial/index";
 
 // Helpers for the tutorial notebooks (mode and folders, exercises, Wireshark filters, phases one at a time, replays, bytes by hand).

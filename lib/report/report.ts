@@ -25,7 +25,7 @@ import { renderHtmlTable, severityColors } from "../display/html-table";
 import { renderSvg } from "../display/render";
 import { packetColumns, phaseColumns } from "../output/columns";
 import { PhaseStats } from "../output/phase-stats";
-import { deviceLogMatchColumns, type DeviceLogMatch } from "../analysis/device-log-match";
+import { deviceLogMatchColumns, type DeviceLogMatch } from "../lab/device-log-match";
 import { reportCss } from "./report-css";
 
 export interface ReportOptions {
