@@ -16,10 +16,10 @@ import type { CaptureInfo, Frame } from "../capture/frame";
 import { linkTypeName } from "../capture/frame";
 import type { FrameSink } from "../capture/reader";
 import { etherTypeNames } from "../layers/ethernet";
-import { decodeIpv4, emptyIpv4Header, formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
-import { decodeIpv6, emptyIpv6Header, formatIpv6, ipv6UpperLayerLength, type Ipv6Header } from "../layers/ipv6";
-import { linkDecoders } from "../layers/link";
-import { decodeTcp, decodeTcpOptions, emptyTcpHeader, TcpFlag, tcpWireLength, type TcpHeader } from "../layers/tcp";
+import { decodeToTcp, emptyTcpWalk, TcpWalkStop, type TcpWalk } from "../layers/decode-to-tcp";
+import { formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
+import { formatIpv6, type Ipv6Header } from "../layers/ipv6";
+import { decodeTcpOptions, TcpFlag, type TcpHeader } from "../layers/tcp";
 import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
 import { messageInfo } from "../mqtt/message";
@@ -85,10 +85,8 @@ export class Analyzer implements FrameSink, ConnectionListener {
   private nextStream = 0;
   private phaseIdCounter = 0;
   private readonly srcWords = new Uint32Array(4);
-  // Header objects reused for every frame (nothing keeps them past the frame).
-  private readonly ipv4 = emptyIpv4Header();
-  private readonly ipv6 = emptyIpv6Header();
-  private readonly tcp = emptyTcpHeader();
+  // Headers reused for every frame (nothing keeps them past the frame).
+  private readonly walk = emptyTcpWalk();
   private readonly dstWords = new Uint32Array(4);
   private readonly unsupportedLinkTypes = new Set<number>();
   private captureInfo: CaptureInfo | undefined;
@@ -219,52 +217,57 @@ export class Analyzer implements FrameSink, ConnectionListener {
 
   private decodeFrame(frame: Frame): void {
     const bytes = frame.bytes;
-    const decodeLink = linkDecoders[frame.linkType];
-    if (!decodeLink) {
-      if (!this.unsupportedLinkTypes.has(frame.linkType)) {
-        this.unsupportedLinkTypes.add(frame.linkType);
-        this.report("link.unsupported", frame.frame, `Link type ${linkTypeName(frame.linkType)} is not decoded; frames of this type are listed but not analysed`);
+    const walk = this.walk;
+    const stop = decodeToTcp(frame, walk);
+    if (stop === TcpWalkStop.tcp) {
+      this.onTcp(frame, walk);
+      return;
+    }
+    const v4 = walk.v4;
+    const v6 = walk.v6;
+    switch (stop) {
+      case TcpWalkStop.unsupportedLink:
+        if (!this.unsupportedLinkTypes.has(frame.linkType)) {
+          this.unsupportedLinkTypes.add(frame.linkType);
+          this.report("link.unsupported", frame.frame, `Link type ${linkTypeName(frame.linkType)} is not decoded; frames of this type are listed but not analysed`);
+        }
+        if (this.wantPackets) this.emitRow(frame, "", "", linkTypeName(frame.linkType), `${frame.capturedLength} bytes`, -1);
+        return;
+      case TcpWalkStop.malformedLink: {
+        const problem = walk.link!.problem!;
+        this.report("link.malformed", frame.frame, problem);
+        if (this.wantPackets) this.emitRow(frame, "", "", "Malformed", problem, -1);
+        return;
       }
-      if (this.wantPackets) this.emitRow(frame, "", "", linkTypeName(frame.linkType), `${frame.capturedLength} bytes`, -1);
-      return;
+      case TcpWalkStop.notIp:
+        if (this.wantPackets) {
+          const networkType = walk.link!.networkType;
+          const name = etherTypeNames[networkType] ?? (networkType >= 0 && networkType <= 1500 ? "LLC" : `0x${networkType.toString(16).padStart(4, "0")}`);
+          this.emitRow(frame, "", "", name, networkType === 0x0806 ? "ARP" : `EtherType ${name}`, -1);
+        }
+        return;
+      case TcpWalkStop.malformedIp: {
+        const ip = (v4 ?? v6)!;
+        this.report("ip.malformed", frame.frame, ip.problem!);
+        if (ip.truncated && frame.capturedLength < frame.originalLength) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
+        if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `[Malformed Packet: ${ip.problem}]`, -1);
+        return;
+      }
     }
-    const link = decodeLink(bytes);
-    if (link.problem) {
-      this.report("link.malformed", frame.frame, link.problem);
-      if (this.wantPackets) this.emitRow(frame, "", "", "Malformed", link.problem, -1);
-      return;
-    }
-    if (link.networkType === 0x0800) {
-      const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd, this.ipv4);
-      this.onIp(frame, ip, undefined);
-    } else if (link.networkType === 0x86dd) {
-      const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd, this.ipv6);
-      this.onIp(frame, undefined, ip);
-    } else if (this.wantPackets) {
-      const name = etherTypeNames[link.networkType] ?? (link.networkType >= 0 && link.networkType <= 1500 ? "LLC" : `0x${link.networkType.toString(16).padStart(4, "0")}`);
-      this.emitRow(frame, "", "", name, link.networkType === 0x0806 ? "ARP" : `EtherType ${name}`, -1);
-    }
-  }
-
-  private onIp(frame: Frame, v4: Ipv4Header | undefined, v6: Ipv6Header | undefined): void {
-    const bytes = frame.bytes;
+    // The walk got through IP: what it carries is not TCP (or cannot be decoded).
     const ip = (v4 ?? v6)!;
-    if (ip.problem) {
-      this.report("ip.malformed", frame.frame, ip.problem);
-      if (ip.truncated && frame.capturedLength < frame.originalLength) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
-      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `[Malformed Packet: ${ip.problem}]`, -1);
-      return;
-    }
     if (v4?.lengthNote) this.report("ip.bad_length", frame.frame, v4.lengthNote);
-    const fragment = v4 ? v4.moreFragments || v4.fragmentOffset > 0 : v6!.isFragment;
-    if (fragment) {
+    if (stop === TcpWalkStop.ipFragment) {
       const offset = v4 ? v4.fragmentOffset : v6!.fragmentOffset;
       this.report("ip.fragment", frame.frame, `IP fragment (offset ${offset}); fragments are not reassembled, so its payload is not decoded`);
       if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `Fragmented IP protocol (proto=${ip.protocol}, off=${offset}${v4 ? `, ID=${v4.identification.toString(16).padStart(4, "0")}` : ""})`, -1);
       return;
     }
-    if (ip.protocol === IpProtocol.TCP) {
-      this.onTcp(frame, v4, v6);
+    if (stop === TcpWalkStop.malformedTcp) {
+      const tcp = walk.tcp;
+      this.report("tcp.malformed", frame.frame, tcp.problem!);
+      if (ip.truncated) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
+      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), "TCP", `${tcp.srcPort} → ${tcp.dstPort} [Malformed Packet: ${tcp.problem}]`, -1);
       return;
     }
     if (!this.wantPackets) return;
@@ -287,20 +290,15 @@ export class Analyzer implements FrameSink, ConnectionListener {
     return "";
   }
 
-  private onTcp(frame: Frame, v4: Ipv4Header | undefined, v6: Ipv6Header | undefined): void {
+  private onTcp(frame: Frame, walk: TcpWalk): void {
     const bytes = frame.bytes;
-    const ip = (v4 ?? v6)!;
-    const tcp = decodeTcp(bytes, ip.payloadStart, ip.payloadEnd, this.tcp);
-    if (tcp.problem) {
-      this.report("tcp.malformed", frame.frame, tcp.problem);
-      if (ip.truncated) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
-      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), "TCP", `${tcp.srcPort} → ${tcp.dstPort} [Malformed Packet: ${tcp.problem}]`, -1);
-      return;
-    }
-    // Payload length on the wire comes from the IP length, not the capture.
-    const wireLength = tcpWireLength(v4 ? v4.payloadLength : ipv6UpperLayerLength(v6!), tcp);
-    const payloadStart = tcp.payloadStart;
-    const payloadEnd = Math.min(tcp.payloadEnd, payloadStart + wireLength);
+    const v4 = walk.v4;
+    const v6 = walk.v6;
+    if (v4?.lengthNote) this.report("ip.bad_length", frame.frame, v4.lengthNote);
+    const tcp = walk.tcp;
+    const wireLength = walk.wireLength;
+    const payloadStart = walk.payloadStart;
+    const payloadEnd = walk.payloadEnd;
     if (payloadEnd - payloadStart < wireLength) {
       this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${payloadEnd - payloadStart} of ${wireLength} TCP payload bytes captured`);
     }

@@ -20,10 +20,7 @@
  * thread. test/mqtt/predecode.test.ts checks the round trip field by field.
  */
 import type { Packet } from "mqtt-packet";
-import { IpProtocol, decodeIpv4, emptyIpv4Header } from "../layers/ipv4";
-import { decodeIpv6, emptyIpv6Header, ipv6UpperLayerLength } from "../layers/ipv6";
-import { linkDecoders } from "../layers/link";
-import { decodeTcp, emptyTcpHeader, tcpWireLength } from "../layers/tcp";
+import { decodeToTcp, emptyTcpWalk, TcpWalkStop } from "../layers/decode-to-tcp";
 import { hashAddressWords, readAddressWords, tupleKey } from "../tcp/tuple-key";
 import { PacketType } from "./constants";
 import { decodeMqttPacket } from "./decoder";
@@ -109,9 +106,8 @@ export class PredecodedBatch {
 export class MqttPredecoder {
   private readonly defaultVersion: number;
   private readonly versions = new Map<number, number>();
-  private readonly ipv4 = emptyIpv4Header();
-  private readonly ipv6 = emptyIpv6Header();
-  private readonly tcp = emptyTcpHeader();
+  private readonly walk = emptyTcpWalk();
+  private readonly walkFrame: { bytes: Uint8Array; linkType: number } = { bytes: new Uint8Array(0), linkType: 0 };
   private readonly fixedHeader = new Int32Array(1);
   private readonly words = new Uint32Array(4);
   private readonly starts = new Int32Array(MAX_PACKETS_PER_FRAME);
@@ -138,41 +134,25 @@ export class MqttPredecoder {
   }
 
   private decodeFrame(bytes: Uint8Array, linkType: number, batch: PredecodedBatch): number {
-    const decodeLink = linkDecoders[linkType];
-    if (!decodeLink) return 0;
-    const link = decodeLink(bytes);
-    if (link.problem) return 0;
-    let ipPayloadStart: number;
-    let ipPayloadEnd: number;
-    let ipPayloadLength: number;
+    const walk = this.walk;
+    this.walkFrame.bytes = bytes;
+    this.walkFrame.linkType = linkType;
+    if (decodeToTcp(this.walkFrame, walk) !== TcpWalkStop.tcp) return 0;
+    const tcp = walk.tcp;
+    const start = walk.payloadStart;
+    const end = walk.payloadEnd;
+    if (end - start < 2) return 0;
     let hashSrc: number;
     let hashDst: number;
-    if (link.networkType === 0x0800) {
-      const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd, this.ipv4);
-      if (ip.problem || ip.protocol !== IpProtocol.TCP || ip.moreFragments || ip.fragmentOffset > 0) return 0;
-      ipPayloadStart = ip.payloadStart;
-      ipPayloadEnd = ip.payloadEnd;
-      ipPayloadLength = ip.payloadLength;
-      hashSrc = ip.src;
-      hashDst = ip.dst;
-    } else if (link.networkType === 0x86dd) {
-      const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd, this.ipv6);
-      if (ip.problem || ip.protocol !== IpProtocol.TCP || ip.isFragment) return 0;
-      ipPayloadStart = ip.payloadStart;
-      ipPayloadEnd = ip.payloadEnd;
-      ipPayloadLength = ipv6UpperLayerLength(ip);
-      readAddressWords(bytes, ip.srcOffset, this.words);
-      hashSrc = hashAddressWords(this.words);
-      readAddressWords(bytes, ip.dstOffset, this.words);
-      hashDst = hashAddressWords(this.words);
+    if (walk.v4) {
+      hashSrc = walk.v4.src;
+      hashDst = walk.v4.dst;
     } else {
-      return 0;
+      readAddressWords(bytes, walk.v6!.srcOffset, this.words);
+      hashSrc = hashAddressWords(this.words);
+      readAddressWords(bytes, walk.v6!.dstOffset, this.words);
+      hashDst = hashAddressWords(this.words);
     }
-    const tcp = decodeTcp(bytes, ipPayloadStart, ipPayloadEnd, this.tcp);
-    if (tcp.problem) return 0;
-    const start = tcp.payloadStart;
-    const end = Math.min(tcp.payloadEnd, start + tcpWireLength(ipPayloadLength, tcp));
-    if (end - start < 2) return 0;
 
     // A whole number of MQTT packets, or nothing (MQTT §2.1: fixed header, Remaining Length).
     let packets = 0;
