@@ -120,7 +120,7 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
     }
     return undefined;
   };
-  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads, afterChunk: checkMemory });
+  await readCapture(source, analyzer, { annotator: analyzer.readAhead, chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads, afterChunk: checkMemory });
   const capture = analyzer.finish(typeof source === "string" ? source : undefined);
   // Phases settle out of order (a PUBLISH may be answered after a later
   // PINGREQ); present them in the order they began, as a timeline reads.
@@ -186,6 +186,7 @@ class AnalysisEventStream implements AsyncIterableIterator<AnalysisEvent> {
     if (include.has("issue")) sink.issue = (issue) => this.queue.push({ kind: "issue", issue });
     this.analyzer = new Analyzer(options, sink);
     this.reading = readCapture(source, this.analyzer, {
+      annotator: this.analyzer.readAhead,
       chunkSize: options.chunkSize,
       threads: options.threads,
       onProgress: options.onProgress,

@@ -12,6 +12,7 @@
  * memory bounded by the number of connections open (or lately closed) rather
  * than the file size.
  */
+import type { FrameAnnotatorSpec } from "../capture/annotations";
 import type { CaptureInfo, Frame } from "../capture/frame";
 import { linkTypeName } from "../capture/frame";
 import type { FrameSink } from "../capture/reader";
@@ -22,10 +23,12 @@ import { formatIpv6, type Ipv6Header } from "../layers/ipv6";
 import { decodeTcpOptions, TcpFlag, type TcpHeader } from "../layers/tcp";
 import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
+import { DecodedAhead } from "../mqtt/decoded-ahead";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
 import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../tcp/tuple-key";
 import { ClosedConnection } from "./closed-connection";
+import { decodedAheadFor, mqttReadAhead } from "./read-ahead";
 import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
@@ -70,8 +73,13 @@ type TupleEntry = TcpConnection | ClosedConnection;
 export class Analyzer implements FrameSink, ConnectionListener {
   /** Frames are decoded and dropped: readers may reuse one Frame object. */
   readonly transientFrames = true;
-  /** A threaded reader may decode whole MQTT packets ahead for us (mqtt/predecode.ts). */
-  readonly mqttPredecode: { defaultVersion: number };
+  /**
+   * Reading options that have a threaded reader decode whole MQTT packets
+   * ahead for us (read-ahead.ts): pass them to readCapture with this analyzer.
+   */
+  readonly readAhead: FrameAnnotatorSpec;
+  /** Points at the current frame's packets decoded ahead, when it has some. */
+  private readonly decodedAhead = new DecodedAhead();
   private readonly sink: AnalysisSink;
   private readonly wantPackets: boolean;
   private readonly mqttPorts: Set<number>;
@@ -119,7 +127,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       maxPacketLength: options.maxPacketLength ?? 16 * 1024 * 1024,
       reassemblyLimits: options.reassemblyLimits ?? defaultReassemblyLimits,
     };
-    this.mqttPredecode = { defaultVersion: this.connectionOptions.defaultMqttVersion };
+    this.readAhead = mqttReadAhead(this.connectionOptions.defaultMqttVersion);
   }
 
   // FrameSink -----------------------------------------------------------------
@@ -145,13 +153,15 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.endTime = frame.time;
     this.currentRelative = this.relativeTime(frame);
     this.lastRelative = this.currentRelative;
+    const ahead = frame.annotations !== undefined ? decodedAheadFor(frame, this.decodedAhead) : undefined;
     try {
-      this.decodeFrame(frame);
+      this.decodeFrame(frame, ahead);
     } catch (error) {
       // A decoder bug must not end the analysis: keep the frame, say what failed.
       this.issue(makeIssue("frame.decode_failure", frame.frame, `Decoding frame ${frame.frame} failed unexpectedly: ${(error as Error).message}`));
       if (this.wantPackets) this.emitRow(frame, "", "", "DecodeFailure", "Decoding failed; see issues", -1);
     }
+    ahead?.end();
     if ((this.frames & (SWEEP_EVERY_FRAMES - 1)) === 0) this.forgetClosedConnections(frame.time);
   }
 
@@ -215,12 +225,12 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.issue(makeIssue(code, frame, message, stream));
   }
 
-  private decodeFrame(frame: Frame): void {
+  private decodeFrame(frame: Frame, ahead: DecodedAhead | undefined): void {
     const bytes = frame.bytes;
     const walk = this.walk;
     const stop = decodeToTcp(frame, walk);
     if (stop === TcpWalkStop.tcp) {
-      this.onTcp(frame, walk);
+      this.onTcp(frame, walk, ahead);
       return;
     }
     const v4 = walk.v4;
@@ -290,7 +300,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     return "";
   }
 
-  private onTcp(frame: Frame, walk: TcpWalk): void {
+  private onTcp(frame: Frame, walk: TcpWalk, ahead: DecodedAhead | undefined): void {
     const bytes = frame.bytes;
     const v4 = walk.v4;
     const v6 = walk.v6;
@@ -345,7 +355,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
       if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, connection.lateSegment(tcp, fromClient));
       return;
     }
-    const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions);
+    const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions, ahead);
     // Closed now: keep only what late segments and port reuse need.
     if (connection.released) this.replace(key, connection, new ClosedConnection(connection));
     if (portsReused) result.analysisPrefix = `[TCP Port numbers reused] ${result.analysisPrefix}`;

@@ -9,6 +9,7 @@
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
 import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
 import { PacketType, SUBACK_FAILURE, describeReturnCode, protocolLevelNames } from "../mqtt/constants";
+import type { DecodedAhead } from "../mqtt/decoded-ahead";
 import { decodeMqttPacket } from "../mqtt/decoder";
 import { MqttFramer, type PduSink } from "../mqtt/framer";
 import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
@@ -221,6 +222,8 @@ export class TcpConnection extends ConnectionIdentity {
    */
   readonly current: SegmentResult = sharedResult;
   private frameNumber = 0;
+  /** The current frame's MQTT packets decoded ahead on the reader thread, when it has some. */
+  private frameAhead: DecodedAhead | undefined = undefined;
   private frameTime = 0;
   /** Seconds since the capture's first frame, exact to the nanosecond (epoch floats are not). */
   private frameRelative = 0;
@@ -280,7 +283,20 @@ export class TcpConnection extends ConnectionIdentity {
    * payload; `wireLength` the payload length on the wire; `frameLength` the
    * frame's original length.
    */
-  segment(frame: number, time: number, relativeTime: number, tcp: TcpHeader, fromClient: boolean, bytes: Uint8Array, payloadStart: number, payloadEnd: number, wireLength: number, frameLength: number, synOptions: { mss?: number; windowScale?: number } | undefined): SegmentResult {
+  segment(
+    frame: number,
+    time: number,
+    relativeTime: number,
+    tcp: TcpHeader,
+    fromClient: boolean,
+    bytes: Uint8Array,
+    payloadStart: number,
+    payloadEnd: number,
+    wireLength: number,
+    frameLength: number,
+    synOptions: { mss?: number; windowScale?: number } | undefined,
+    ahead?: DecodedAhead,
+  ): SegmentResult {
     const result = this.current;
     result.fromClient = fromClient;
     result.analysisPrefix = "";
@@ -290,6 +306,7 @@ export class TcpConnection extends ConnectionIdentity {
     result.partialPdu = false;
     result.phase = undefined;
     this.frameNumber = frame;
+    this.frameAhead = ahead;
     this.frameTime = time;
     this.frameRelative = relativeTime;
     this.frameOverhead = frameLength - wireLength;
@@ -529,7 +546,7 @@ export class TcpConnection extends ConnectionIdentity {
         }
       }
     }
-    const decoded = decodeMqttPacket(bytes, start, end, this.mqttVersion);
+    const decoded = decodeMqttPacket(bytes, start, end, this.mqttVersion, this.frameAhead);
     if (decoded.error !== undefined && tentative) return false;
     const context = this.messageContext;
     context.frame = this.frameNumber;

@@ -1,3 +1,5 @@
+import type { FrameAnnotations } from "./annotations";
+
 /**
  * A frame: one packet record read from a capture file, before any protocol is
  * decoded. `bytes` holds what was captured (possibly fewer bytes than were on
@@ -22,6 +24,8 @@ export interface Frame {
   interfaceId: number;
   /** The captured bytes, a view into the reader's buffer (never copied). */
   bytes: Uint8Array;
+  /** Work done ahead on the reader thread, when the read asked for it (see annotations.ts). */
+  annotations?: FrameAnnotations;
 }
 
 /** What we learned about the capture file itself. */

@@ -4,20 +4,21 @@
  * imports the other, so loading the reader never loads the worker's code.
  */
 import type { Issue } from "../expert/issues";
+import type { FrameAnnotatorSpec } from "./annotations";
 import type { CaptureInfo } from "./frame";
 
 /** Numbers per frame in a batch's table. */
-export const FRAME_FIELDS = 10;
+export const FRAME_FIELDS = 8;
 // [0] byte offset in the buffer, [1] captured length, [2] original length,
-// [3] seconds, [4] nanos, [5] link type, [6] interface id, [7] frame number,
-// [8] first of its packets decoded ahead in the batch's `packets`, [9] how many
+// [3] seconds, [4] nanos, [5] link type, [6] interface id, [7] frame number
 
 export type WorkerMessage =
   | { kind: "info"; info: CaptureInfo }
   /** The reader fills in its CaptureInfo as it goes (pcapng interfaces): the final version. */
   | { kind: "info-final"; info: CaptureInfo }
   | { kind: "issue"; issue: Issue }
-  | { kind: "batch"; buffer: ArrayBuffer; table: Float64Array; count: number; packets: Int32Array; strings: string[] }
+  /** `annotations`: the annotator's arrays and strings for these frames, when there is an annotator. */
+  | { kind: "batch"; buffer: ArrayBuffer; table: Float64Array; count: number; annotations?: { arrays: Int32Array[]; strings: string[] } }
   | { kind: "progress"; bytesRead: number; totalBytes: number | undefined }
   | { kind: "done" }
   | { kind: "error"; captureFileError: boolean; message: string };
@@ -29,8 +30,8 @@ export interface WorkerInput {
   chunkSize?: number;
   /** Batches that may be in flight (sent, not yet acknowledged) at once. */
   maxInFlight: number;
-  /** Decode whole MQTT packets ahead (see mqtt/predecode.ts), and the level to assume. */
-  mqttPredecode?: { defaultVersion: number };
+  /** The module that annotates each frame here (see annotations.ts). */
+  annotator?: FrameAnnotatorSpec;
 }
 
 /** Set in the worker's workerData by the threaded reader, and only by it. */

@@ -7,9 +7,9 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { CaptureFileError } from "./errors";
+import type { FrameAnnotator, FrameAnnotatorModule } from "./annotations";
 import type { CaptureInfo, Frame } from "./frame";
 import { FRAME_FIELDS, isReadWorkerInput, type WorkerInput, type WorkerMessage } from "./read-protocol";
-import { MqttPredecoder, PredecodedBatch } from "../mqtt/predecode";
 import { readCapture } from "./reader";
 import type { FrameSink } from "./sink";
 
@@ -31,21 +31,22 @@ function run(port: MessagePort, input: WorkerInput): void {
   let currentBuffer: ArrayBuffer | undefined;
   let table = new Float64Array(FRAME_FIELDS * 1024);
   let count = 0;
-  const predecoder = input.mqttPredecode ? new MqttPredecoder(input.mqttPredecode.defaultVersion) : undefined;
-  const predecoded = new PredecodedBatch();
+  const annotator = input.annotator ? loadAnnotator(input.annotator.module, input.annotator.options) : undefined;
 
   const flush = () => {
     if (!currentBuffer || count === 0) return;
     let buffer = currentBuffer;
-    const packets = predecoded.table;
-    const transfer: ArrayBuffer[] = [table.buffer as ArrayBuffer, packets.buffer as ArrayBuffer];
+    const transfer: ArrayBuffer[] = [table.buffer as ArrayBuffer];
+    const annotations = annotator?.takeBatch();
+    if (annotations) for (const array of annotations.arrays) transfer.push(array.buffer as ArrayBuffer);
     if (buffer.byteLength >= SMALLEST_TRANSFERABLE) transfer.push(buffer);
     else buffer = buffer.slice(0);
-    port.postMessage({ kind: "batch", buffer, table, count, packets, strings: predecoded.strings } satisfies WorkerMessage, transfer);
+    const message: WorkerMessage = { kind: "batch", buffer, table, count };
+    if (annotations) message.annotations = annotations;
+    port.postMessage(message, transfer);
     inFlight++;
     table = new Float64Array(FRAME_FIELDS * 1024);
     count = 0;
-    predecoded.reset();
     currentBuffer = undefined;
   };
 
@@ -79,8 +80,7 @@ function run(port: MessagePort, input: WorkerInput): void {
       table[at + 5] = frame.linkType;
       table[at + 6] = frame.interfaceId;
       table[at + 7] = frame.frame;
-      table[at + 8] = predecoded.count;
-      table[at + 9] = predecoder ? predecoder.frame(frame.bytes, frame.linkType, predecoded) : 0;
+      annotator?.frame(frame);
       count++;
     },
   };
@@ -107,6 +107,12 @@ function run(port: MessagePort, input: WorkerInput): void {
       port.postMessage({ kind: "error", captureFileError: error instanceof CaptureFileError, message: error instanceof Error ? error.message : String(error) } satisfies WorkerMessage);
     },
   );
+}
+
+/** The annotating module the reader was asked to load (see annotations.ts). */
+function loadAnnotator(module: string, options: unknown): FrameAnnotator {
+  const loaded = require(module) as FrameAnnotatorModule;
+  return loaded.createFrameAnnotator(options);
 }
 
 // Only in a worker the threaded reader started: a user's own worker thread that

@@ -5,6 +5,7 @@
  * all depend on them without depending on each other.
  */
 import type { Issue } from "../expert/issues";
+import type { FrameAnnotatorSpec } from "./annotations";
 import type { CaptureInfo, Frame } from "./frame";
 import type { OpenOptions } from "./source";
 
@@ -18,12 +19,6 @@ export interface FrameSink {
    * then reuses one object for every frame (the bytes are never reused).
    */
   readonly transientFrames?: boolean;
-  /**
-   * Set by the analysis: when a file is read on a worker thread, that thread
-   * also frames and decodes whole MQTT packets ahead (mqtt/predecode.ts),
-   * guessing unknown streams' protocol level as `defaultVersion`.
-   */
-  readonly mqttPredecode?: { defaultVersion: number };
 }
 
 /** A reader for one file format, fed chunk by chunk. */
@@ -47,4 +42,10 @@ export interface ReadOptions extends OpenOptions {
    * analyses (files only, not gzip). Default: for files of 16 MiB or more.
    */
   threads?: boolean;
+  /**
+   * Work to do on the reader thread for each frame, when there is one (see
+   * annotations.ts); delivered frames then carry `annotations`. Ignored when
+   * the file is read on the caller's thread.
+   */
+  annotator?: FrameAnnotatorSpec;
 }

@@ -125,7 +125,6 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
   const analyzer = new Analyzer(options.analyze, counting);
   const frameSink = {
     transientFrames: true,
-    mqttPredecode: analyzer.mqttPredecode,
     info: analyzer.info.bind(analyzer),
     issue: analyzer.issue.bind(analyzer),
     frame: (frame: Parameters<Analyzer["frame"]>[0]) => {
@@ -134,6 +133,7 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
     },
   };
   await readCapture(source, frameSink, {
+    annotator: analyzer.readAhead,
     onProgress: (read, total) => progress.update(read, total),
     afterChunk: () => out.drain(),
   });

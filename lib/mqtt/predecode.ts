@@ -25,7 +25,7 @@ import { hashAddressWords, readAddressWords, tupleKey } from "../tcp/tuple-key";
 import { PacketType } from "./constants";
 import { decodeMqttPacket } from "./decoder";
 import { readFixedHeader } from "./framer";
-import { PREDECODED_FIELDS, commandOfType } from "./predecoded-frame";
+import { PREDECODED_FIELDS, commandOfType } from "./decoded-ahead";
 
 /** Types whose decoded packet can be plain fields (the others are never tried). */
 const carriedTypes = new Set<number>([
