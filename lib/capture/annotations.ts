@@ -16,6 +16,8 @@
  */
 import type { Frame } from "./frame";
 
+export type { FrameAnnotationBatch, FrameAnnotations } from "./frame";
+
 /** Which module annotates frames on the reader thread, and its options. */
 export interface FrameAnnotatorSpec {
   /** Absolute path of a CommonJS module exporting `createFrameAnnotator`. */
@@ -35,19 +37,4 @@ export interface FrameAnnotator {
 /** The module a FrameAnnotatorSpec names. */
 export interface FrameAnnotatorModule {
   createFrameAnnotator(options: unknown): FrameAnnotator;
-}
-
-/** One batch's annotations, on the main thread. */
-export interface FrameAnnotationBatch {
-  /** The module that made them (FrameAnnotatorSpec.module). */
-  readonly module: string;
-  readonly arrays: Int32Array[];
-  readonly strings: string[];
-}
-
-/** What a delivered frame carries: its batch's annotations and its position in that batch. */
-export interface FrameAnnotations {
-  batch: FrameAnnotationBatch;
-  /** 0-based position of the frame in its batch, in the order the annotator saw the frames. */
-  index: number;
 }

@@ -1,5 +1,3 @@
-import type { FrameAnnotations } from "./annotations";
-
 /**
  * A frame: one packet record read from a capture file, before any protocol is
  * decoded. `bytes` holds what was captured (possibly fewer bytes than were on
@@ -26,6 +24,21 @@ export interface Frame {
   bytes: Uint8Array;
   /** Work done ahead on the reader thread, when the read asked for it (see annotations.ts). */
   annotations?: FrameAnnotations;
+}
+
+/** One batch's annotations from the reader thread (see annotations.ts), on the main thread. */
+export interface FrameAnnotationBatch {
+  /** The module that made them (FrameAnnotatorSpec.module). */
+  readonly module: string;
+  readonly arrays: Int32Array[];
+  readonly strings: string[];
+}
+
+/** What a delivered frame carries: its batch's annotations and its position in that batch. */
+export interface FrameAnnotations {
+  batch: FrameAnnotationBatch;
+  /** 0-based position of the frame in its batch, in the order the annotator saw the frames. */
+  index: number;
 }
 
 /** What we learned about the capture file itself. */

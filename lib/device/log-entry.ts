@@ -15,6 +15,16 @@ export const DEVICE_LOG_EVENT = {
 } as const;
 export type DeviceLogEvent = (typeof DEVICE_LOG_EVENT)[keyof typeof DEVICE_LOG_EVENT];
 
+export const deviceLogEventLabels: Record<DeviceLogEvent, string> = {
+  online: "device online",
+  offline: "device offline",
+  upstream: "device → platform message",
+  downstream: "platform → device message",
+  subscribe: "subscription",
+  unsubscribe: "unsubscription",
+  "login-refused": "login refused",
+};
+
 export const DEVICE_LOG_STATUS = { ok: "ok", refused: "refused", forbidden: "forbidden", failed: "failed" } as const;
 export type DeviceLogStatus = (typeof DEVICE_LOG_STATUS)[keyof typeof DEVICE_LOG_STATUS];
 

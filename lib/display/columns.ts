@@ -8,7 +8,7 @@ import { formatDuration } from "../analysis/format";
 import type { Issue } from "../expert/issues";
 import type { ConnectionSummary, PhaseKind } from "../analysis/types";
 import type { Column } from "../output/columns";
-import { deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent } from "../platform/device-log";
+import { deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent } from "../device/log-entry";
 
 function mqttVersion(c: ConnectionSummary): string {
   if (!c.mqtt) return c.protocol;

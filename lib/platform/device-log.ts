@@ -11,17 +11,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs
 import { dirname } from "node:path";
 import type { DeviceLogEntry, DeviceLogEvent } from "../device/log-entry";
 
-export { DEVICE_LOG_EVENT, DEVICE_LOG_STATUS, type DeviceLogEntry, type DeviceLogEvent, type DeviceLogStatus } from "../device/log-entry";
+export { DEVICE_LOG_EVENT, DEVICE_LOG_STATUS, deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent, type DeviceLogStatus } from "../device/log-entry";
 
-export const deviceLogEventLabels: Record<DeviceLogEvent, string> = {
-  online: "device online",
-  offline: "device offline",
-  upstream: "device → platform message",
-  downstream: "platform → device message",
-  subscribe: "subscription",
-  unsubscribe: "unsubscription",
-  "login-refused": "login refused",
-};
 
 
 export type DeviceLogInput = Omit<DeviceLogEntry, "seq" | "time" | "timeMs"> & { timeMs?: number };
