@@ -8,7 +8,7 @@
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
 import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
-import { PacketType, SUBACK_FAILURE, describeReturnCode, protocolLevelNames } from "../mqtt/constants";
+import { PacketType, protocolLevelNames } from "../mqtt/constants";
 import type { DecodedAhead } from "../mqtt/decoded-ahead";
 import { decodeMqttPacket } from "../mqtt/decoder";
 import { MqttFramer, type PduSink } from "../mqtt/framer";
@@ -17,8 +17,9 @@ import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type Reassemb
 import { seqAdd, seqDiff } from "../tcp/sequence";
 import { ConnectionIdentity, type Endpoint } from "./connection-identity";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
+import { PhaseMatcher, seconds, type PhaseMatcherHost } from "./phase-matcher";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
-import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, StreamProtocol } from "./types";
+import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, PhaseStatus, StreamProtocol } from "./types";
 
 /** What the connection reports to, implemented by the analyzer. */
 export interface ConnectionListener {
@@ -70,8 +71,6 @@ export const sharedResult: SegmentResult = {
 };
 
 /** Shared empty containers for closed connections (nothing is added to them). */
-const noPhases = new Map<number, PhaseRecord>();
-const noRecords: PhaseRecord[] = [];
 const noNumbers: number[] = [];
 
 /** One direction of the connection: what one endpoint sent. */
@@ -160,7 +159,7 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
 }
 
 /** The connection itself (its endpoints and their matching: connection-identity.ts). */
-export class TcpConnection extends ConnectionIdentity {
+export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHost {
   readonly ipVersion: 4 | 6;
   readonly roles: RoleEvidence;
   readonly client: Half;
@@ -193,16 +192,8 @@ export class TcpConnection extends ConnectionIdentity {
   private connectMissingNoted = false;
   mqttClientId: string | undefined;
   mqttUsername: string | undefined;
-  messageCount = 0;
-  private openConnect: PhaseRecord | undefined;
-  private openByMessageId = new Map<number, PhaseRecord>();
-  private openPings: PhaseRecord[] = [];
-  /**
-   * Settled phases waiting to be emitted, in the order they settled (so in
-   * order of `settledAtMessage`): a FIFO read from `settledHead`.
-   */
-  private settledFirst: PhaseRecord | undefined;
-  private settledLast: PhaseRecord | undefined;
+  /** Requests paired with responses: messages in, phases out (this connection is its host). */
+  private readonly matcher: PhaseMatcher;
   private lastPhase: PhaseRecord | undefined;
 
   // Counters.
@@ -258,6 +249,7 @@ export class TcpConnection extends ConnectionIdentity {
     this.options = options;
     this.client = new Half(this, true);
     this.server = new Half(this, false);
+    this.matcher = new PhaseMatcher(stream, this);
     this.messageContext = { frame: 0, frames: undefined, time: 0, relativeTime: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
   }
 
@@ -268,6 +260,26 @@ export class TcpConnection extends ConnectionIdentity {
 
   report(code: IssueCode, frame: number, message: string): void {
     this.listener.issue(makeIssue(code, frame, message, this.stream));
+  }
+
+  /** MQTT messages decoded on this connection, malformed ones included. */
+  get messageCount(): number {
+    return this.matcher.messageCount;
+  }
+
+  // PhaseMatcherHost ------------------------------------------------------------
+
+  nextPhaseId(): number {
+    return this.listener.nextPhaseId();
+  }
+
+  phase(phase: Phase): void {
+    this.listener.phase(phase);
+  }
+
+  openTcpPhaseStatus(phase: Phase): PhaseStatus {
+    if (phase.kind === "tcp-handshake") return this.handshakeDone ? "complete" : "incomplete";
+    return phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete";
   }
 
   /** Should a SYN on this tuple start a new stream (port reuse)? */
@@ -471,14 +483,14 @@ export class TcpConnection extends ConnectionIdentity {
   private onSyn(frame: number, time: number, hasAck: boolean, fromClient: boolean): void {
     if (!hasAck && fromClient) {
       if (!this.handshakePhase) {
-        this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
+        this.handshakePhase = this.matcher.newPhase("tcp-handshake", frame, time, this.frameRelative);
         this.synTime = this.frameRelative;
       }
       this.handshakePhase.addStep("SYN", frame, time, this.frameRelative, "client->server");
     } else if (hasAck && !fromClient) {
       if (!this.handshakePhase) {
         // The SYN was not captured: the handshake starts at the SYN/ACK.
-        this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
+        this.handshakePhase = this.matcher.newPhase("tcp-handshake", frame, time, this.frameRelative);
       }
       if (this.synAckTime < 0) this.synAckTime = this.frameRelative;
       this.handshakePhase.addStep("SYN/ACK", frame, time, this.frameRelative, "server->client");
@@ -488,7 +500,7 @@ export class TcpConnection extends ConnectionIdentity {
   private onFinOrRst(frame: number, time: number, fin: boolean, rst: boolean, sender: Half, tcp: TcpHeader, wireLength: number): void {
     const who = sender.fromClient ? "client" : "server";
     if (!this.teardownPhase) {
-      this.teardownPhase = this.newPhase("tcp-teardown", frame, time);
+      this.teardownPhase = this.matcher.newPhase("tcp-teardown", frame, time, this.frameRelative);
       this.teardownPhase.phase.initiator = who;
       this.closedBy = who;
     }
@@ -575,10 +587,11 @@ export class TcpConnection extends ConnectionIdentity {
   }
 
   private onMessage(half: Half, message: MqttMessage, type: number): void {
-    this.messageCount++;
     const result = this.current;
     result.messages.push(message);
-    const record = this.phaseFor(half, message, type);
+    // A malformed message's bytes go to the phase of the last message.
+    const matched = this.matcher.match(message, type);
+    const record = message.malformed ? half.lastPhase ?? this.lastPhase : matched;
     // Bytes: the MQTT bytes to this message's phase; the frame's header bytes
     // (and frames that carried only earlier parts of it) to the first phase.
     const payload = message.payloadLength ?? 0;
@@ -596,177 +609,7 @@ export class TcpConnection extends ConnectionIdentity {
       this.lastPhase = record;
     }
     this.listener.message(message);
-    this.emitSettledPhases(false);
-  }
-
-  /** Match a message to its phase: open a new one for a request, complete one for a response. */
-  private phaseFor(half: Half, message: MqttMessage, type: number): PhaseRecord | undefined {
-    if (message.malformed) return half.lastPhase ?? this.lastPhase;
-    const frame = this.frameNumber;
-    const time = this.frameTime;
-    const direction = half.direction;
-    const count = this.messageCount;
-    // Switch on the packet type number from the fixed header (cheaper than the name).
-    switch (type) {
-      case PacketType.CONNECT: {
-        const record = this.newPhase("connect", frame, time);
-        const phase = record.phase;
-        phase.clientId = message.clientId;
-        if (message.username !== undefined) phase.username = message.username;
-        phase.keepalive = message.keepalive;
-        phase.protocolVersion = message.protocolVersion;
-        record.addStep("CONNECT", frame, time, this.frameRelative, direction);
-        this.openConnect = record;
-        return record;
-      }
-      case PacketType.CONNACK: {
-        let record = this.openConnect;
-        this.openConnect = undefined;
-        if (!record) {
-          record = this.newPhase("connect", frame, time);
-          record.phase.status = "request-not-captured";
-          this.report("mqtt.unexpected_response", frame, "CONNACK without a captured CONNECT");
-        }
-        const phase = record.phase;
-        record.addStep("CONNACK", frame, time, this.frameRelative, direction);
-        phase.protocolVersion = phase.protocolVersion ?? this.mqttVersion;
-        phase.sessionPresent = message.sessionPresent;
-        const code = message.reasonCode ?? message.returnCode ?? 0;
-        if (message.reasonCode !== undefined) phase.reasonCode = message.reasonCode;
-        if (message.returnCode !== undefined) phase.returnCode = message.returnCode;
-        if (record.phase.status !== "request-not-captured") phase.latency = seconds(this.frameRelative - phase.relativeStart);
-        const refused = this.mqttVersion === 5 ? code >= 0x80 : code !== 0;
-        if (refused) this.report("mqtt.connection_refused", frame, `The server refused the connection: ${describeReturnCode(code, this.mqttVersion)} (code ${code})`);
-        this.settle(record, record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
-        return record;
-      }
-      case PacketType.PUBLISH: {
-        const qos = message.qos ?? 0;
-        const key = this.publishKey(half.fromClient, message.messageId ?? 0);
-        if (qos > 0 && message.dup) {
-          const existing = this.openByMessageId.get(key);
-          if (existing) {
-            existing.addStep("PUBLISH (DUP)", frame, time, this.frameRelative, direction);
-            return existing;
-          }
-        }
-        const record = this.newPhase("publish", frame, time);
-        const phase = record.phase;
-        phase.direction = direction;
-        phase.topic = message.topic;
-        phase.qos = qos;
-        if (qos > 0) phase.messageId = message.messageId;
-        record.addStep("PUBLISH", frame, time, this.frameRelative, direction);
-        if (qos === 0) this.settle(record, "complete", count);
-        else this.openByMessageId.set(key, record);
-        return record;
-      }
-      case PacketType.PUBACK:
-      case PacketType.PUBREC:
-      case PacketType.PUBCOMP:
-      case PacketType.PUBREL: {
-        // PUBACK/PUBREC/PUBCOMP answer a PUBLISH from the other side; PUBREL comes from the publisher.
-        const publisherIsClient = message.type === "PUBREL" ? half.fromClient : !half.fromClient;
-        const key = this.publishKey(publisherIsClient, message.messageId ?? 0);
-        const record = this.openByMessageId.get(key);
-        if (!record) return this.orphanResponse(message, "publish", half);
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        if (message.type === "PUBACK" || message.type === "PUBCOMP") {
-          this.openByMessageId.delete(key);
-          record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
-          this.settle(record, "complete", count);
-        }
-        return record;
-      }
-      case PacketType.SUBSCRIBE:
-      case PacketType.UNSUBSCRIBE: {
-        const kind: PhaseKind = message.type === "SUBSCRIBE" ? "subscribe" : "unsubscribe";
-        const record = this.newPhase(kind, frame, time);
-        const phase = record.phase;
-        phase.messageId = message.messageId;
-        if (message.subscriptions) {
-          phase.topics = message.subscriptions.map((s) => s.topic);
-          phase.requestedQos = message.subscriptions.map((s) => s.qos);
-        } else if (message.unsubscriptions) {
-          phase.topics = [...message.unsubscriptions];
-        }
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        this.openByMessageId.set(this.subscribeKey(kind, message.messageId ?? 0), record);
-        return record;
-      }
-      case PacketType.SUBACK:
-      case PacketType.UNSUBACK: {
-        const kind: PhaseKind = message.type === "SUBACK" ? "subscribe" : "unsubscribe";
-        const key = this.subscribeKey(kind, message.messageId ?? 0);
-        const record = this.openByMessageId.get(key);
-        if (!record) return this.orphanResponse(message, kind, half);
-        this.openByMessageId.delete(key);
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
-        if (message.granted) record.phase.granted = message.granted;
-        const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
-        if (failed) this.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
-        this.settle(record, failed && message.granted!.every((g) => g >= SUBACK_FAILURE) ? "refused" : "complete", count);
-        return record;
-      }
-      case PacketType.PINGREQ: {
-        const record = this.newPhase("ping", frame, time);
-        record.addStep("PINGREQ", frame, time, this.frameRelative, direction);
-        this.openPings.push(record);
-        return record;
-      }
-      case PacketType.PINGRESP: {
-        const record = this.openPings.shift();
-        if (!record) return this.orphanResponse(message, "ping", half);
-        record.addStep("PINGRESP", frame, time, this.frameRelative, direction);
-        record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
-        this.settle(record, "complete", count);
-        return record;
-      }
-      case PacketType.DISCONNECT:
-      case PacketType.AUTH: {
-        const record = this.newPhase(message.type === "DISCONNECT" ? "disconnect" : "auth", frame, time);
-        record.phase.direction = direction;
-        if (message.reasonCode !== undefined) record.phase.reasonCode = message.reasonCode;
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        this.settle(record, "complete", count);
-        return record;
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  private orphanResponse(message: MqttMessage, kind: PhaseKind, half: Half): PhaseRecord {
-    const record = this.newPhase(kind, this.frameNumber, this.frameTime);
-    record.phase.messageId = message.messageId;
-    if (kind === "publish") record.phase.direction = half.fromClient ? "server->client" : "client->server";
-    record.addStep(message.type, this.frameNumber, this.frameTime, this.frameRelative, half.direction);
-    this.report("mqtt.unexpected_response", this.frameNumber, `${message.type}${message.messageId !== undefined ? ` (id=${message.messageId})` : ""} answers a request that was not captured`);
-    this.settle(record, "request-not-captured", this.messageCount);
-    return record;
-  }
-
-  private settle(record: PhaseRecord, status: Phase["status"], messageCount: number): void {
-    // The teardown is emitted when the connection ends, with every packet of it.
-    if (record.settle(status, messageCount) && record !== this.teardownPhase) {
-      if (this.settledLast) this.settledLast.nextSettled = record;
-      else this.settledFirst = record;
-      this.settledLast = record;
-    }
-  }
-
-  private publishKey(publisherIsClient: boolean, messageId: number): number {
-    return (publisherIsClient ? 0x10000 : 0x20000) + messageId;
-  }
-
-  private subscribeKey(kind: PhaseKind, messageId: number): number {
-    return (kind === "subscribe" ? 0x30000 : 0x40000) + messageId;
-  }
-
-  private newPhase(kind: PhaseKind, frame: number, time: number): PhaseRecord {
-    const record = new PhaseRecord(this.listener.nextPhaseId(), this.stream, kind, frame, time, this.frameRelative);
-    return record;
+    this.matcher.emitSettled(false);
   }
 
   /** Credit the frame to a phase when no message did. */
@@ -794,7 +637,7 @@ export class TcpConnection extends ConnectionIdentity {
         record.phase.synAckToAck = seconds(now - this.synAckTime);
         this.initialRtt = record.phase.latency;
       }
-      this.settle(record, this.synTime >= 0 ? "complete" : "incomplete", this.messageCount);
+      this.matcher.settle(record, this.synTime >= 0 ? "complete" : "incomplete", this.matcher.messageCount);
     } else if (wireLength > 0 && sender.framer && sender.framer.hasPartial) {
       // Bytes of a packet not complete yet: credit the frame when it completes.
       sender.partialFrames.push(frame);
@@ -812,55 +655,6 @@ export class TcpConnection extends ConnectionIdentity {
     record.addFrame(frame, time, this.frameRelative, fromClient, true, this.frameOverhead, 0, 0);
     this.frameCounted = true;
     result.phase = record.phase.kind;
-  }
-
-  /**
-   * Emit phases that settled at least two messages ago, so that the ACKs
-   * trailing their last message have been counted. With `all` (the connection
-   * ended), emit every phase not yet emitted, answered or not, in creation order.
-   */
-  private emitSettledPhases(all: boolean): void {
-    let record = this.settledFirst;
-    const limit = this.messageCount - 2;
-    while (record !== undefined && (all || record.settledAtMessage <= limit)) {
-      this.emitPhase(record);
-      const next = record.nextSettled;
-      record.nextSettled = undefined;
-      record = next;
-    }
-    this.settledFirst = record;
-    if (record === undefined) this.settledLast = undefined;
-    if (!all) return;
-    const rest: PhaseRecord[] = [];
-    if (this.handshakePhase) rest.push(this.handshakePhase);
-    if (this.openConnect) rest.push(this.openConnect);
-    for (const open of this.openByMessageId.values()) rest.push(open);
-    rest.push(...this.openPings);
-    if (this.teardownPhase) rest.push(this.teardownPhase);
-    rest.sort((a, b) => a.phase.id - b.phase.id);
-    for (const open of rest) this.emitPhase(open);
-  }
-
-  private emitPhase(record: PhaseRecord): void {
-    if (record.emitted) return;
-    const phase = record.phase;
-    if (!record.settled) {
-      // Still waiting for a response when the connection ended.
-      if (phase.kind === "tcp-handshake") phase.status = this.handshakeDone ? "complete" : "incomplete";
-      else if (phase.kind === "tcp-teardown") phase.status = phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete";
-      else {
-        phase.status = "unanswered";
-        this.report("mqtt.unanswered", phase.startFrame, `${phase.steps[0]?.type ?? phase.kind}${phase.messageId !== undefined ? ` (id=${phase.messageId})` : ""} got no response in the capture`);
-      }
-    }
-    if (phase.kind === "tcp-teardown" && phase.closedBy !== "rst") {
-      phase.latency = seconds(phase.relativeEnd - phase.relativeStart);
-    }
-    if (phase.frames.length > 0) {
-      phase.startFrame = Math.min(phase.startFrame, phase.frames[0]);
-    }
-    record.emitted = true;
-    this.listener.phase(phase);
   }
 
   /** After FIN/RST: once both FINs are acknowledged (or on RST), close and release. */
@@ -884,9 +678,10 @@ export class TcpConnection extends ConnectionIdentity {
     }
     if (this.teardownPhase && !this.teardownPhase.settled) {
       const td = this.teardownPhase;
-      this.settle(td, td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.messageCount);
+      // The teardown is emitted when the connection ends, with every packet of it.
+      this.matcher.settle(td, td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.matcher.messageCount, false);
     }
-    this.emitSettledPhases(true);
+    this.matcher.emitSettled(true, [this.handshakePhase, this.teardownPhase]);
     this.listener.connection(this.summary());
     for (const half of [this.client, this.server]) {
       half.reassembler?.release();
@@ -897,9 +692,7 @@ export class TcpConnection extends ConnectionIdentity {
       half.partialFrames = noNumbers;
       half.partialOverhead = noNumbers;
     }
-    this.openByMessageId = noPhases;
-    this.openPings = noRecords;
-    this.openConnect = undefined;
+    this.matcher.release();
     this.lastPhase = undefined;
     this.handshakePhase = undefined;
     this.teardownPhase = undefined;
@@ -946,10 +739,6 @@ export class TcpConnection extends ConnectionIdentity {
   }
 }
 
-/** A duration in seconds, rounded to the nanosecond (no float noise in outputs). */
-function seconds(value: number): number {
-  return Math.round(value * 1e9) / 1e9;
-}
 
 /** Does `bytes[start, end)` begin with an MQTT CONNECT (3.1.1 §3.1.2.1 protocol name)? */
 export function looksLikeConnect(bytes: Uint8Array, start: number, end: number): boolean {
