@@ -26,10 +26,12 @@ import { decodeUdp } from "../layers/udp";
 import { DecodedAhead } from "../mqtt/decoded-ahead";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
+import { ConnectionTable } from "../tcp/connection-table";
 import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../tcp/tuple-key";
 import { ClosedConnection } from "./closed-connection";
 import { decodedAheadFor, mqttReadAhead } from "./read-ahead";
-import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
+import { StreamProtocolTable } from "../tcp/stream-consumer";
+import { looksLikeConnect, TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
 
@@ -85,11 +87,11 @@ export class Analyzer implements FrameSink, ConnectionListener {
   private readonly mqttPorts: Set<number>;
   private readonly tlsPorts: Set<number>;
   private readonly heuristics: boolean;
+  private readonly protocols: StreamProtocolTable<StreamProtocol>;
   private readonly connectionOptions: ConnectionOptions;
   private readonly closedMemory: number;
-  /** Connections by a hash of their 4-tuple (numeric keys; collisions chain in arrays). */
-  /** Connections by 4-tuple key: open ones, and closed ones remembered for late segments. */
-  private readonly table = new Map<number, TupleEntry | TupleEntry[]>();
+  /** Connections by 4-tuple: open ones, and closed ones remembered for late segments. */
+  private readonly table = new ConnectionTable<TupleEntry>();
   private nextStream = 0;
   private phaseIdCounter = 0;
   private readonly srcWords = new Uint32Array(4);
@@ -120,12 +122,19 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.tlsPorts = new Set(options.tlsPorts ?? [DEFAULT_MQTT_TLS_PORT]);
     for (const port of this.mqttPorts) this.tlsPorts.delete(port);
     this.heuristics = options.heuristics ?? true;
+    // Which protocol runs on a stream, as data (see tcp/stream-consumer.ts):
+    // MQTT over TLS on its ports, plain MQTT on its ports and, with heuristics,
+    // on any port whose client opens with a CONNECT.
+    this.protocols = new StreamProtocolTable<StreamProtocol>()
+      .register({ name: "TLS", ports: [...this.tlsPorts] })
+      .register({ name: "MQTT", ports: [...this.mqttPorts], heuristic: this.heuristics ? looksLikeConnect : undefined });
     this.closedMemory = options.closedConnectionMemory ?? 120;
     this.connectionOptions = {
       redactPasswords: options.redactPasswords ?? false,
       defaultMqttVersion: options.defaultMqttVersion ?? 4,
       maxPacketLength: options.maxPacketLength ?? 16 * 1024 * 1024,
       reassemblyLimits: options.reassemblyLimits ?? defaultReassemblyLimits,
+      protocols: this.protocols,
     };
     this.readAhead = mqttReadAhead(this.connectionOptions.defaultMqttVersion);
   }
@@ -195,9 +204,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     if (!this.finished) {
       this.finished = true;
       const open: TcpConnection[] = [];
-      for (const entry of this.table.values()) {
-        for (const connection of Array.isArray(entry) ? entry : [entry]) if (connection instanceof TcpConnection) open.push(connection);
-      }
+      for (const entry of this.table.entries()) if (entry instanceof TcpConnection) open.push(entry);
       open.sort((a, b) => a.stream - b.stream);
       for (const connection of open) connection.finish();
       this.table.clear();
@@ -334,13 +341,14 @@ export class Analyzer implements FrameSink, ConnectionListener {
       hashDst = hashAddressWords(d);
     }
     const key = tupleKey(hashSrc, tcp.srcPort, hashDst, tcp.dstPort);
-    let connection = this.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
-    let fromClient = this.lookupFromClient;
+    const hit = this.table.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
+    let connection = hit.entry;
+    let fromClient = hit.fromClient;
     const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     let portsReused = false;
     if (connection && synOnly && connection.isReusedBy(tcp, fromClient)) {
       if (connection instanceof TcpConnection) connection.finish();
-      this.remove(key, connection);
+      this.table.remove(key, connection);
       this.report("tcp.port_numbers_reused", frame.frame, `A new connection reuses the 4-tuple of tcp.stream ${connection.stream}`, this.nextStream);
       connection = undefined;
       portsReused = true;
@@ -357,53 +365,9 @@ export class Analyzer implements FrameSink, ConnectionListener {
     }
     const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions, ahead);
     // Closed now: keep only what late segments and port reuse need.
-    if (connection.released) this.replace(key, connection, new ClosedConnection(connection));
+    if (connection.released) this.table.replace(key, connection, new ClosedConnection(connection));
     if (portsReused) result.analysisPrefix = `[TCP Port numbers reused] ${result.analysisPrefix}`;
     if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, result);
-  }
-
-  /** Set by lookup(): whether the packet goes from the found connection's client. */
-  private lookupFromClient = true;
-
-  private lookup(key: number, src: Address, srcPort: number, dst: Address, dstPort: number): TupleEntry | undefined {
-    const entry = this.table.get(key);
-    if (entry === undefined) return undefined;
-    if (!Array.isArray(entry)) return this.matches(entry, src, srcPort, dst, dstPort) ? entry : undefined;
-    for (const connection of entry) if (this.matches(connection, src, srcPort, dst, dstPort)) return connection;
-    return undefined;
-  }
-
-  /** Does the 4-tuple belong to `connection`, in either direction? Records which one. */
-  private matches(connection: TupleEntry, src: Address, srcPort: number, dst: Address, dstPort: number): boolean {
-    if (connection.isClient(src, srcPort) && connection.isServer(dst, dstPort)) {
-      this.lookupFromClient = true;
-      return true;
-    }
-    if (connection.isClient(dst, dstPort) && connection.isServer(src, srcPort)) {
-      this.lookupFromClient = false;
-      return true;
-    }
-    return false;
-  }
-
-  private remove(key: number, connection: TupleEntry): void {
-    const entry = this.table.get(key);
-    if (entry === connection) this.table.delete(key);
-    else if (Array.isArray(entry)) {
-      const rest = entry.filter((c) => c !== connection);
-      if (rest.length === 0) this.table.delete(key);
-      else this.table.set(key, rest.length === 1 ? rest[0] : rest);
-    }
-  }
-
-  /** Put `replacement` where `connection` was under `key`. */
-  private replace(key: number, connection: TupleEntry, replacement: TupleEntry): void {
-    const entry = this.table.get(key);
-    if (entry === connection) this.table.set(key, replacement);
-    else if (Array.isArray(entry)) {
-      const at = entry.indexOf(connection);
-      if (at >= 0) entry[at] = replacement;
-    }
   }
 
   private open(key: number, frame: Frame, tcp: TcpHeader, isV4: boolean, src: Address, dst: Address, bytes: Uint8Array, v6: Ipv6Header | undefined): TcpConnection {
@@ -440,32 +404,19 @@ export class Analyzer implements FrameSink, ConnectionListener {
     };
     const client = endpoint(sourceIsClient ? "src" : "dst");
     const server = endpoint(sourceIsClient ? "dst" : "src");
-    let protocol: StreamProtocol | undefined;
-    if (this.tlsPorts.has(server.port)) protocol = "TLS";
-    else if (this.mqttPorts.has(server.port)) protocol = "MQTT";
-    else if (!this.heuristics) protocol = "TCP";
+    let protocol: StreamProtocol | undefined = this.protocols.byPort(server.port)?.name;
+    if (protocol === undefined && !this.heuristics) protocol = "TCP";
     const connection = new TcpConnection(this.nextStream++, isV4 ? 4 : 6, client, server, roles, protocol, frame.frame, frame.time, this, this.connectionOptions);
     this.connectionCount++;
     if (protocol === "TLS") this.report("tls.encrypted", frame.frame, `tcp.stream ${connection.stream} is MQTT over TLS (port ${server.port}): reported as TLS; its messages are encrypted and not decoded`, connection.stream);
-    const entry = this.table.get(key);
-    if (entry === undefined) this.table.set(key, connection);
-    else if (Array.isArray(entry)) entry.push(connection);
-    else this.table.set(key, [entry, connection]);
+    this.table.add(key, connection);
     return connection;
   }
 
   /** Drop closed connections whose 4-tuple has been quiet for a while (bounds memory). */
   private forgetClosedConnections(now: number): void {
     const horizon = now - this.closedMemory;
-    for (const [key, entry] of this.table) {
-      if (Array.isArray(entry)) {
-        const rest = entry.filter((c) => !(c instanceof ClosedConnection && c.lastTime < horizon));
-        if (rest.length === 0) this.table.delete(key);
-        else if (rest.length !== entry.length) this.table.set(key, rest.length === 1 ? rest[0] : rest);
-      } else if (entry instanceof ClosedConnection && entry.lastTime < horizon) {
-        this.table.delete(key);
-      }
-    }
+    this.table.sweep((entry) => entry instanceof ClosedConnection && entry.lastTime < horizon);
   }
 
   // Packet rows -----------------------------------------------------------------

@@ -15,7 +15,8 @@ import { MqttFramer, type PduSink } from "../mqtt/framer";
 import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
-import { ConnectionIdentity, type Endpoint } from "./connection-identity";
+import type { StreamProtocolTable } from "../tcp/stream-consumer";
+import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import { PhaseMatcher, seconds, type PhaseMatcherHost } from "./phase-matcher";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
@@ -35,6 +36,8 @@ export interface ConnectionOptions {
   defaultMqttVersion: number;
   maxPacketLength: number;
   reassemblyLimits: ReassemblyLimits;
+  /** Which protocol runs on a stream whose server port did not say (its heuristics). */
+  protocols: StreamProtocolTable<StreamProtocol>;
 }
 
 /** How the roles were decided (see ConnectionSummary.roles). */
@@ -528,8 +531,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   private decideProtocol(bytes: Uint8Array, start: number, end: number, fromClient: boolean): void {
     // Heuristic (as Wireshark's MQTT heuristic dissector): a client's first
     // bytes that form a CONNECT with protocol name "MQTT" or "MQIsdp".
-    if (fromClient && looksLikeConnect(bytes, start, end)) this.protocol = "MQTT";
-    else this.protocol = "TCP";
+    this.protocol = (fromClient ? this.options.protocols.byHeuristic(bytes, start, end)?.name : undefined) ?? "TCP";
   }
 
   private createReassembler(half: Half): StreamReassembler {
