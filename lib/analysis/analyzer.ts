@@ -24,6 +24,7 @@ import { decodeTcpOptions, TcpFlag, type TcpHeader } from "../layers/tcp";
 import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
 import { DecodedAhead } from "../mqtt/decoded-ahead";
+import { looksLikeConnect } from "../mqtt/connect-header";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
 import { ConnectionTable } from "../tcp/connection-table";
@@ -31,7 +32,7 @@ import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../t
 import { ClosedConnection } from "./closed-connection";
 import { decodedAheadFor, mqttReadAhead } from "./read-ahead";
 import { StreamProtocolTable } from "../tcp/stream-consumer";
-import { looksLikeConnect, TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
+import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
 

@@ -740,19 +740,3 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     return summary;
   }
 }
-
-
-/** Does `bytes[start, end)` begin with an MQTT CONNECT (3.1.1 §3.1.2.1 protocol name)? */
-export function looksLikeConnect(bytes: Uint8Array, start: number, end: number): boolean {
-  if (end - start < 8 || bytes[start] !== 0x10) return false;
-  let position = start + 1;
-  for (let i = 0; i < 4; i++, position++) {
-    if (position >= end) return false;
-    if ((bytes[position] & 0x80) === 0) break;
-  }
-  position++;
-  if (position + 8 > end) return false;
-  const nameLength = (bytes[position] << 8) | bytes[position + 1];
-  const name = String.fromCharCode(...bytes.subarray(position + 2, position + 2 + Math.min(nameLength, 6)));
-  return (nameLength === 4 && name === "MQTT") || (nameLength === 6 && name === "MQIsdp");
-}

@@ -23,6 +23,7 @@ import type { Packet } from "mqtt-packet";
 import { decodeToTcp, emptyTcpWalk, TcpWalkStop } from "../layers/decode-to-tcp";
 import { hashAddressWords, readAddressWords, tupleKey } from "../tcp/tuple-key";
 import { PacketType } from "./constants";
+import { connectLevel } from "./connect-header";
 import { decodeMqttPacket } from "./decoder";
 import { readFixedHeader } from "./framer";
 import { PREDECODED_FIELDS, commandOfType } from "./decoded-ahead";
@@ -223,15 +224,4 @@ export class MqttPredecoder {
     table[at + 10] = reasonCode === undefined ? -1 : (reasonCode as number);
     return true;
   }
-}
-
-/**
- * The protocol level byte of a CONNECT whose variable header starts at
- * `start` (MQTT §3.1.2.1–2: the protocol name, then the level), or undefined
- * when it is not there.
- */
-function connectLevel(bytes: Uint8Array, start: number, end: number): number | undefined {
-  if (start + 2 > end) return undefined;
-  const levelAt = start + 2 + ((bytes[start] << 8) | bytes[start + 1]);
-  return levelAt < end ? bytes[levelAt] : undefined;
 }
