@@ -12,7 +12,7 @@ const allowed: Record<string, string[]> = {
   layers: [],
   capture: ["expert"],
   tcp: ["layers"],
-  mqtt: ["layers", "tcp"],
+  mqtt: ["expert", "layers", "tcp"],
   device: ["mqtt"],
   platform: ["device", "mqtt"],
   simulator: ["device"],

@@ -8,11 +8,9 @@
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
 import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
-import { PacketType, protocolLevelNames } from "../mqtt/constants";
 import type { DecodedAhead } from "../mqtt/decoded-ahead";
-import { decodeMqttPacket } from "../mqtt/decoder";
 import { MqttFramer, type PduSink } from "../mqtt/framer";
-import { malformedMessage, toMqttMessage, type MessageContext } from "../mqtt/message";
+import { MqttSession, type PacketPlace } from "../mqtt/session";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
 import type { StreamProtocolTable } from "../tcp/stream-consumer";
@@ -190,11 +188,10 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   private teardownPhase: PhaseRecord | undefined;
 
   // MQTT.
-  mqttVersion = 0;
-  versionFromConnect = false;
-  private connectMissingNoted = false;
-  mqttClientId: string | undefined;
-  mqttUsername: string | undefined;
+  /** The stream's MQTT: level, decoding (mqtt/session.ts). */
+  private readonly mqtt: MqttSession;
+  /** Reused for every packet: where the one being decoded is. */
+  private readonly packetPlace: PacketPlace = { frame: 0, frames: undefined, time: 0, relativeTime: 0, direction: "client->server" };
   /** Requests paired with responses: messages in, phases out (this connection is its host). */
   private readonly matcher: PhaseMatcher;
   private lastPhase: PhaseRecord | undefined;
@@ -207,8 +204,6 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
 
   private readonly listener: ConnectionListener;
   private readonly options: ConnectionOptions;
-  /** Reused for every message of the connection (read, not kept, by toMqttMessage). */
-  private readonly messageContext: MessageContext;
 
   /**
    * Per-frame scratch, shared by every connection: the analyzer reads it
@@ -253,7 +248,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     this.client = new Half(this, true);
     this.server = new Half(this, false);
     this.matcher = new PhaseMatcher(stream, this);
-    this.messageContext = { frame: 0, frames: undefined, time: 0, relativeTime: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
+    this.mqtt = new MqttSession(stream, { defaultLevel: options.defaultMqttVersion, redactPasswords: options.redactPasswords }, this);
   }
 
   /** The base of one side's relative sequence numbers. */
@@ -545,46 +540,17 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     return reassembler;
   }
 
-  /** Decode one framed MQTT packet from `half`'s stream. */
+  /** Decode one framed MQTT packet from `half`'s stream (see mqtt/session.ts). */
   decodePdu(half: Half, bytes: Uint8Array, start: number, end: number, headerLength: number, _lastFrame: number, frames: number[] | undefined, tentative: boolean): boolean {
-    const firstByte = bytes[start];
-    const type = firstByte >> 4;
-    if (this.mqttVersion === 0) {
-      if (type === PacketType.CONNECT) {
-        this.mqttVersion = this.options.defaultMqttVersion;
-      } else {
-        this.mqttVersion = this.options.defaultMqttVersion;
-        if (!this.connectMissingNoted) {
-          this.connectMissingNoted = true;
-          this.report("mqtt.connect_missing", this.frameNumber, `Unknown version (missing the CONNECT packet?): the stream's CONNECT was not captured, so it is decoded as ${protocolLevelNames[this.mqttVersion] ?? `level ${this.mqttVersion}`}`);
-        }
-      }
-    }
-    const decoded = decodeMqttPacket(bytes, start, end, this.mqttVersion, this.frameAhead);
-    if (decoded.error !== undefined && tentative) return false;
-    const context = this.messageContext;
-    context.frame = this.frameNumber;
-    context.frames = frames;
-    context.time = this.frameTime;
-    context.relativeTime = this.frameRelative;
-    context.direction = half.direction;
-    context.protocolVersion = this.mqttVersion;
-    let message: MqttMessage;
-    if (decoded.packet) {
-      message = toMqttMessage(decoded.packet, end - start, headerLength, context);
-      if (message.type === "CONNECT" && message.protocolVersion !== this.mqttVersion) {
-        this.mqttVersion = message.protocolVersion;
-      }
-      if (message.type === "CONNECT") {
-        this.versionFromConnect = true;
-        this.mqttClientId = message.clientId;
-        this.mqttUsername = message.username;
-      }
-    } else {
-      message = malformedMessage(firstByte, end - start, headerLength, decoded.error ?? "undecodable", context);
-      this.report("mqtt.malformed", this.frameNumber, `Malformed MQTT ${message.type} (${end - start} bytes) in the ${half.direction} stream: ${decoded.error}`);
-    }
-    this.onMessage(half, message, type);
+    const place = this.packetPlace;
+    place.frame = this.frameNumber;
+    place.frames = frames;
+    place.time = this.frameTime;
+    place.relativeTime = this.frameRelative;
+    place.direction = half.direction;
+    const message = this.mqtt.decode(bytes, start, end, headerLength, place, this.frameAhead, tentative);
+    if (message === undefined) return false;
+    this.onMessage(half, message, bytes[start] >> 4);
     return true;
   }
 
@@ -730,12 +696,12 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (this.closedBy) summary.closedBy = this.closedBy;
     if (this.protocol === "MQTT") {
       summary.mqtt = {
-        protocolVersion: this.mqttVersion || this.options.defaultMqttVersion,
-        versionFromConnect: this.versionFromConnect,
+        protocolVersion: this.mqtt.level || this.mqtt.defaultLevel,
+        versionFromConnect: this.mqtt.levelFromConnect,
         messages: this.messageCount,
       };
-      if (this.mqttClientId !== undefined) summary.mqtt.clientId = this.mqttClientId;
-      if (this.mqttUsername !== undefined) summary.mqtt.username = this.mqttUsername;
+      if (this.mqtt.clientId !== undefined) summary.mqtt.clientId = this.mqtt.clientId;
+      if (this.mqtt.username !== undefined) summary.mqtt.username = this.mqtt.username;
     }
     return summary;
   }
