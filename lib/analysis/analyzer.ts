@@ -28,11 +28,12 @@ import { looksLikeConnect } from "../mqtt/connect-header";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
 import { ConnectionTable } from "../tcp/connection-table";
+import { decideRoles } from "../tcp/roles";
 import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../tcp/tuple-key";
 import { ClosedConnection } from "./closed-connection";
 import { decodedAheadFor, mqttReadAhead } from "./read-ahead";
 import { StreamProtocolTable } from "../tcp/stream-consumer";
-import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
+import { TcpConnection, type ConnectionListener, type ConnectionOptions, type SegmentResult } from "./connection";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
 
@@ -372,27 +373,8 @@ export class Analyzer implements FrameSink, ConnectionListener {
   }
 
   private open(key: number, frame: Frame, tcp: TcpHeader, isV4: boolean, src: Address, dst: Address, bytes: Uint8Array, v6: Ipv6Header | undefined): TcpConnection {
-    const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
-    const synAck = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
     // Roles: the SYN sender is the client; else the side on a known port is the server.
-    let sourceIsClient: boolean;
-    let roles: RoleEvidence;
-    const known = (port: number) => this.mqttPorts.has(port) || this.tlsPorts.has(port);
-    if (synOnly) {
-      sourceIsClient = true;
-      roles = "syn";
-    } else if (synAck) {
-      sourceIsClient = false;
-      roles = "syn-ack";
-    } else if (known(tcp.dstPort) !== known(tcp.srcPort)) {
-      sourceIsClient = known(tcp.dstPort);
-      roles = "port";
-    } else {
-      const src = serverLikeness(tcp.srcPort);
-      const dst = serverLikeness(tcp.dstPort);
-      sourceIsClient = src !== dst ? dst > src : tcp.srcPort >= tcp.dstPort;
-      roles = "guess";
-    }
+    const { sourceIsClient, evidence: roles } = decideRoles(tcp.flags, tcp.srcPort, tcp.dstPort, (port) => this.mqttPorts.has(port) || this.tlsPorts.has(port));
     const text = (which: "src" | "dst"): string => (isV4 ? formatIpv4((which === "src" ? src : dst) as number) : formatIpv6(bytes, which === "src" ? v6!.srcOffset : v6!.dstOffset));
     const endpoint = (which: "src" | "dst") => {
       const value = which === "src" ? src : dst;
@@ -486,18 +468,3 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.sink.packet!(row);
   }
 }
-
-/**
- * How likely a port is to be the listening side when no SYN was seen:
- * well-known (< 1024) and registered (< 32768) ports are servers' ports;
- * Linux's default ephemeral range (32768–60999) is where clients' ports come
- * from; above that is ambiguous (IANA calls it dynamic, Linux never uses it
- * by default, and servers sometimes listen there).
- */
-function serverLikeness(port: number): number {
-  if (port < 1024) return 3;
-  if (port < 32768) return 2;
-  if (port <= 60999) return 0;
-  return 1;
-}
-

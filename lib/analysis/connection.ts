@@ -13,6 +13,7 @@ import { MqttFramer, type PduSink } from "../mqtt/framer";
 import { MqttSession, type PacketPlace } from "../mqtt/session";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
+import type { RoleEvidence } from "../tcp/roles";
 import type { StreamProtocolTable } from "../tcp/stream-consumer";
 import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
@@ -38,8 +39,6 @@ export interface ConnectionOptions {
   protocols: StreamProtocolTable<StreamProtocol>;
 }
 
-/** How the roles were decided (see ConnectionSummary.roles). */
-export type RoleEvidence = ConnectionSummary["roles"];
 
 /** Per-frame facts the analyzer needs to build the packet-list row. */
 export interface SegmentResult {
