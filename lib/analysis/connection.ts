@@ -13,13 +13,14 @@ import { MqttFramer, type PduSink } from "../mqtt/framer";
 import { MqttSession, type PacketPlace } from "../mqtt/session";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
+import { TcpDirection } from "../tcp/direction";
 import type { RoleEvidence } from "../tcp/roles";
 import type { StreamProtocolTable } from "../tcp/stream-consumer";
 import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import { PhaseMatcher, seconds, type PhaseMatcherHost } from "./phase-matcher";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
-import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, PhaseStatus, StreamProtocol } from "./types";
+import type { ConnectionSummary, MqttMessage, Phase, PhaseKind, PhaseStatus, StreamProtocol } from "./types";
 
 /** What the connection reports to, implemented by the analyzer. */
 export interface ConnectionListener {
@@ -73,35 +74,9 @@ export const sharedResult: SegmentResult = {
 /** Shared empty containers for closed connections (nothing is added to them). */
 const noNumbers: number[] = [];
 
-/** One direction of the connection: what one endpoint sent. */
-class Half implements ReassemblySink, PduSink, TlsRecordSink {
+/** One direction of the connection: its TCP state (tcp/direction.ts), and the protocol on top. */
+class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSink {
   readonly connection: TcpConnection;
-  readonly fromClient: boolean;
-  readonly direction: Direction;
-  /** Base for relative sequence numbers (Wireshark: ISN, or first seq − 1). */
-  base = 0;
-  baseSet = false;
-  /** Initial sequence number from this side's SYN. */
-  isn = -1;
-  /** One past the highest sequence number sent, counting SYN and FIN (Wireshark's nextseq). */
-  nextSeq = 0;
-  sentAny = false;
-  /** The highest ACK already flagged as acknowledging bytes of this side that were never seen. */
-  ackedUnseen = -1;
-  /** Window scale shift from this side's SYN, -1 when none was seen. */
-  windowScale = -1;
-  sawSyn = false;
-  finSeq = -1;
-  finFrame = 0;
-  finAcked = false;
-  lastAck = -1;
-  lastWindow = -1;
-  lastAckFrame = 0;
-  dupAcks = 0;
-  packets = 0;
-  bytes = 0;
-  payloadBytes = 0;
-  reassembler: StreamReassembler | undefined;
   framer: MqttFramer | undefined;
   tls: TlsRecordFramer | undefined;
   /** Phase of the last message this side completed (its ACKs go there). */
@@ -111,9 +86,8 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
   partialOverhead: number[] = [];
 
   constructor(connection: TcpConnection, fromClient: boolean) {
+    super(fromClient);
     this.connection = connection;
-    this.fromClient = fromClient;
-    this.direction = fromClient ? "client->server" : "server->client";
   }
 
   // ReassemblySink: in-order bytes go to the protocol framer.
