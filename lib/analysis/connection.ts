@@ -132,7 +132,7 @@ class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSin
   }
 }
 
-/** The connection itself (its endpoints and their matching: connection-identity.ts). */
+/** The connection itself (its endpoints and their matching: tcp/connection-identity.ts). */
 export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHost {
   readonly ipVersion: 4 | 6;
   readonly roles: RoleEvidence;
