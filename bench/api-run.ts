@@ -14,7 +14,7 @@ import { latencyChart } from "../lib/charts/latency-chart";
 import { phaseTimeline } from "../lib/charts/phase-timeline";
 import { chartDataRows, type ChartSpec } from "../lib/charts/spec";
 import { renderSvg } from "../lib/display/render";
-import { predecodedFrame } from "../lib/mqtt/predecoded-frame";
+import { DecodedAhead } from "../lib/mqtt/decoded-ahead";
 
 /** A million-packet capture to a phase timeline and a latency chart, drawn. */
 async function charts(file: string, mqttPorts: number[]): Promise<void> {
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // How many messages the main thread took decoded from the reader thread (threaded reads only).
-  const decodedAhead = predecodedFrame.taken;
+  const decodedAhead = DecodedAhead.taken;
   process.stdout.write(JSON.stringify({ mode, seconds, frames, messages, phases, decodedAhead, peakRssMiB: process.resourceUsage().maxRSS / 1024 }) + "\n");
 }
 

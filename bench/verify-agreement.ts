@@ -46,7 +46,7 @@ export async function verifyAgreement(file: string, port: number, tshark = "tsha
       else byFrame.set(m.frame, [ours(m)]);
     },
   });
-  await readCapture(file, analyzer);
+  await readCapture(file, analyzer, { annotator: analyzer.readAhead });
   analyzer.finish();
   const child = spawn(tshark, ["-r", file, "-d", `tcp.port==${port},mqtt`, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=;", "-e", "frame.number", "-e", "mqtt.msgtype", "-e", "mqtt.msgid", "-e", "mqtt.topic", "-e", "tcp.stream", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], { stdio: ["ignore", "pipe", "ignore"] });
   let frames = 0;

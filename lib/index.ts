@@ -7,7 +7,7 @@
 export { analyzeCapture, streamCapture, type AnalyzeCaptureOptions, type StreamCaptureOptions } from "./analysis/analyze";
 export { Analyzer, type AnalyzeOptions, type AnalysisSink } from "./analysis/analyzer";
 export * from "./analysis/types";
-export { expertInfo, formatIssue, type Issue, type IssueCode, type IssueGroup, type IssueLayer, type SeverityName } from "./analysis/issues";
+export { expertInfo, formatIssue, wiresharkFilterFor, type Issue, type IssueCode, type IssueGroup, type IssueLayer, type SeverityName } from "./expert/issues";
 export { formatDuration, formatBytes } from "./analysis/format";
 export { describePhase } from "./analysis/phases";
 export { readCapture, detectFormat, type FrameSink } from "./capture/reader";
@@ -32,6 +32,8 @@ export { PhaseStats, type PhaseKindStats } from "./output/phase-stats";
 export * from "./device/index";
 export * from "./platform/index";
 export * from "./simulator/index";
+// The lab joins them: without a broker, a simulation runs against a fresh embedded platform.
+export { simulate, runSimulation, startEmbeddedPlatform } from "./lab/simulate";
 
 // Charts (vega-lite specs built from an Analysis), notebook display, the HTML report.
 export { flowGraph, type FlowGraphOptions } from "./charts/flow-graph";
@@ -84,7 +86,7 @@ export {
   type RootlessSupport,
   type RootlessCommand,
 } from "./capture/live";
-export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./analysis/device-log-match";
+export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./lab/device-log-match";
 export * from "./tutorial/index";
 
 // Helpers for the tutorial notebooks (mode and folders, exercises, Wireshark filters, phases one at a time, replays, bytes by hand).

@@ -31,7 +31,8 @@ import { DeviceRegistry, type DeviceRecord } from "../lib/device/registry";
 import { signMqttCredentials } from "../lib/device/credentials";
 import { deviceTopics } from "../lib/device/topics";
 import { startPlatform, type Platform, type PlatformOptions } from "../lib/platform/platform";
-import { runSimulation, SimulationRunError, type SimulationOptions } from "../lib/simulator/simulation";
+import { SimulationRunError, type SimulationOptions } from "../lib/simulator/simulation";
+import { runSimulation } from "../lib/lab/simulate";
 import { findExecutable, startCapture, toolVersion, type LiveCapture, type LiveCaptureOptions, type LiveCaptureResult } from "../lib/capture/live";
 import { analyzeCapture } from "../lib/analysis/analyze";
 

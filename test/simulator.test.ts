@@ -4,13 +4,19 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { DeviceRegistry, deviceTopics, signMqttCredentials } from "../lib/device";
 import { startPlatform } from "../lib/platform";
-import { mulberry32, nextReading, runSimulation, simulate, SimulationRunError, type SimulatorEvent } from "../lib/simulator";
+import { mulberry32, nextReading, simulate as simulateWithoutPlatform, SimulationRunError, type SimulatorEvent } from "../lib/simulator";
+import { runSimulation, simulate } from "../lib/lab/simulate";
 
 const FAST = 10; // the 8 s script in 0.8 s
 
 function types(events: SimulatorEvent[]): string[] {
   return events.map((e) => e.type);
 }
+
+test("the simulator alone starts no platform: without a broker it says what to pass", async () => {
+  const simulation = simulateWithoutPlatform({ registry: DeviceRegistry.inMemory(), speed: FAST });
+  await assert.rejects(simulation.done, /no broker to run against: pass broker, cloud or platform/);
+});
 
 test("mulberry32 is deterministic and readings stay in 10..29, temperature first", () => {
   const a = mulberry32(42);

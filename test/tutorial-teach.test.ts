@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { analyzeCapture } from "../lib/analysis/analyze";
-import { matchDeviceLog } from "../lib/analysis/device-log-match";
+import { matchDeviceLog } from "../lib/lab/device-log-match";
 import { shortenPassword } from "../lib/device/credentials";
 import { readDeviceLog } from "../lib/platform/device-log";
 import { bundledTutorial } from "../lib/tutorial/bundled";

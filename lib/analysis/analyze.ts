@@ -14,7 +14,7 @@ import { getHeapStatistics } from "node:v8";
 import { readCapture, type ReadOptions } from "../capture/reader";
 import type { CaptureSource } from "../capture/source";
 import { Analyzer, type AnalysisSink, type AnalyzeOptions } from "./analyzer";
-import { makeIssue, type Issue } from "./issues";
+import { makeIssue, type Issue } from "../expert/issues";
 import type { Analysis, AnalysisEvent, ConnectionSummary, MqttMessage, PacketRow, Phase } from "./types";
 
 export interface AnalyzeCaptureOptions extends AnalyzeOptions {
@@ -122,7 +122,7 @@ export async function analyzeCapture(source: CaptureSource, options: AnalyzeCapt
     }
     return undefined;
   };
-  await readCapture(source, analyzer, { chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads, maxGzipExpansion: options.maxGzipExpansion, afterChunk: checkMemory });
+  await readCapture(source, analyzer, { annotator: analyzer.readAhead, chunkSize: options.chunkSize, onProgress: options.onProgress, threads: options.threads, maxGzipExpansion: options.maxGzipExpansion, afterChunk: checkMemory });
   const capture = analyzer.finish(typeof source === "string" ? source : undefined);
   // Phases settle out of order (a PUBLISH may be answered after a later
   // PINGREQ); present them in the order they began, as a timeline reads.
@@ -190,6 +190,7 @@ class AnalysisEventStream implements AsyncIterableIterator<AnalysisEvent> {
     if (include.has("issue")) sink.issue = (issue) => this.queue.push({ kind: "issue", issue });
     this.analyzer = new Analyzer(options, sink);
     this.reading = readCapture(source, this.analyzer, {
+      annotator: this.analyzer.readAhead,
       chunkSize: options.chunkSize,
       threads: options.threads,
       maxGzipExpansion: options.maxGzipExpansion,

@@ -12,22 +12,29 @@
  * memory bounded by the number of connections open (or lately closed) rather
  * than the file size.
  */
+import type { FrameAnnotatorSpec } from "../capture/annotations";
 import type { CaptureInfo, Frame } from "../capture/frame";
 import { linkTypeName } from "../capture/frame";
 import type { FrameSink } from "../capture/reader";
 import { etherTypeNames } from "../layers/ethernet";
-import { decodeIpv4, emptyIpv4Header, formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
-import { decodeIpv6, emptyIpv6Header, formatIpv6, ipv6UpperLayerLength, type Ipv6Header } from "../layers/ipv6";
-import { linkDecoders } from "../layers/link";
-import { decodeTcp, decodeTcpOptions, emptyTcpHeader, TcpFlag, tcpWireLength, type TcpHeader } from "../layers/tcp";
+import { decodeToTcp, emptyTcpWalk, TcpWalkStop, type TcpWalk } from "../layers/decode-to-tcp";
+import { formatIpv4, IpProtocol, type Ipv4Header } from "../layers/ipv4";
+import { formatIpv6, type Ipv6Header } from "../layers/ipv6";
+import { decodeTcpOptions, TcpFlag, type TcpHeader } from "../layers/tcp";
 import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
+import { DecodedAhead } from "../mqtt/decoded-ahead";
+import { looksLikeConnect } from "../mqtt/connect-header";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
+import { ConnectionTable } from "../tcp/connection-table";
+import { decideRoles } from "../tcp/roles";
 import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../tcp/tuple-key";
 import { ClosedConnection } from "./closed-connection";
-import { TcpConnection, type ConnectionListener, type ConnectionOptions, type RoleEvidence, type SegmentResult } from "./connection";
-import { makeIssue, type Issue, type IssueCode } from "./issues";
+import { decodedAheadFor, mqttReadAhead } from "./read-ahead";
+import { StreamProtocolTable } from "../tcp/stream-consumer";
+import { TcpConnection, type ConnectionListener, type ConnectionOptions, type SegmentResult } from "./connection";
+import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
 
 export interface AnalyzeOptions {
@@ -70,25 +77,28 @@ type TupleEntry = TcpConnection | ClosedConnection;
 export class Analyzer implements FrameSink, ConnectionListener {
   /** Frames are decoded and dropped: readers may reuse one Frame object. */
   readonly transientFrames = true;
-  /** A threaded reader may decode whole MQTT packets ahead for us (mqtt/predecode.ts). */
-  readonly mqttPredecode: { defaultVersion: number };
+  /**
+   * Reading options that have a threaded reader decode whole MQTT packets
+   * ahead for us (read-ahead.ts): pass them to readCapture with this analyzer.
+   */
+  readonly readAhead: FrameAnnotatorSpec;
+  /** Points at the current frame's packets decoded ahead, when it has some. */
+  private readonly decodedAhead = new DecodedAhead();
   private readonly sink: AnalysisSink;
   private readonly wantPackets: boolean;
   private readonly mqttPorts: Set<number>;
   private readonly tlsPorts: Set<number>;
   private readonly heuristics: boolean;
+  private readonly protocols: StreamProtocolTable<StreamProtocol>;
   private readonly connectionOptions: ConnectionOptions;
   private readonly closedMemory: number;
-  /** Connections by a hash of their 4-tuple (numeric keys; collisions chain in arrays). */
-  /** Connections by 4-tuple key: open ones, and closed ones remembered for late segments. */
-  private readonly table = new Map<number, TupleEntry | TupleEntry[]>();
+  /** Connections by 4-tuple: open ones, and closed ones remembered for late segments. */
+  private readonly table = new ConnectionTable<TupleEntry>();
   private nextStream = 0;
   private phaseIdCounter = 0;
   private readonly srcWords = new Uint32Array(4);
-  // Header objects reused for every frame (nothing keeps them past the frame).
-  private readonly ipv4 = emptyIpv4Header();
-  private readonly ipv6 = emptyIpv6Header();
-  private readonly tcp = emptyTcpHeader();
+  // Headers reused for every frame (nothing keeps them past the frame).
+  private readonly walk = emptyTcpWalk();
   private readonly dstWords = new Uint32Array(4);
   private readonly unsupportedLinkTypes = new Set<number>();
   private captureInfo: CaptureInfo | undefined;
@@ -114,14 +124,21 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.tlsPorts = new Set(options.tlsPorts ?? [DEFAULT_MQTT_TLS_PORT]);
     for (const port of this.mqttPorts) this.tlsPorts.delete(port);
     this.heuristics = options.heuristics ?? true;
+    // Which protocol runs on a stream, as data (see tcp/stream-consumer.ts):
+    // MQTT over TLS on its ports, plain MQTT on its ports and, with heuristics,
+    // on any port whose client opens with a CONNECT.
+    this.protocols = new StreamProtocolTable<StreamProtocol>()
+      .register({ name: "TLS", ports: [...this.tlsPorts] })
+      .register({ name: "MQTT", ports: [...this.mqttPorts], heuristic: this.heuristics ? looksLikeConnect : undefined });
     this.closedMemory = options.closedConnectionMemory ?? 120;
     this.connectionOptions = {
       redactPasswords: options.redactPasswords ?? false,
       defaultMqttVersion: options.defaultMqttVersion ?? 4,
       maxPacketLength: options.maxPacketLength ?? 16 * 1024 * 1024,
       reassemblyLimits: options.reassemblyLimits ?? defaultReassemblyLimits,
+      protocols: this.protocols,
     };
-    this.mqttPredecode = { defaultVersion: this.connectionOptions.defaultMqttVersion };
+    this.readAhead = mqttReadAhead(this.connectionOptions.defaultMqttVersion);
   }
 
   // FrameSink -----------------------------------------------------------------
@@ -147,13 +164,15 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.endTime = frame.time;
     this.currentRelative = this.relativeTime(frame);
     this.lastRelative = this.currentRelative;
+    const ahead = frame.annotations !== undefined ? decodedAheadFor(frame, this.decodedAhead) : undefined;
     try {
-      this.decodeFrame(frame);
+      this.decodeFrame(frame, ahead);
     } catch (error) {
       // A decoder bug must not end the analysis: keep the frame, say what failed.
       this.issue(makeIssue("frame.decode_failure", frame.frame, `Decoding frame ${frame.frame} failed unexpectedly: ${(error as Error).message}`));
       if (this.wantPackets) this.emitRow(frame, "", "", "DecodeFailure", "Decoding failed; see issues", -1);
     }
+    ahead?.end();
     if ((this.frames & (SWEEP_EVERY_FRAMES - 1)) === 0) this.forgetClosedConnections(frame.time);
   }
 
@@ -187,9 +206,7 @@ export class Analyzer implements FrameSink, ConnectionListener {
     if (!this.finished) {
       this.finished = true;
       const open: TcpConnection[] = [];
-      for (const entry of this.table.values()) {
-        for (const connection of Array.isArray(entry) ? entry : [entry]) if (connection instanceof TcpConnection) open.push(connection);
-      }
+      for (const entry of this.table.entries()) if (entry instanceof TcpConnection) open.push(entry);
       open.sort((a, b) => a.stream - b.stream);
       for (const connection of open) connection.finish();
       this.table.clear();
@@ -217,54 +234,59 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.issue(makeIssue(code, frame, message, stream));
   }
 
-  private decodeFrame(frame: Frame): void {
+  private decodeFrame(frame: Frame, ahead: DecodedAhead | undefined): void {
     const bytes = frame.bytes;
-    const decodeLink = linkDecoders[frame.linkType];
-    if (!decodeLink) {
-      if (!this.unsupportedLinkTypes.has(frame.linkType)) {
-        this.unsupportedLinkTypes.add(frame.linkType);
-        this.report("link.unsupported", frame.frame, `Link type ${linkTypeName(frame.linkType)} is not decoded; frames of this type are listed but not analysed`);
+    const walk = this.walk;
+    const stop = decodeToTcp(frame, walk);
+    if (stop === TcpWalkStop.tcp) {
+      this.onTcp(frame, walk, ahead);
+      return;
+    }
+    const v4 = walk.v4;
+    const v6 = walk.v6;
+    switch (stop) {
+      case TcpWalkStop.unsupportedLink:
+        if (!this.unsupportedLinkTypes.has(frame.linkType)) {
+          this.unsupportedLinkTypes.add(frame.linkType);
+          this.report("link.unsupported", frame.frame, `Link type ${linkTypeName(frame.linkType)} is not decoded; frames of this type are listed but not analysed`);
+        }
+        if (this.wantPackets) this.emitRow(frame, "", "", linkTypeName(frame.linkType), `${frame.capturedLength} bytes`, -1);
+        return;
+      case TcpWalkStop.malformedLink: {
+        const problem = walk.link!.problem!;
+        this.report("link.malformed", frame.frame, problem);
+        if (this.wantPackets) this.emitRow(frame, "", "", "Malformed", problem, -1);
+        return;
       }
-      if (this.wantPackets) this.emitRow(frame, "", "", linkTypeName(frame.linkType), `${frame.capturedLength} bytes`, -1);
-      return;
+      case TcpWalkStop.notIp:
+        if (this.wantPackets) {
+          const networkType = walk.link!.networkType;
+          const name = etherTypeNames[networkType] ?? (networkType >= 0 && networkType <= 1500 ? "LLC" : `0x${networkType.toString(16).padStart(4, "0")}`);
+          this.emitRow(frame, "", "", name, networkType === 0x0806 ? "ARP" : `EtherType ${name}`, -1);
+        }
+        return;
+      case TcpWalkStop.malformedIp: {
+        const ip = (v4 ?? v6)!;
+        this.report("ip.malformed", frame.frame, ip.problem!);
+        if (ip.truncated && frame.capturedLength < frame.originalLength) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
+        if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `[Malformed Packet: ${ip.problem}]`, -1);
+        return;
+      }
     }
-    const link = decodeLink(bytes);
-    if (link.problem) {
-      this.report("link.malformed", frame.frame, link.problem);
-      if (this.wantPackets) this.emitRow(frame, "", "", "Malformed", link.problem, -1);
-      return;
-    }
-    if (link.networkType === 0x0800) {
-      const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd, this.ipv4);
-      this.onIp(frame, ip, undefined);
-    } else if (link.networkType === 0x86dd) {
-      const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd, this.ipv6);
-      this.onIp(frame, undefined, ip);
-    } else if (this.wantPackets) {
-      const name = etherTypeNames[link.networkType] ?? (link.networkType >= 0 && link.networkType <= 1500 ? "LLC" : `0x${link.networkType.toString(16).padStart(4, "0")}`);
-      this.emitRow(frame, "", "", name, link.networkType === 0x0806 ? "ARP" : `EtherType ${name}`, -1);
-    }
-  }
-
-  private onIp(frame: Frame, v4: Ipv4Header | undefined, v6: Ipv6Header | undefined): void {
-    const bytes = frame.bytes;
+    // The walk got through IP: what it carries is not TCP (or cannot be decoded).
     const ip = (v4 ?? v6)!;
-    if (ip.problem) {
-      this.report("ip.malformed", frame.frame, ip.problem);
-      if (ip.truncated && frame.capturedLength < frame.originalLength) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
-      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `[Malformed Packet: ${ip.problem}]`, -1);
-      return;
-    }
     if (v4?.lengthNote) this.report("ip.bad_length", frame.frame, v4.lengthNote);
-    const fragment = v4 ? v4.moreFragments || v4.fragmentOffset > 0 : v6!.isFragment;
-    if (fragment) {
+    if (stop === TcpWalkStop.ipFragment) {
       const offset = v4 ? v4.fragmentOffset : v6!.fragmentOffset;
       this.report("ip.fragment", frame.frame, `IP fragment (offset ${offset}); fragments are not reassembled, so its payload is not decoded`);
       if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), v4 ? "IPv4" : "IPv6", `Fragmented IP protocol (proto=${ip.protocol}, off=${offset}${v4 ? `, ID=${v4.identification.toString(16).padStart(4, "0")}` : ""})`, -1);
       return;
     }
-    if (ip.protocol === IpProtocol.TCP) {
-      this.onTcp(frame, v4, v6);
+    if (stop === TcpWalkStop.malformedTcp) {
+      const tcp = walk.tcp;
+      this.report("tcp.malformed", frame.frame, tcp.problem!);
+      if (ip.truncated) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
+      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), "TCP", `${tcp.srcPort} → ${tcp.dstPort} [Malformed Packet: ${tcp.problem}]`, -1);
       return;
     }
     if (!this.wantPackets) return;
@@ -287,20 +309,15 @@ export class Analyzer implements FrameSink, ConnectionListener {
     return "";
   }
 
-  private onTcp(frame: Frame, v4: Ipv4Header | undefined, v6: Ipv6Header | undefined): void {
+  private onTcp(frame: Frame, walk: TcpWalk, ahead: DecodedAhead | undefined): void {
     const bytes = frame.bytes;
-    const ip = (v4 ?? v6)!;
-    const tcp = decodeTcp(bytes, ip.payloadStart, ip.payloadEnd, this.tcp);
-    if (tcp.problem) {
-      this.report("tcp.malformed", frame.frame, tcp.problem);
-      if (ip.truncated) this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${frame.capturedLength} of ${frame.originalLength} bytes captured`);
-      if (this.wantPackets) this.emitRow(frame, this.ipText(v4, v6, bytes, true), this.ipText(v4, v6, bytes, false), "TCP", `${tcp.srcPort} → ${tcp.dstPort} [Malformed Packet: ${tcp.problem}]`, -1);
-      return;
-    }
-    // Payload length on the wire comes from the IP length, not the capture.
-    const wireLength = tcpWireLength(v4 ? v4.payloadLength : ipv6UpperLayerLength(v6!), tcp);
-    const payloadStart = tcp.payloadStart;
-    const payloadEnd = Math.min(tcp.payloadEnd, payloadStart + wireLength);
+    const v4 = walk.v4;
+    const v6 = walk.v6;
+    if (v4?.lengthNote) this.report("ip.bad_length", frame.frame, v4.lengthNote);
+    const tcp = walk.tcp;
+    const wireLength = walk.wireLength;
+    const payloadStart = walk.payloadStart;
+    const payloadEnd = walk.payloadEnd;
     if (payloadEnd - payloadStart < wireLength) {
       this.report("frame.truncated", frame.frame, `Packet size limited during capture: ${payloadEnd - payloadStart} of ${wireLength} TCP payload bytes captured`);
     }
@@ -326,13 +343,14 @@ export class Analyzer implements FrameSink, ConnectionListener {
       hashDst = hashAddressWords(d);
     }
     const key = tupleKey(hashSrc, tcp.srcPort, hashDst, tcp.dstPort);
-    let connection = this.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
-    let fromClient = this.lookupFromClient;
+    const hit = this.table.lookup(key, srcKey, tcp.srcPort, dstKey, tcp.dstPort);
+    let connection = hit.entry;
+    let fromClient = hit.fromClient;
     const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     let portsReused = false;
     if (connection && synOnly && connection.isReusedBy(tcp, fromClient)) {
       if (connection instanceof TcpConnection) connection.finish();
-      this.remove(key, connection);
+      this.table.remove(key, connection);
       this.report("tcp.port_numbers_reused", frame.frame, `A new connection reuses the 4-tuple of tcp.stream ${connection.stream}`, this.nextStream);
       connection = undefined;
       portsReused = true;
@@ -347,79 +365,16 @@ export class Analyzer implements FrameSink, ConnectionListener {
       if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, connection.lateSegment(tcp, fromClient));
       return;
     }
-    const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions);
+    const result = connection.segment(frame.frame, frame.time, this.currentRelative, tcp, fromClient, bytes, payloadStart, payloadEnd, wireLength, frame.originalLength, synOptions, ahead);
     // Closed now: keep only what late segments and port reuse need.
-    if (connection.released) this.replace(key, connection, new ClosedConnection(connection));
+    if (connection.released) this.table.replace(key, connection, new ClosedConnection(connection));
     if (portsReused) result.analysisPrefix = `[TCP Port numbers reused] ${result.analysisPrefix}`;
     if (this.wantPackets) this.emitTcpRow(frame, connection, tcp, fromClient, wireLength, result);
   }
 
-  /** Set by lookup(): whether the packet goes from the found connection's client. */
-  private lookupFromClient = true;
-
-  private lookup(key: number, src: Address, srcPort: number, dst: Address, dstPort: number): TupleEntry | undefined {
-    const entry = this.table.get(key);
-    if (entry === undefined) return undefined;
-    if (!Array.isArray(entry)) return this.matches(entry, src, srcPort, dst, dstPort) ? entry : undefined;
-    for (const connection of entry) if (this.matches(connection, src, srcPort, dst, dstPort)) return connection;
-    return undefined;
-  }
-
-  /** Does the 4-tuple belong to `connection`, in either direction? Records which one. */
-  private matches(connection: TupleEntry, src: Address, srcPort: number, dst: Address, dstPort: number): boolean {
-    if (connection.isClient(src, srcPort) && connection.isServer(dst, dstPort)) {
-      this.lookupFromClient = true;
-      return true;
-    }
-    if (connection.isClient(dst, dstPort) && connection.isServer(src, srcPort)) {
-      this.lookupFromClient = false;
-      return true;
-    }
-    return false;
-  }
-
-  private remove(key: number, connection: TupleEntry): void {
-    const entry = this.table.get(key);
-    if (entry === connection) this.table.delete(key);
-    else if (Array.isArray(entry)) {
-      const rest = entry.filter((c) => c !== connection);
-      if (rest.length === 0) this.table.delete(key);
-      else this.table.set(key, rest.length === 1 ? rest[0] : rest);
-    }
-  }
-
-  /** Put `replacement` where `connection` was under `key`. */
-  private replace(key: number, connection: TupleEntry, replacement: TupleEntry): void {
-    const entry = this.table.get(key);
-    if (entry === connection) this.table.set(key, replacement);
-    else if (Array.isArray(entry)) {
-      const at = entry.indexOf(connection);
-      if (at >= 0) entry[at] = replacement;
-    }
-  }
-
   private open(key: number, frame: Frame, tcp: TcpHeader, isV4: boolean, src: Address, dst: Address, bytes: Uint8Array, v6: Ipv6Header | undefined): TcpConnection {
-    const synOnly = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
-    const synAck = (tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
     // Roles: the SYN sender is the client; else the side on a known port is the server.
-    let sourceIsClient: boolean;
-    let roles: RoleEvidence;
-    const known = (port: number) => this.mqttPorts.has(port) || this.tlsPorts.has(port);
-    if (synOnly) {
-      sourceIsClient = true;
-      roles = "syn";
-    } else if (synAck) {
-      sourceIsClient = false;
-      roles = "syn-ack";
-    } else if (known(tcp.dstPort) !== known(tcp.srcPort)) {
-      sourceIsClient = known(tcp.dstPort);
-      roles = "port";
-    } else {
-      const src = serverLikeness(tcp.srcPort);
-      const dst = serverLikeness(tcp.dstPort);
-      sourceIsClient = src !== dst ? dst > src : tcp.srcPort >= tcp.dstPort;
-      roles = "guess";
-    }
+    const { sourceIsClient, evidence: roles } = decideRoles(tcp.flags, tcp.srcPort, tcp.dstPort, (port) => this.mqttPorts.has(port) || this.tlsPorts.has(port));
     const text = (which: "src" | "dst"): string => (isV4 ? formatIpv4((which === "src" ? src : dst) as number) : formatIpv6(bytes, which === "src" ? v6!.srcOffset : v6!.dstOffset));
     const endpoint = (which: "src" | "dst") => {
       const value = which === "src" ? src : dst;
@@ -432,32 +387,19 @@ export class Analyzer implements FrameSink, ConnectionListener {
     };
     const client = endpoint(sourceIsClient ? "src" : "dst");
     const server = endpoint(sourceIsClient ? "dst" : "src");
-    let protocol: StreamProtocol | undefined;
-    if (this.tlsPorts.has(server.port)) protocol = "TLS";
-    else if (this.mqttPorts.has(server.port)) protocol = "MQTT";
-    else if (!this.heuristics) protocol = "TCP";
+    let protocol: StreamProtocol | undefined = this.protocols.byPort(server.port)?.name;
+    if (protocol === undefined && !this.heuristics) protocol = "TCP";
     const connection = new TcpConnection(this.nextStream++, isV4 ? 4 : 6, client, server, roles, protocol, frame.frame, frame.time, this, this.connectionOptions);
     this.connectionCount++;
     if (protocol === "TLS") this.report("tls.encrypted", frame.frame, `tcp.stream ${connection.stream} is MQTT over TLS (port ${server.port}): reported as TLS; its messages are encrypted and not decoded`, connection.stream);
-    const entry = this.table.get(key);
-    if (entry === undefined) this.table.set(key, connection);
-    else if (Array.isArray(entry)) entry.push(connection);
-    else this.table.set(key, [entry, connection]);
+    this.table.add(key, connection);
     return connection;
   }
 
   /** Drop closed connections whose 4-tuple has been quiet for a while (bounds memory). */
   private forgetClosedConnections(now: number): void {
     const horizon = now - this.closedMemory;
-    for (const [key, entry] of this.table) {
-      if (Array.isArray(entry)) {
-        const rest = entry.filter((c) => !(c instanceof ClosedConnection && c.lastTime < horizon));
-        if (rest.length === 0) this.table.delete(key);
-        else if (rest.length !== entry.length) this.table.set(key, rest.length === 1 ? rest[0] : rest);
-      } else if (entry instanceof ClosedConnection && entry.lastTime < horizon) {
-        this.table.delete(key);
-      }
-    }
+    this.table.sweep((entry) => entry instanceof ClosedConnection && entry.lastTime < horizon);
   }
 
   // Packet rows -----------------------------------------------------------------
@@ -526,18 +468,3 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.sink.packet!(row);
   }
 }
-
-/**
- * How likely a port is to be the listening side when no SYN was seen:
- * well-known (< 1024) and registered (< 32768) ports are servers' ports;
- * Linux's default ephemeral range (32768–60999) is where clients' ports come
- * from; above that is ambiguous (IANA calls it dynamic, Linux never uses it
- * by default, and servers sometimes listen there).
- */
-function serverLikeness(port: number): number {
-  if (port < 1024) return 3;
-  if (port < 32768) return 2;
-  if (port <= 60999) return 0;
-  return 1;
-}
-

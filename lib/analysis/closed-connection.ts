@@ -10,7 +10,7 @@
  * connection it replaces (no halves, reassembly, phases or MQTT state).
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
-import { ConnectionIdentity } from "./connection-identity";
+import { ConnectionIdentity } from "../tcp/connection-identity";
 import { sharedResult, type SegmentResult, type TcpConnection } from "./connection";
 
 export class ClosedConnection extends ConnectionIdentity {

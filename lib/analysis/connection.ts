@@ -8,16 +8,19 @@
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
 import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
-import { PacketType, SUBACK_FAILURE, describeReturnCode, protocolLevelNames } from "../mqtt/constants";
-import { decodeMqttPacket } from "../mqtt/decoder";
+import type { DecodedAhead } from "../mqtt/decoded-ahead";
 import { MqttFramer, startsWithWholePacket, type PduSink } from "../mqtt/framer";
-import { malformedMessage, toMqttMessage, truncatedMessage, type MessageContext } from "../mqtt/message";
+import { MqttSession, type PacketPlace } from "../mqtt/session";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
-import { ConnectionIdentity, type Endpoint } from "./connection-identity";
-import { makeIssue, type Issue, type IssueCode } from "./issues";
+import { TcpDirection } from "../tcp/direction";
+import type { RoleEvidence } from "../tcp/roles";
+import type { StreamProtocolTable } from "../tcp/stream-consumer";
+import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
+import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
+import { PhaseMatcher, seconds, type PhaseMatcherHost } from "./phase-matcher";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
-import type { ConnectionSummary, Direction, MqttMessage, Phase, PhaseKind, StreamProtocol } from "./types";
+import type { ConnectionSummary, MqttMessage, Phase, PhaseKind, PhaseStatus, StreamProtocol } from "./types";
 
 /** What the connection reports to, implemented by the analyzer. */
 export interface ConnectionListener {
@@ -33,10 +36,10 @@ export interface ConnectionOptions {
   defaultMqttVersion: number;
   maxPacketLength: number;
   reassemblyLimits: ReassemblyLimits;
+  /** Which protocol runs on a stream whose server port did not say (its heuristics). */
+  protocols: StreamProtocolTable<StreamProtocol>;
 }
 
-/** How the roles were decided (see ConnectionSummary.roles). */
-export type RoleEvidence = ConnectionSummary["roles"];
 
 /** Per-frame facts the analyzer needs to build the packet-list row. */
 export interface SegmentResult {
@@ -69,39 +72,11 @@ export const sharedResult: SegmentResult = {
 };
 
 /** Shared empty containers for closed connections (nothing is added to them). */
-const noPhases = new Map<number, PhaseRecord>();
-const noRecords: PhaseRecord[] = [];
 const noNumbers: number[] = [];
 
-/** One direction of the connection: what one endpoint sent. */
-class Half implements ReassemblySink, PduSink, TlsRecordSink {
+/** One direction of the connection: its TCP state (tcp/direction.ts), and the protocol on top. */
+class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSink {
   readonly connection: TcpConnection;
-  readonly fromClient: boolean;
-  readonly direction: Direction;
-  /** Base for relative sequence numbers (Wireshark: ISN, or first seq − 1). */
-  base = 0;
-  baseSet = false;
-  /** Initial sequence number from this side's SYN. */
-  isn = -1;
-  /** One past the highest sequence number sent, counting SYN and FIN (Wireshark's nextseq). */
-  nextSeq = 0;
-  sentAny = false;
-  /** The highest ACK already flagged as acknowledging bytes of this side that were never seen. */
-  ackedUnseen = -1;
-  /** Window scale shift from this side's SYN, -1 when none was seen. */
-  windowScale = -1;
-  sawSyn = false;
-  finSeq = -1;
-  finFrame = 0;
-  finAcked = false;
-  lastAck = -1;
-  lastWindow = -1;
-  lastAckFrame = 0;
-  dupAcks = 0;
-  packets = 0;
-  bytes = 0;
-  payloadBytes = 0;
-  reassembler: StreamReassembler | undefined;
   framer: MqttFramer | undefined;
   tls: TlsRecordFramer | undefined;
   /** Phase of the last message this side completed (its ACKs go there). */
@@ -111,9 +86,8 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
   partialOverhead: number[] = [];
 
   constructor(connection: TcpConnection, fromClient: boolean) {
+    super(fromClient);
     this.connection = connection;
-    this.fromClient = fromClient;
-    this.direction = fromClient ? "client->server" : "server->client";
   }
 
   // ReassemblySink: in-order bytes go to the protocol framer.
@@ -165,8 +139,8 @@ class Half implements ReassemblySink, PduSink, TlsRecordSink {
   }
 }
 
-/** The connection itself (its endpoints and their matching: connection-identity.ts). */
-export class TcpConnection extends ConnectionIdentity {
+/** The connection itself (its endpoints and their matching: tcp/connection-identity.ts). */
+export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHost {
   readonly ipVersion: 4 | 6;
   readonly roles: RoleEvidence;
   readonly client: Half;
@@ -194,21 +168,12 @@ export class TcpConnection extends ConnectionIdentity {
   private teardownPhase: PhaseRecord | undefined;
 
   // MQTT.
-  mqttVersion = 0;
-  versionFromConnect = false;
-  private connectMissingNoted = false;
-  mqttClientId: string | undefined;
-  mqttUsername: string | undefined;
-  messageCount = 0;
-  private openConnect: PhaseRecord | undefined;
-  private openByMessageId = new Map<number, PhaseRecord>();
-  private openPings: PhaseRecord[] = [];
-  /**
-   * Settled phases waiting to be emitted, in the order they settled (so in
-   * order of `settledAtMessage`): a FIFO read from `settledHead`.
-   */
-  private settledFirst: PhaseRecord | undefined;
-  private settledLast: PhaseRecord | undefined;
+  /** The stream's MQTT: level, decoding (mqtt/session.ts). */
+  private readonly mqtt: MqttSession;
+  /** Reused for every packet: where the one being decoded is. */
+  private readonly packetPlace: PacketPlace = { frame: 0, frames: undefined, time: 0, relativeTime: 0, direction: "client->server" };
+  /** Requests paired with responses: messages in, phases out (this connection is its host). */
+  private readonly matcher: PhaseMatcher;
   private lastPhase: PhaseRecord | undefined;
 
   // Counters.
@@ -220,15 +185,14 @@ export class TcpConnection extends ConnectionIdentity {
   private readonly listener: ConnectionListener;
   private readonly options: ConnectionOptions;
 
-  /** Reused for every message of the connection (read, not kept, by toMqttMessage). */
-  private readonly messageContext: MessageContext;
-
   /**
    * Per-frame scratch, shared by every connection: the analyzer reads it
    * right after each segment, before the next frame is decoded.
    */
   readonly current: SegmentResult = sharedResult;
   private frameNumber = 0;
+  /** The current frame's MQTT packets decoded ahead on the reader thread, when it has some. */
+  private frameAhead: DecodedAhead | undefined = undefined;
   private frameTime = 0;
   /** Seconds since the capture's first frame, exact to the nanosecond (epoch floats are not). */
   private frameRelative = 0;
@@ -263,7 +227,8 @@ export class TcpConnection extends ConnectionIdentity {
     this.options = options;
     this.client = new Half(this, true);
     this.server = new Half(this, false);
-    this.messageContext = { frame: 0, frames: undefined, time: 0, relativeTime: 0, stream, direction: "client->server", protocolVersion: 4, redactPasswords: options.redactPasswords };
+    this.matcher = new PhaseMatcher(stream, this);
+    this.mqtt = new MqttSession(stream, { defaultLevel: options.defaultMqttVersion, redactPasswords: options.redactPasswords }, this);
   }
 
   /** The base of one side's relative sequence numbers. */
@@ -273,6 +238,26 @@ export class TcpConnection extends ConnectionIdentity {
 
   report(code: IssueCode, frame: number, message: string): void {
     this.listener.issue(makeIssue(code, frame, message, this.stream));
+  }
+
+  /** MQTT messages decoded on this connection, malformed ones included. */
+  get messageCount(): number {
+    return this.matcher.messageCount;
+  }
+
+  // PhaseMatcherHost ------------------------------------------------------------
+
+  nextPhaseId(): number {
+    return this.listener.nextPhaseId();
+  }
+
+  phase(phase: Phase): void {
+    this.listener.phase(phase);
+  }
+
+  openTcpPhaseStatus(phase: Phase): PhaseStatus {
+    if (phase.kind === "tcp-handshake") return this.handshakeDone ? "complete" : "incomplete";
+    return phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete";
   }
 
   /** Should a SYN on this tuple start a new stream (port reuse)? */
@@ -288,7 +273,20 @@ export class TcpConnection extends ConnectionIdentity {
    * payload; `wireLength` the payload length on the wire; `frameLength` the
    * frame's original length.
    */
-  segment(frame: number, time: number, relativeTime: number, tcp: TcpHeader, fromClient: boolean, bytes: Uint8Array, payloadStart: number, payloadEnd: number, wireLength: number, frameLength: number, synOptions: { mss?: number; windowScale?: number } | undefined): SegmentResult {
+  segment(
+    frame: number,
+    time: number,
+    relativeTime: number,
+    tcp: TcpHeader,
+    fromClient: boolean,
+    bytes: Uint8Array,
+    payloadStart: number,
+    payloadEnd: number,
+    wireLength: number,
+    frameLength: number,
+    synOptions: { mss?: number; windowScale?: number } | undefined,
+    ahead?: DecodedAhead,
+  ): SegmentResult {
     const result = this.current;
     result.fromClient = fromClient;
     result.analysisPrefix = "";
@@ -298,6 +296,7 @@ export class TcpConnection extends ConnectionIdentity {
     result.partialPdu = false;
     result.phase = undefined;
     this.frameNumber = frame;
+    this.frameAhead = ahead;
     this.frameTime = time;
     this.frameRelative = relativeTime;
     this.frameOverhead = frameLength - wireLength;
@@ -469,14 +468,14 @@ export class TcpConnection extends ConnectionIdentity {
   private onSyn(frame: number, time: number, hasAck: boolean, fromClient: boolean): void {
     if (!hasAck && fromClient) {
       if (!this.handshakePhase) {
-        this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
+        this.handshakePhase = this.matcher.newPhase("tcp-handshake", frame, time, this.frameRelative);
         this.synTime = this.frameRelative;
       }
       this.handshakePhase.addStep("SYN", frame, time, this.frameRelative, "client->server");
     } else if (hasAck && !fromClient) {
       if (!this.handshakePhase) {
         // The SYN was not captured: the handshake starts at the SYN/ACK.
-        this.handshakePhase = this.newPhase("tcp-handshake", frame, time);
+        this.handshakePhase = this.matcher.newPhase("tcp-handshake", frame, time, this.frameRelative);
       }
       if (this.synAckTime < 0) this.synAckTime = this.frameRelative;
       this.handshakePhase.addStep("SYN/ACK", frame, time, this.frameRelative, "server->client");
@@ -486,7 +485,7 @@ export class TcpConnection extends ConnectionIdentity {
   private onFinOrRst(frame: number, time: number, fin: boolean, rst: boolean, sender: Half, tcp: TcpHeader, wireLength: number): void {
     const who = sender.fromClient ? "client" : "server";
     if (!this.teardownPhase) {
-      this.teardownPhase = this.newPhase("tcp-teardown", frame, time);
+      this.teardownPhase = this.matcher.newPhase("tcp-teardown", frame, time, this.frameRelative);
       this.teardownPhase.phase.initiator = who;
       this.closedBy = who;
     }
@@ -514,8 +513,7 @@ export class TcpConnection extends ConnectionIdentity {
   private decideProtocol(bytes: Uint8Array, start: number, end: number, fromClient: boolean): void {
     // Heuristic (as Wireshark's MQTT heuristic dissector): a client's first
     // bytes that form a CONNECT with protocol name "MQTT" or "MQIsdp".
-    if (fromClient && looksLikeConnect(bytes, start, end)) this.protocol = "MQTT";
-    else this.protocol = "TCP";
+    this.protocol = (fromClient ? this.options.protocols.byHeuristic(bytes, start, end)?.name : undefined) ?? "TCP";
   }
 
   private createReassembler(half: Half): StreamReassembler {
@@ -529,73 +527,38 @@ export class TcpConnection extends ConnectionIdentity {
     return reassembler;
   }
 
-  /** Decode one framed MQTT packet from `half`'s stream. */
+  /** Decode one framed MQTT packet from `half`'s stream (see mqtt/session.ts). */
   decodePdu(half: Half, bytes: Uint8Array, start: number, end: number, headerLength: number, _lastFrame: number, frames: number[] | undefined, tentative: boolean): boolean {
-    const firstByte = bytes[start];
-    const type = firstByte >> 4;
-    if (this.mqttVersion === 0) {
-      if (type === PacketType.CONNECT) {
-        this.mqttVersion = this.options.defaultMqttVersion;
-      } else {
-        this.mqttVersion = this.options.defaultMqttVersion;
-        if (!this.connectMissingNoted) {
-          this.connectMissingNoted = true;
-          this.report("mqtt.connect_missing", this.frameNumber, `Unknown version (missing the CONNECT packet?): the stream's CONNECT was not captured, so it is decoded as ${protocolLevelNames[this.mqttVersion] ?? `level ${this.mqttVersion}`}`);
-        }
-      }
-    }
-    const decoded = decodeMqttPacket(bytes, start, end, this.mqttVersion);
-    if (decoded.error !== undefined && tentative) return false;
-    const context = this.messageContext;
-    context.frame = this.frameNumber;
-    context.frames = frames;
-    context.time = this.frameTime;
-    context.relativeTime = this.frameRelative;
-    context.direction = half.direction;
-    context.protocolVersion = this.mqttVersion;
-    let message: MqttMessage;
-    if (decoded.packet) {
-      message = toMqttMessage(decoded.packet, end - start, headerLength, context);
-      if (message.type === "CONNECT" && message.protocolVersion !== this.mqttVersion) {
-        this.mqttVersion = message.protocolVersion;
-      }
-      if (message.type === "CONNECT") {
-        this.versionFromConnect = true;
-        this.mqttClientId = message.clientId;
-        this.mqttUsername = message.username;
-      }
-    } else {
-      message = malformedMessage(firstByte, end - start, headerLength, decoded.error ?? "undecodable", context);
-      this.report("mqtt.malformed", this.frameNumber, `Malformed MQTT ${message.type} (${end - start} bytes) in the ${half.direction} stream: ${decoded.error}`);
-    }
-    this.onMessage(half, message, type);
+    const place = this.packetPlace;
+    place.frame = this.frameNumber;
+    place.frames = frames;
+    place.time = this.frameTime;
+    place.relativeTime = this.frameRelative;
+    place.direction = half.direction;
+    const message = this.mqtt.decode(bytes, start, end, headerLength, place, this.frameAhead, tentative);
+    if (message === undefined) return false;
+    this.onMessage(half, message, bytes[start] >> 4);
     return true;
   }
 
-  /** A packet cut by the snapshot length: a message with its type and the fields captured (truncatedMessage), in its phase. */
+  /** A packet cut by the snapshot length: a message with its type and the fields captured, in its phase (mqtt/session.ts). */
   decodeTruncated(half: Half, partial: { bytes: Uint8Array; length: number; headerLength: number; frames: number[] }): void {
-    const type = partial.bytes[0] >> 4;
-    if (this.mqttVersion === 0) this.mqttVersion = this.options.defaultMqttVersion;
-    const context = this.messageContext;
-    context.frame = this.frameNumber;
-    context.frames = partial.frames.length > 1 ? partial.frames.slice() : undefined;
-    context.time = this.frameTime;
-    context.relativeTime = this.frameRelative;
-    context.direction = half.direction;
-    context.protocolVersion = this.mqttVersion;
-    const message = truncatedMessage(partial.bytes, 0, partial.bytes.length, partial.length, partial.headerLength, context);
-    if (type === PacketType.CONNECT) {
-      if (message.protocolVersion >= 3 && message.protocolVersion <= 5) this.mqttVersion = message.protocolVersion;
-      this.mqttClientId = message.clientId;
-    }
-    this.onMessage(half, message, type);
+    const place = this.packetPlace;
+    place.frame = this.frameNumber;
+    place.frames = partial.frames.length > 1 ? partial.frames.slice() : undefined;
+    place.time = this.frameTime;
+    place.relativeTime = this.frameRelative;
+    place.direction = half.direction;
+    const message = this.mqtt.decodeTruncated(partial.bytes, partial.length, partial.headerLength, place);
+    this.onMessage(half, message, partial.bytes[0] >> 4);
   }
 
   private onMessage(half: Half, message: MqttMessage, type: number): void {
-    this.messageCount++;
     const result = this.current;
     result.messages.push(message);
-    const record = this.phaseFor(half, message, type);
+    // A malformed message's bytes go to the phase of the last message.
+    const matched = this.matcher.match(message, type);
+    const record = message.malformed ? half.lastPhase ?? this.lastPhase : matched;
     // Bytes: the MQTT bytes to this message's phase; the frame's header bytes
     // (and frames that carried only earlier parts of it) to the first phase.
     const payload = message.payloadLength ?? 0;
@@ -613,177 +576,7 @@ export class TcpConnection extends ConnectionIdentity {
       this.lastPhase = record;
     }
     this.listener.message(message);
-    this.emitSettledPhases(false);
-  }
-
-  /** Match a message to its phase: open a new one for a request, complete one for a response. */
-  private phaseFor(half: Half, message: MqttMessage, type: number): PhaseRecord | undefined {
-    if (message.malformed) return half.lastPhase ?? this.lastPhase;
-    const frame = this.frameNumber;
-    const time = this.frameTime;
-    const direction = half.direction;
-    const count = this.messageCount;
-    // Switch on the packet type number from the fixed header (cheaper than the name).
-    switch (type) {
-      case PacketType.CONNECT: {
-        const record = this.newPhase("connect", frame, time);
-        const phase = record.phase;
-        phase.clientId = message.clientId;
-        if (message.username !== undefined) phase.username = message.username;
-        phase.keepalive = message.keepalive;
-        phase.protocolVersion = message.protocolVersion;
-        record.addStep("CONNECT", frame, time, this.frameRelative, direction);
-        this.openConnect = record;
-        return record;
-      }
-      case PacketType.CONNACK: {
-        let record = this.openConnect;
-        this.openConnect = undefined;
-        if (!record) {
-          record = this.newPhase("connect", frame, time);
-          record.phase.status = "request-not-captured";
-          this.report("mqtt.unexpected_response", frame, "CONNACK without a captured CONNECT");
-        }
-        const phase = record.phase;
-        record.addStep("CONNACK", frame, time, this.frameRelative, direction);
-        phase.protocolVersion = phase.protocolVersion ?? this.mqttVersion;
-        phase.sessionPresent = message.sessionPresent;
-        const code = message.reasonCode ?? message.returnCode ?? 0;
-        if (message.reasonCode !== undefined) phase.reasonCode = message.reasonCode;
-        if (message.returnCode !== undefined) phase.returnCode = message.returnCode;
-        if (record.phase.status !== "request-not-captured") phase.latency = seconds(this.frameRelative - phase.relativeStart);
-        const refused = this.mqttVersion === 5 ? code >= 0x80 : code !== 0;
-        if (refused) this.report("mqtt.connection_refused", frame, `The server refused the connection: ${describeReturnCode(code, this.mqttVersion)} (code ${code})`);
-        this.settle(record, record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
-        return record;
-      }
-      case PacketType.PUBLISH: {
-        const qos = message.qos ?? 0;
-        const key = this.publishKey(half.fromClient, message.messageId ?? 0);
-        if (qos > 0 && message.dup) {
-          const existing = this.openByMessageId.get(key);
-          if (existing) {
-            existing.addStep("PUBLISH (DUP)", frame, time, this.frameRelative, direction);
-            return existing;
-          }
-        }
-        const record = this.newPhase("publish", frame, time);
-        const phase = record.phase;
-        phase.direction = direction;
-        phase.topic = message.topic;
-        phase.qos = qos;
-        if (qos > 0) phase.messageId = message.messageId;
-        record.addStep("PUBLISH", frame, time, this.frameRelative, direction);
-        if (qos === 0) this.settle(record, "complete", count);
-        else this.openByMessageId.set(key, record);
-        return record;
-      }
-      case PacketType.PUBACK:
-      case PacketType.PUBREC:
-      case PacketType.PUBCOMP:
-      case PacketType.PUBREL: {
-        // PUBACK/PUBREC/PUBCOMP answer a PUBLISH from the other side; PUBREL comes from the publisher.
-        const publisherIsClient = message.type === "PUBREL" ? half.fromClient : !half.fromClient;
-        const key = this.publishKey(publisherIsClient, message.messageId ?? 0);
-        const record = this.openByMessageId.get(key);
-        if (!record) return this.orphanResponse(message, "publish", half);
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        if (message.type === "PUBACK" || message.type === "PUBCOMP") {
-          this.openByMessageId.delete(key);
-          record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
-          this.settle(record, "complete", count);
-        }
-        return record;
-      }
-      case PacketType.SUBSCRIBE:
-      case PacketType.UNSUBSCRIBE: {
-        const kind: PhaseKind = message.type === "SUBSCRIBE" ? "subscribe" : "unsubscribe";
-        const record = this.newPhase(kind, frame, time);
-        const phase = record.phase;
-        phase.messageId = message.messageId;
-        if (message.subscriptions) {
-          phase.topics = message.subscriptions.map((s) => s.topic);
-          phase.requestedQos = message.subscriptions.map((s) => s.qos);
-        } else if (message.unsubscriptions) {
-          phase.topics = [...message.unsubscriptions];
-        }
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        this.openByMessageId.set(this.subscribeKey(kind, message.messageId ?? 0), record);
-        return record;
-      }
-      case PacketType.SUBACK:
-      case PacketType.UNSUBACK: {
-        const kind: PhaseKind = message.type === "SUBACK" ? "subscribe" : "unsubscribe";
-        const key = this.subscribeKey(kind, message.messageId ?? 0);
-        const record = this.openByMessageId.get(key);
-        if (!record) return this.orphanResponse(message, kind, half);
-        this.openByMessageId.delete(key);
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
-        if (message.granted) record.phase.granted = message.granted;
-        const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
-        if (failed) this.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
-        this.settle(record, failed && message.granted!.every((g) => g >= SUBACK_FAILURE) ? "refused" : "complete", count);
-        return record;
-      }
-      case PacketType.PINGREQ: {
-        const record = this.newPhase("ping", frame, time);
-        record.addStep("PINGREQ", frame, time, this.frameRelative, direction);
-        this.openPings.push(record);
-        return record;
-      }
-      case PacketType.PINGRESP: {
-        const record = this.openPings.shift();
-        if (!record) return this.orphanResponse(message, "ping", half);
-        record.addStep("PINGRESP", frame, time, this.frameRelative, direction);
-        record.phase.latency = seconds(this.frameRelative - record.phase.relativeStart);
-        this.settle(record, "complete", count);
-        return record;
-      }
-      case PacketType.DISCONNECT:
-      case PacketType.AUTH: {
-        const record = this.newPhase(message.type === "DISCONNECT" ? "disconnect" : "auth", frame, time);
-        record.phase.direction = direction;
-        if (message.reasonCode !== undefined) record.phase.reasonCode = message.reasonCode;
-        record.addStep(message.type, frame, time, this.frameRelative, direction);
-        this.settle(record, "complete", count);
-        return record;
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  private orphanResponse(message: MqttMessage, kind: PhaseKind, half: Half): PhaseRecord {
-    const record = this.newPhase(kind, this.frameNumber, this.frameTime);
-    record.phase.messageId = message.messageId;
-    if (kind === "publish") record.phase.direction = half.fromClient ? "server->client" : "client->server";
-    record.addStep(message.type, this.frameNumber, this.frameTime, this.frameRelative, half.direction);
-    this.report("mqtt.unexpected_response", this.frameNumber, `${message.type}${message.messageId !== undefined ? ` (id=${message.messageId})` : ""} answers a request that was not captured`);
-    this.settle(record, "request-not-captured", this.messageCount);
-    return record;
-  }
-
-  private settle(record: PhaseRecord, status: Phase["status"], messageCount: number): void {
-    // The teardown is emitted when the connection ends, with every packet of it.
-    if (record.settle(status, messageCount) && record !== this.teardownPhase) {
-      if (this.settledLast) this.settledLast.nextSettled = record;
-      else this.settledFirst = record;
-      this.settledLast = record;
-    }
-  }
-
-  private publishKey(publisherIsClient: boolean, messageId: number): number {
-    return (publisherIsClient ? 0x10000 : 0x20000) + messageId;
-  }
-
-  private subscribeKey(kind: PhaseKind, messageId: number): number {
-    return (kind === "subscribe" ? 0x30000 : 0x40000) + messageId;
-  }
-
-  private newPhase(kind: PhaseKind, frame: number, time: number): PhaseRecord {
-    const record = new PhaseRecord(this.listener.nextPhaseId(), this.stream, kind, frame, time, this.frameRelative);
-    return record;
+    this.matcher.emitSettled(false);
   }
 
   /** Credit the frame to a phase when no message did. */
@@ -811,7 +604,7 @@ export class TcpConnection extends ConnectionIdentity {
         record.phase.synAckToAck = seconds(now - this.synAckTime);
         this.initialRtt = record.phase.latency;
       }
-      this.settle(record, this.synTime >= 0 ? "complete" : "incomplete", this.messageCount);
+      this.matcher.settle(record, this.synTime >= 0 ? "complete" : "incomplete", this.matcher.messageCount);
     } else if (wireLength > 0 && sender.framer && sender.framer.hasPartial) {
       // Bytes of a packet not complete yet: credit the frame when it completes.
       sender.partialFrames.push(frame);
@@ -829,55 +622,6 @@ export class TcpConnection extends ConnectionIdentity {
     record.addFrame(frame, time, this.frameRelative, fromClient, true, this.frameOverhead, 0, 0);
     this.frameCounted = true;
     result.phase = record.phase.kind;
-  }
-
-  /**
-   * Emit phases that settled at least two messages ago, so that the ACKs
-   * trailing their last message have been counted. With `all` (the connection
-   * ended), emit every phase not yet emitted, answered or not, in creation order.
-   */
-  private emitSettledPhases(all: boolean): void {
-    let record = this.settledFirst;
-    const limit = this.messageCount - 2;
-    while (record !== undefined && (all || record.settledAtMessage <= limit)) {
-      this.emitPhase(record);
-      const next = record.nextSettled;
-      record.nextSettled = undefined;
-      record = next;
-    }
-    this.settledFirst = record;
-    if (record === undefined) this.settledLast = undefined;
-    if (!all) return;
-    const rest: PhaseRecord[] = [];
-    if (this.handshakePhase) rest.push(this.handshakePhase);
-    if (this.openConnect) rest.push(this.openConnect);
-    for (const open of this.openByMessageId.values()) rest.push(open);
-    rest.push(...this.openPings);
-    if (this.teardownPhase) rest.push(this.teardownPhase);
-    rest.sort((a, b) => a.phase.id - b.phase.id);
-    for (const open of rest) this.emitPhase(open);
-  }
-
-  private emitPhase(record: PhaseRecord): void {
-    if (record.emitted) return;
-    const phase = record.phase;
-    if (!record.settled) {
-      // Still waiting for a response when the connection ended.
-      if (phase.kind === "tcp-handshake") phase.status = this.handshakeDone ? "complete" : "incomplete";
-      else if (phase.kind === "tcp-teardown") phase.status = phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete";
-      else {
-        phase.status = "unanswered";
-        this.report("mqtt.unanswered", phase.startFrame, `${phase.steps[0]?.type ?? phase.kind}${phase.messageId !== undefined ? ` (id=${phase.messageId})` : ""} got no response in the capture`);
-      }
-    }
-    if (phase.kind === "tcp-teardown" && phase.closedBy !== "rst") {
-      phase.latency = seconds(phase.relativeEnd - phase.relativeStart);
-    }
-    if (phase.frames.length > 0) {
-      phase.startFrame = Math.min(phase.startFrame, phase.frames[0]);
-    }
-    record.emitted = true;
-    this.listener.phase(phase);
   }
 
   /** After FIN/RST: once both FINs are acknowledged (or on RST), close and release. */
@@ -901,9 +645,10 @@ export class TcpConnection extends ConnectionIdentity {
     }
     if (this.teardownPhase && !this.teardownPhase.settled) {
       const td = this.teardownPhase;
-      this.settle(td, td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.messageCount);
+      // The teardown is emitted when the connection ends, with every packet of it.
+      this.matcher.settle(td, td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.matcher.messageCount, false);
     }
-    this.emitSettledPhases(true);
+    this.matcher.emitSettled(true, [this.handshakePhase, this.teardownPhase]);
     this.listener.connection(this.summary());
     for (const half of [this.client, this.server]) {
       half.reassembler?.release();
@@ -914,9 +659,7 @@ export class TcpConnection extends ConnectionIdentity {
       half.partialFrames = noNumbers;
       half.partialOverhead = noNumbers;
     }
-    this.openByMessageId = noPhases;
-    this.openPings = noRecords;
-    this.openConnect = undefined;
+    this.matcher.release();
     this.lastPhase = undefined;
     this.handshakePhase = undefined;
     this.teardownPhase = undefined;
@@ -952,33 +695,13 @@ export class TcpConnection extends ConnectionIdentity {
     if (this.closedBy) summary.closedBy = this.closedBy;
     if (this.protocol === "MQTT") {
       summary.mqtt = {
-        protocolVersion: this.mqttVersion || this.options.defaultMqttVersion,
-        versionFromConnect: this.versionFromConnect,
+        protocolVersion: this.mqtt.level || this.mqtt.defaultLevel,
+        versionFromConnect: this.mqtt.levelFromConnect,
         messages: this.messageCount,
       };
-      if (this.mqttClientId !== undefined) summary.mqtt.clientId = this.mqttClientId;
-      if (this.mqttUsername !== undefined) summary.mqtt.username = this.mqttUsername;
+      if (this.mqtt.clientId !== undefined) summary.mqtt.clientId = this.mqtt.clientId;
+      if (this.mqtt.username !== undefined) summary.mqtt.username = this.mqtt.username;
     }
     return summary;
   }
-}
-
-/** A duration in seconds, rounded to the nanosecond (no float noise in outputs). */
-function seconds(value: number): number {
-  return Math.round(value * 1e9) / 1e9;
-}
-
-/** Does `bytes[start, end)` begin with an MQTT CONNECT (3.1.1 §3.1.2.1 protocol name)? */
-export function looksLikeConnect(bytes: Uint8Array, start: number, end: number): boolean {
-  if (end - start < 8 || bytes[start] !== 0x10) return false;
-  let position = start + 1;
-  for (let i = 0; i < 4; i++, position++) {
-    if (position >= end) return false;
-    if ((bytes[position] & 0x80) === 0) break;
-  }
-  position++;
-  if (position + 8 > end) return false;
-  const nameLength = (bytes[position] << 8) | bytes[position + 1];
-  const name = String.fromCharCode(...bytes.subarray(position + 2, position + 2 + Math.min(nameLength, 6)));
-  return (nameLength === 4 && name === "MQTT") || (nameLength === 6 && name === "MQIsdp");
 }

@@ -3,7 +3,7 @@
  * the MQTT specification or of the Alibaba Cloud IoT Platform, with the
  * evidence frames and a Wireshark display filter that shows them.
  *
- * Like expert info (../analysis/issues.ts), codes are registered data: each
+ * Like expert info (../expert/issues.ts), codes are registered data: each
  * code has one label and the clause it rests on; the severity is decided per
  * finding (a keep-alive overrun is a warning below 1.5×, a failure above).
  */

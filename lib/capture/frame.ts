@@ -22,6 +22,23 @@ export interface Frame {
   interfaceId: number;
   /** The captured bytes, a view into the reader's buffer (never copied). */
   bytes: Uint8Array;
+  /** Work done ahead on the reader thread, when the read asked for it (see annotations.ts). */
+  annotations?: FrameAnnotations;
+}
+
+/** One batch's annotations from the reader thread (see annotations.ts), on the main thread. */
+export interface FrameAnnotationBatch {
+  /** The module that made them (FrameAnnotatorSpec.module). */
+  readonly module: string;
+  readonly arrays: Int32Array[];
+  readonly strings: string[];
+}
+
+/** What a delivered frame carries: its batch's annotations and its position in that batch. */
+export interface FrameAnnotations {
+  batch: FrameAnnotationBatch;
+  /** 0-based position of the frame in its batch, in the order the annotator saw the frames. */
+  index: number;
 }
 
 /**

@@ -3,7 +3,7 @@
  * library, for looking at raw records before any protocol is decoded
  * (notebook 04 decodes an Ethernet header by hand from these bytes).
  */
-import type { Issue } from "../analysis/issues";
+import type { Issue } from "../expert/issues";
 import type { CaptureInfo, Frame } from "./frame";
 import { readCapture } from "./reader";
 import type { CaptureSource } from "./source";

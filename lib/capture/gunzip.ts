@@ -19,7 +19,7 @@
  */
 import { Readable } from "node:stream";
 import { constants, crc32, createInflateRaw } from "node:zlib";
-import { makeIssue, type Issue } from "../analysis/issues";
+import { makeIssue, type Issue } from "../expert/issues";
 import { CaptureFileError } from "./errors";
 
 /**

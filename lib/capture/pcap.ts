@@ -18,9 +18,9 @@
 import { EventEmitter } from "node:events";
 import * as pcapParser from "pcap-parser";
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader } from "pcap-parser";
-import { makeIssue, type Issue } from "../analysis/issues";
+import { makeIssue, type Issue } from "../expert/issues";
 import { emptyRecordRunMessage, linkTypeName, MAX_EMPTY_RECORD_RUN, type CaptureInfo, type Frame } from "./frame";
-import type { FrameSink, FormatReader } from "./reader";
+import type { FrameSink, FormatReader } from "./sink";
 
 export const PCAP_GLOBAL_HEADER_LENGTH = 24;
 export const PCAP_RECORD_HEADER_LENGTH = 16;

@@ -10,9 +10,9 @@
  * Simple (§4.4) or the obsolete Packet Blocks (Appendix A). Everything else
  * (name resolution, statistics, decryption secrets, custom blocks) is skipped.
  */
-import { makeIssue, type Issue } from "../analysis/issues";
+import { makeIssue, type Issue } from "../expert/issues";
 import { emptyRecordRunMessage, linkTypeName, MAX_EMPTY_RECORD_RUN, splitTimestamp, type CaptureInfo, type CaptureInterface, type Frame } from "./frame";
-import type { FrameSink, FormatReader } from "./reader";
+import type { FrameSink, FormatReader } from "./sink";
 import { MAX_RECORD_LENGTH } from "./pcap";
 
 export const BlockType = {

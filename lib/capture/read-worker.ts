@@ -5,44 +5,18 @@
  * main thread in batches. Each batch moves (transfers, without copying) the
  * buffer its frames live in, plus a table of where each frame is.
  */
-import { parentPort, workerData } from "node:worker_threads";
-import type { Issue } from "../analysis/issues";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { CaptureFileError } from "./errors";
+import type { FrameAnnotator, FrameAnnotatorModule } from "./annotations";
 import type { CaptureInfo, Frame } from "./frame";
-import { MqttPredecoder, PredecodedBatch } from "../mqtt/predecode";
-import { readCapture, type FrameSink } from "./reader";
-
-/** Numbers per frame in a batch's table. */
-export const FRAME_FIELDS = 10;
-// [0] byte offset in the buffer, [1] captured length, [2] original length,
-// [3] seconds, [4] nanos, [5] link type, [6] interface id, [7] frame number,
-// [8] first of its packets decoded ahead in the batch's `packets`, [9] how many
-
-export type WorkerMessage =
-  | { kind: "info"; info: CaptureInfo }
-  /** The reader fills in its CaptureInfo as it goes (pcapng interfaces): the final version. */
-  | { kind: "info-final"; info: CaptureInfo }
-  | { kind: "issue"; issue: Issue }
-  | { kind: "batch"; buffer: ArrayBuffer; table: Float64Array; count: number; packets: Int32Array; strings: string[] }
-  | { kind: "progress"; bytesRead: number; totalBytes: number | undefined }
-  | { kind: "done" }
-  | { kind: "error"; captureFileError: boolean; message: string };
-
-export interface WorkerInput {
-  path: string;
-  chunkSize?: number;
-  /** Batches that may be in flight (sent, not yet acknowledged) at once. */
-  maxInFlight: number;
-  /** Decode whole MQTT packets ahead (see mqtt/predecode.ts), and the level to assume. */
-  mqttPredecode?: { defaultVersion: number };
-}
+import { FRAME_FIELDS, isReadWorkerInput, type WorkerInput, type WorkerMessage } from "./read-protocol";
+import { readCapture } from "./reader";
+import type { FrameSink } from "./sink";
 
 /** Buffers smaller than this may come from Node's shared pool: copy them, never transfer. */
 const SMALLEST_TRANSFERABLE = 64 * 1024;
 
-function run(): void {
-  const port = parentPort!;
-  const input = workerData as WorkerInput;
+function run(port: MessagePort, input: WorkerInput): void {
   let inFlight = 0;
   let stop = false;
   let wakeReader: (() => void) | undefined;
@@ -57,21 +31,22 @@ function run(): void {
   let currentBuffer: ArrayBuffer | undefined;
   let table = new Float64Array(FRAME_FIELDS * 1024);
   let count = 0;
-  const predecoder = input.mqttPredecode ? new MqttPredecoder(input.mqttPredecode.defaultVersion) : undefined;
-  const predecoded = new PredecodedBatch();
+  const annotator = input.annotator ? loadAnnotator(input.annotator.module, input.annotator.options) : undefined;
 
   const flush = () => {
     if (!currentBuffer || count === 0) return;
     let buffer = currentBuffer;
-    const packets = predecoded.table;
-    const transfer: ArrayBuffer[] = [table.buffer as ArrayBuffer, packets.buffer as ArrayBuffer];
+    const transfer: ArrayBuffer[] = [table.buffer as ArrayBuffer];
+    const annotations = annotator?.takeBatch();
+    if (annotations) for (const array of annotations.arrays) transfer.push(array.buffer as ArrayBuffer);
     if (buffer.byteLength >= SMALLEST_TRANSFERABLE) transfer.push(buffer);
     else buffer = buffer.slice(0);
-    port.postMessage({ kind: "batch", buffer, table, count, packets, strings: predecoded.strings } satisfies WorkerMessage, transfer);
+    const message: WorkerMessage = { kind: "batch", buffer, table, count };
+    if (annotations) message.annotations = annotations;
+    port.postMessage(message, transfer);
     inFlight++;
     table = new Float64Array(FRAME_FIELDS * 1024);
     count = 0;
-    predecoded.reset();
     currentBuffer = undefined;
   };
 
@@ -105,8 +80,7 @@ function run(): void {
       table[at + 5] = frame.linkType;
       table[at + 6] = frame.interfaceId;
       table[at + 7] = frame.frame;
-      table[at + 8] = predecoded.count;
-      table[at + 9] = predecoder ? predecoder.frame(frame.bytes, frame.linkType, predecoded) : 0;
+      annotator?.frame(frame);
       count++;
     },
   };
@@ -135,4 +109,12 @@ function run(): void {
   );
 }
 
-if (parentPort) run();
+/** The annotating module the reader was asked to load (see annotations.ts). */
+function loadAnnotator(module: string, options: unknown): FrameAnnotator {
+  const loaded = require(module) as FrameAnnotatorModule;
+  return loaded.createFrameAnnotator(options);
+}
+
+// Only in a worker the threaded reader started: a user's own worker thread that
+// loads this module (through the library) must not start reading there.
+if (parentPort && isReadWorkerInput(workerData)) run(parentPort, workerData);

@@ -7,40 +7,14 @@
  * next chunk is read. Memory is the chunk size plus whatever the sink keeps.
  */
 import { CaptureFileError } from "./errors";
-import type { Issue } from "../analysis/issues";
-import type { CaptureInfo, Frame } from "./frame";
 import { PcapMagic, PcapReader } from "./pcap";
 import { PcapngReader } from "./pcapng";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { openChunks, type CaptureSource, type OpenOptions } from "./source";
+import { openChunks, type CaptureSource } from "./source";
+import type { FormatReader, FrameSink, ReadOptions } from "./sink";
 import { readCaptureThreaded, THREADED_READ_MIN_BYTES } from "./threaded-reader";
 
-export interface FrameSink {
-  info(info: CaptureInfo): void;
-  /** One frame; see `transientFrames` for how long it may be kept. */
-  frame(frame: Frame): void;
-  issue(issue: Issue): void;
-  /**
-   * Set when the sink never keeps a Frame object past the call: the reader
-   * then reuses one object for every frame (the bytes are never reused).
-   */
-  readonly transientFrames?: boolean;
-  /**
-   * Set by the analysis: when a file is read on a worker thread, that thread
-   * also frames and decodes whole MQTT packets ahead (mqtt/predecode.ts),
-   * guessing unknown streams' protocol level as `defaultVersion`.
-   */
-  readonly mqttPredecode?: { defaultVersion: number };
-}
-
-/** A reader for one file format, fed chunk by chunk. */
-export interface FormatReader {
-  readonly info: CaptureInfo | undefined;
-  /** Set once the file is damaged beyond repair: further input is ignored. */
-  readonly stopped: boolean;
-  push(chunk: Uint8Array): void;
-  end(): void;
-}
+export type { FormatReader, FrameSink, ReadOptions } from "./sink";
 
 export type CaptureFormat = "pcap" | "pcapng";
 
@@ -77,20 +51,6 @@ export function describeNonCapture(head: Uint8Array, name: string): string {
 
 export function createFormatReader(format: CaptureFormat, sink: FrameSink): FormatReader {
   return format === "pcap" ? new PcapReader(sink) : new PcapngReader(sink);
-}
-
-export interface ReadOptions extends OpenOptions {
-  /** Called after each chunk with the bytes read so far (for progress). */
-  onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
-  /** Stop reading when this returns true (checked between chunks). */
-  shouldStop?: () => boolean;
-  /** Awaited after each chunk has been processed, before the next read (back-pressure). */
-  afterChunk?: () => Promise<void> | void;
-  /**
-   * Read and parse the file format on a worker thread while the caller
-   * analyses (files only, not gzip). Default: for files of 16 MiB or more.
-   */
-  threads?: boolean;
 }
 
 /**

@@ -10,7 +10,7 @@
  * for a writer, as tshark does; the capture ends when the writer closes it.
  */
 import { open, type FileHandle } from "node:fs/promises";
-import type { Issue } from "../analysis/issues";
+import type { Issue } from "../expert/issues";
 import { CaptureFileError } from "./errors";
 import { gunzip, isGzip } from "./gunzip";
 

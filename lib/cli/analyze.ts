@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { readCapture } from "../capture/reader";
 import { Analyzer, type AnalysisSink, type AnalyzeOptions } from "../analysis/analyzer";
 import { formatDuration, formatBytes } from "../analysis/format";
-import { formatIssue, type Issue } from "../analysis/issues";
+import { formatIssue, type Issue } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase } from "../analysis/types";
 import { BufferedOutput } from "../output/buffered-output";
 import { messageColumns, packetColumns, phaseColumns } from "../output/columns";
@@ -150,7 +150,6 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
   const analyzer = new Analyzer(options.analyze, counting);
   const frameSink = {
     transientFrames: true,
-    mqttPredecode: analyzer.mqttPredecode,
     info: analyzer.info.bind(analyzer),
     issue: analyzer.issue.bind(analyzer),
     frame: (frame: Parameters<Analyzer["frame"]>[0]) => {
@@ -159,6 +158,7 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
     },
   };
   await readCapture(source, frameSink, {
+    annotator: analyzer.readAhead,
     onProgress: (read, total) => progress.update(read, total),
     afterChunk: () => out.drain(),
   });

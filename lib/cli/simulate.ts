@@ -5,7 +5,8 @@ import { asUsageError, intOption, numberOption, openRegistry, parseCommandLine }
 import { defaultRegistryPath } from "../device/registry";
 import { REGION_PATTERN } from "../device/endpoint";
 import { formatSimulatorEvent, type SimulatorEvent } from "../simulator/events";
-import { simulate, SimulationRunError, type SimulationSummary } from "../simulator/simulation";
+import { SimulationRunError, type SimulationSummary } from "../simulator/simulation";
+import { simulate } from "../lab/simulate";
 import { terminalText } from "../output/terminal-text";
 import { SimulationError } from "../simulator/device-run";
 

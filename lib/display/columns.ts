@@ -5,10 +5,10 @@
  * messages use the CLI's own definitions (../output/columns.ts).
  */
 import { formatDuration } from "../analysis/format";
-import type { Issue } from "../analysis/issues";
+import type { Issue } from "../expert/issues";
 import type { ConnectionSummary, PhaseKind } from "../analysis/types";
 import type { Column } from "../output/columns";
-import { deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent } from "../platform/device-log";
+import { deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent } from "../device/log-entry";
 
 function mqttVersion(c: ConnectionSummary): string {
   if (!c.mqtt) return c.protocol;

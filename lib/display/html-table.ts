@@ -13,7 +13,7 @@
  * it would inherit), long values are shortened (the whole value in the
  * cell's title) and can break at <wbr> inside long words (topics, JSON, hex).
  */
-import type { Issue } from "../analysis/issues";
+import type { Issue } from "../expert/issues";
 import { phaseKinds, type PhaseKind } from "../analysis/types";
 import { phaseColors, tint } from "../charts/palette";
 import type { Column } from "../output/columns";

@@ -15,7 +15,7 @@
 import * as mqttPacket from "mqtt-packet";
 import type { Packet } from "mqtt-packet";
 import { packetTypeNames, type PacketTypeName } from "./constants";
-import { predecodedFrame } from "./predecoded-frame";
+import type { DecodedAhead } from "./decoded-ahead";
 
 export type DecodedPacket = Packet;
 
@@ -144,12 +144,15 @@ export interface DecodeResult {
 
 /**
  * Decode the complete MQTT packet `bytes[start, end)` as protocol level
- * `protocolVersion` (3, 4 or 5). Never throws.
+ * `protocolVersion` (3, 4 or 5). Never throws. `ahead`: the packets the
+ * reader thread decoded for the frame `bytes` belongs to, when it did.
  */
-export function decodeMqttPacket(bytes: Uint8Array, start: number, end: number, protocolVersion: number): DecodeResult {
+export function decodeMqttPacket(bytes: Uint8Array, start: number, end: number, protocolVersion: number, ahead?: DecodedAhead): DecodeResult {
   // Decoded by this same function on the reader thread already (predecode.ts)?
-  const ahead = predecodedFrame.take(bytes, start, end, protocolVersion);
-  if (ahead !== undefined) return { packet: ahead };
+  if (ahead !== undefined) {
+    const packet = ahead.take(bytes, start, end, protocolVersion);
+    if (packet !== undefined) return { packet };
+  }
   lastPacket = undefined;
   lastError = undefined;
   parser.settings = settingsByVersion[protocolVersion] ?? settingsByVersion[4];

@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { Packet } from "mqtt-packet";
-import type { Direction, MqttMessage } from "../analysis/types";
+import type { Direction, MqttMessage } from "./types";
 import { PacketType, packetTypeLabels, packetTypeNames, type PacketTypeName } from "./constants";
 
 /** PUBLISH payloads up to this size are kept as text when they are UTF-8. */

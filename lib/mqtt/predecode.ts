@@ -20,15 +20,13 @@
  * thread. test/mqtt/predecode.test.ts checks the round trip field by field.
  */
 import type { Packet } from "mqtt-packet";
-import { IpProtocol, decodeIpv4, emptyIpv4Header } from "../layers/ipv4";
-import { decodeIpv6, emptyIpv6Header, ipv6UpperLayerLength } from "../layers/ipv6";
-import { linkDecoders } from "../layers/link";
-import { decodeTcp, emptyTcpHeader, tcpWireLength } from "../layers/tcp";
+import { decodeToTcp, emptyTcpWalk, TcpWalkStop } from "../layers/decode-to-tcp";
 import { hashAddressWords, readAddressWords, tupleKey } from "../tcp/tuple-key";
 import { PacketType } from "./constants";
+import { connectLevel } from "./connect-header";
 import { decodeMqttPacket } from "./decoder";
 import { readFixedHeader } from "./framer";
-import { PREDECODED_FIELDS, commandOfType } from "./predecoded-frame";
+import { PREDECODED_FIELDS, commandOfType } from "./decoded-ahead";
 
 /** Types whose decoded packet can be plain fields (the others are never tried). */
 const carriedTypes = new Set<number>([
@@ -109,9 +107,8 @@ export class PredecodedBatch {
 export class MqttPredecoder {
   private readonly defaultVersion: number;
   private readonly versions = new Map<number, number>();
-  private readonly ipv4 = emptyIpv4Header();
-  private readonly ipv6 = emptyIpv6Header();
-  private readonly tcp = emptyTcpHeader();
+  private readonly walk = emptyTcpWalk();
+  private readonly walkFrame: { bytes: Uint8Array; linkType: number } = { bytes: new Uint8Array(0), linkType: 0 };
   private readonly fixedHeader = new Int32Array(1);
   private readonly words = new Uint32Array(4);
   private readonly starts = new Int32Array(MAX_PACKETS_PER_FRAME);
@@ -138,41 +135,25 @@ export class MqttPredecoder {
   }
 
   private decodeFrame(bytes: Uint8Array, linkType: number, batch: PredecodedBatch): number {
-    const decodeLink = linkDecoders[linkType];
-    if (!decodeLink) return 0;
-    const link = decodeLink(bytes);
-    if (link.problem) return 0;
-    let ipPayloadStart: number;
-    let ipPayloadEnd: number;
-    let ipPayloadLength: number;
+    const walk = this.walk;
+    this.walkFrame.bytes = bytes;
+    this.walkFrame.linkType = linkType;
+    if (decodeToTcp(this.walkFrame, walk) !== TcpWalkStop.tcp) return 0;
+    const tcp = walk.tcp;
+    const start = walk.payloadStart;
+    const end = walk.payloadEnd;
+    if (end - start < 2) return 0;
     let hashSrc: number;
     let hashDst: number;
-    if (link.networkType === 0x0800) {
-      const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd, this.ipv4);
-      if (ip.problem || ip.protocol !== IpProtocol.TCP || ip.moreFragments || ip.fragmentOffset > 0) return 0;
-      ipPayloadStart = ip.payloadStart;
-      ipPayloadEnd = ip.payloadEnd;
-      ipPayloadLength = ip.payloadLength;
-      hashSrc = ip.src;
-      hashDst = ip.dst;
-    } else if (link.networkType === 0x86dd) {
-      const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd, this.ipv6);
-      if (ip.problem || ip.protocol !== IpProtocol.TCP || ip.isFragment) return 0;
-      ipPayloadStart = ip.payloadStart;
-      ipPayloadEnd = ip.payloadEnd;
-      ipPayloadLength = ipv6UpperLayerLength(ip);
-      readAddressWords(bytes, ip.srcOffset, this.words);
-      hashSrc = hashAddressWords(this.words);
-      readAddressWords(bytes, ip.dstOffset, this.words);
-      hashDst = hashAddressWords(this.words);
+    if (walk.v4) {
+      hashSrc = walk.v4.src;
+      hashDst = walk.v4.dst;
     } else {
-      return 0;
+      readAddressWords(bytes, walk.v6!.srcOffset, this.words);
+      hashSrc = hashAddressWords(this.words);
+      readAddressWords(bytes, walk.v6!.dstOffset, this.words);
+      hashDst = hashAddressWords(this.words);
     }
-    const tcp = decodeTcp(bytes, ipPayloadStart, ipPayloadEnd, this.tcp);
-    if (tcp.problem) return 0;
-    const start = tcp.payloadStart;
-    const end = Math.min(tcp.payloadEnd, start + tcpWireLength(ipPayloadLength, tcp));
-    if (end - start < 2) return 0;
 
     // A whole number of MQTT packets, or nothing (MQTT §2.1: fixed header, Remaining Length).
     let packets = 0;
@@ -243,15 +224,4 @@ export class MqttPredecoder {
     table[at + 10] = reasonCode === undefined ? -1 : (reasonCode as number);
     return true;
   }
-}
-
-/**
- * The protocol level byte of a CONNECT whose variable header starts at
- * `start` (MQTT §3.1.2.1–2: the protocol name, then the level), or undefined
- * when it is not there.
- */
-function connectLevel(bytes: Uint8Array, start: number, end: number): number | undefined {
-  if (start + 2 > end) return undefined;
-  const levelAt = start + 2 + ((bytes[start] << 8) | bytes[start + 1]);
-  return levelAt < end ? bytes[levelAt] : undefined;
 }

@@ -10,7 +10,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { formatBytes, formatDuration } from "../analysis/format";
-import { expertInfo, type Issue, type IssueCode, type SeverityName } from "../analysis/issues";
+import { expertInfo, type Issue, type IssueCode, type SeverityName } from "../expert/issues";
 import type { Analysis } from "../analysis/types";
 import { bytesChart } from "../charts/bytes-chart";
 import { flowGraph } from "../charts/flow-graph";
@@ -25,7 +25,7 @@ import { renderHtmlTable, severityColors } from "../display/html-table";
 import { renderSvg } from "../display/render";
 import { packetColumns, phaseColumns } from "../output/columns";
 import { PhaseStats } from "../output/phase-stats";
-import { deviceLogMatchColumns, type DeviceLogMatch } from "../analysis/device-log-match";
+import { deviceLogMatchColumns, type DeviceLogMatch } from "../lab/device-log-match";
 import { checkBehaviour, type BehaviourProfile } from "../behaviour/checker";
 import { findingColors, findingColumns } from "../behaviour/columns";
 import { reportCss } from "./report-css";

@@ -6,8 +6,10 @@
  * The broker is, in order of preference: `broker` (any mqtt:// or mqtts://
  * URL, e.g. a local Mosquitto, which accepts the signed credentials like any
  * others), `cloud` (the real endpoint of a region, see endpointFor),
- * `platform` (an embedded platform already running), or else an embedded
- * platform that the run starts on a free port and stops at the end.
+ * `platform` (an embedded platform already running), or else a platform
+ * that the run starts with `startPlatform` and stops at the end. The simulator
+ * knows no platform itself: lab/simulate.ts passes the embedded IoT
+ * platform's starter, which is what the library's `simulate` does.
  */
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
@@ -15,13 +17,22 @@ import { performance } from "node:perf_hooks";
 import { endpointFor } from "../device/endpoint";
 import type { Device, DeviceIdentity } from "../device/identity";
 import { DeviceRegistry } from "../device/registry";
-import type { DeviceLogEntry } from "../platform/device-log";
-import { startPlatform, type Platform } from "../platform/platform";
+import type { DeviceLogEntry } from "../device/log-entry";
 import { signMqttCredentials } from "../device/credentials";
 import { describeConnectError, runDevice, SimulationError, type DeviceRunSummary } from "./device-run";
 import { runPrologue, type Misbehaviour } from "./misbehaviour";
 import type { SimulatorEvent, SimulatorEventMap } from "./events";
 import { deriveSeed, mulberry32 } from "./prng";
+
+/** A broker a run is given or starts, with the log of what it saw (the embedded platform is one). */
+export interface SimulationPlatform {
+  readonly url: string;
+  readonly deviceLog: { readonly entries: readonly DeviceLogEntry[] };
+  stop(): Promise<void>;
+}
+
+/** Starts a platform for a run that was given no broker (see lab/simulate.ts). */
+export type StartSimulationPlatform = (options: { registry: DeviceRegistry; maxQos: 1 | 2; deviceLog?: string; signatureMaxAgeMs?: false }) => Promise<SimulationPlatform>;
 
 export interface SimulationOptions {
   /** Any mqtt:// or mqtts:// broker. */
@@ -31,7 +42,9 @@ export interface SimulationOptions {
   /** TLS for `cloud` (default true: the platform no longer takes new devices over plain TCP). */
   tls?: boolean;
   /** An embedded platform already running. */
-  platform?: Platform;
+  platform?: SimulationPlatform;
+  /** How to start a platform when no broker is given (lab/simulate.ts passes the embedded one's). */
+  startPlatform?: StartSimulationPlatform;
   /** Options for the embedded platform the run starts when no broker is given. */
   embeddedPlatform?: { maxQos?: 1 | 2; deviceLog?: string };
   /** A registry, or the path of a registry file (default: the user's registry). */
@@ -170,7 +183,8 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
     let platform = options.platform;
     let embedded = false;
     if (!options.broker && !options.cloud && !platform) {
-      platform = await startPlatform({
+      if (!options.startPlatform) throw new SimulationError("no broker to run against: pass broker, cloud or platform (the library's simulate() starts the embedded platform)");
+      platform = await options.startPlatform({
         registry,
         maxQos: options.embeddedPlatform?.maxQos ?? 1,
         deviceLog: options.embeddedPlatform?.deviceLog,

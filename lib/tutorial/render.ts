@@ -7,7 +7,7 @@
  */
 import type { Analysis, Phase } from "../analysis/types";
 import { formatDuration } from "../analysis/format";
-import { deviceLogMatchColumns, type DeviceLogMatch } from "../analysis/device-log-match";
+import { deviceLogMatchColumns, type DeviceLogMatch } from "../lab/device-log-match";
 import { packetColumns, phaseColumns, type Column } from "../output/columns";
 import { renderTextTable } from "../output/text-table";
 import { TUTORIAL_SCRIPT } from "../simulator/device-run";

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import type { Analysis } from "../analysis/types";
 import { writeReport } from "../report/report";
-import type { DeviceLogMatch } from "../analysis/device-log-match";
+import type { DeviceLogMatch } from "../lab/device-log-match";
 import type { DeviceLogEntry } from "../platform/device-log";
 import type { TutorialCaptureInfo, TutorialDeviceInfo, TutorialSimulationInfo } from "./types";
 

@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from "node:url";
 import type { Analysis, MqttMessage, PacketRow, Phase, PhaseKind } from "../analysis/types";
-import type { DeviceLogMatch } from "../analysis/device-log-match";
+import type { DeviceLogMatch } from "../lab/device-log-match";
 import { shortenPassword } from "../device/credentials";
 import { describeReturnCode } from "../mqtt/constants";
 import { wiresharkFilter, withDecodeAs } from "../notebook/wireshark-filter";

@@ -21,7 +21,7 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { analyzeCapture } from "../analysis/analyze";
-import { matchDeviceLog } from "../analysis/device-log-match";
+import { matchDeviceLog } from "../lab/device-log-match";
 import { formatBytes, formatDuration } from "../analysis/format";
 import type { Analysis } from "../analysis/types";
 import { insideRootless, LiveCaptureError, resolveCaptureTool, startCapture, type CaptureTool, type LiveCapture, type LiveCaptureResult } from "../capture/live";
@@ -30,7 +30,8 @@ import { DeviceInputError } from "../device/issues";
 import { readDeviceLog, type DeviceLogEntry } from "../platform/device-log";
 import { startPlatform, type Platform } from "../platform/platform";
 import { formatSimulatorEvent } from "../simulator/events";
-import { simulate, SimulationRunError, type SimulationSummary } from "../simulator/simulation";
+import { SimulationRunError, type SimulationSummary } from "../simulator/simulation";
+import { simulate } from "../lab/simulate";
 import { bundledCapturesDir, bundledTutorial } from "./bundled";
 import { deviceLogMatchText, packetListText, phasesText, scheduleLines } from "./render";
 import { articleNotes, articleNotesText, loginFields, MQTT_PORT, nextStepsText, TERMINAL_COLUMNS, wrapText } from "./teach";

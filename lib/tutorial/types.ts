@@ -1,7 +1,7 @@
 /** What a tutorial run reports about itself (see tutorial.ts). */
 import type { CaptureTool, LiveCaptureFormat } from "../capture/live";
 import type { Analysis } from "../analysis/types";
-import type { DeviceLogMatch } from "../analysis/device-log-match";
+import type { DeviceLogMatch } from "../lab/device-log-match";
 import type { DeviceLogEntry } from "../platform/device-log";
 import type { SimulatorEvent } from "../simulator/events";
 

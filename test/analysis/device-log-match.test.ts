@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
-import { deviceLogMatchColumns, matchDeviceLog } from "../../lib/analysis/device-log-match";
+import { deviceLogMatchColumns, matchDeviceLog } from "../../lib/lab/device-log-match";
 import type { Analysis, MqttMessage } from "../../lib/analysis/types";
 import { readDeviceLog, type DeviceLogEntry } from "../../lib/platform/device-log";
 import { renderTextTable } from "../../lib/output/text-table";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { CaptureFileError } from "../../lib/capture/errors";
-import { expertInfo } from "../../lib/analysis/issues";
+import { expertInfo } from "../../lib/expert/issues";
 import { captureFiles, fixtureDir } from "../helpers/fixtures";
 
 /** A small capture that is always there: the tutorial fixture (Ethernet, MQTT 3.1.1 on 1883). */

@@ -11,7 +11,7 @@ import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { Analysis } from "../../lib/analysis/types";
 import { MAX_EMPTY_RECORD_RUN } from "../../lib/capture/frame";
 import { DEFAULT_MAX_GZIP_EXPANSION, GZIP_EXPANSION_ALLOWANCE, gunzip, gzipHeaderLength } from "../../lib/capture/gunzip";
-import type { Issue } from "../../lib/analysis/issues";
+import type { Issue } from "../../lib/expert/issues";
 import { fixtureDir } from "../helpers/fixtures";
 import { hex } from "../helpers/hex";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeIssue } from "../../lib/analysis/issues";
+import { makeIssue } from "../../lib/expert/issues";
 import { phaseColors, tint } from "../../lib/charts/palette";
 import { connectionColumns, deviceLogColumns, issueColumns } from "../../lib/display/columns";
 import { escapeHtml } from "../../lib/display/html";

@@ -7,16 +7,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as mqttPacket from "mqtt-packet";
 import { analyzeCapture } from "../../lib/analysis/analyze";
+import { Analyzer } from "../../lib/analysis/analyzer";
 import { CaptureFileError } from "../../lib/capture/errors";
 import { readCapture } from "../../lib/capture/reader";
 import { decodeMqttPacket } from "../../lib/mqtt/decoder";
 import { MqttPredecoder, PredecodedBatch } from "../../lib/mqtt/predecode";
-import { PREDECODED_FIELDS, predecodedFrame } from "../../lib/mqtt/predecoded-frame";
+import { DecodedAhead, PREDECODED_FIELDS } from "../../lib/mqtt/decoded-ahead";
 import { captureFiles, fixtureDir } from "../helpers/fixtures";
 import { flipBytes, seededRandom } from "../helpers/mutation";
 import { tcpFrame } from "../helpers/packet-builder";
 
 const ETHERNET = 1;
+/** The main thread's view of one frame's packets decoded ahead, re-pointed per frame. */
+const decodedAhead = new DecodedAhead();
 
 interface Checked {
   carried: number;
@@ -31,9 +34,9 @@ function checkFrame(predecoder: MqttPredecoder, bytes: Buffer, linkType: number,
   for (let i = 0; i < count; i++) {
     const at = i * PREDECODED_FIELDS;
     const [start, end, version] = [batch.table[at], batch.table[at + 1], batch.table[at + 2]];
-    predecodedFrame.begin(bytes, batch.table, batch.strings, i, 1);
-    const ahead = predecodedFrame.take(bytes, start, end, version);
-    predecodedFrame.end();
+    decodedAhead.begin(bytes, batch.table, batch.strings, i, 1);
+    const ahead = decodedAhead.take(bytes, start, end, version);
+    decodedAhead.end();
     const here = decodeMqttPacket(bytes, start, end, version).packet;
     assert.ok(ahead && here, `${label}: packet ${i} decodes on both threads`);
     assert.deepEqual(Object.keys(ahead), Object.keys(here), `${label}: same fields in the same order`);
@@ -99,9 +102,9 @@ test("predecode: the fixtures' device traffic is mostly decoded ahead, and the t
   assert.ok(checked.byType.publish > 0 && checked.byType.puback > 0, JSON.stringify(checked.byType));
 
   const single = await analyzeCapture(file, { threads: false });
-  const before = predecodedFrame.taken;
+  const before = DecodedAhead.taken;
   const threaded = await analyzeCapture(file, { threads: true });
-  assert.equal(predecodedFrame.taken - before, checked.carried, "the main thread took every packet decoded ahead");
+  assert.equal(DecodedAhead.taken - before, checked.carried, "the main thread took every packet decoded ahead");
   assert.deepEqual(threaded, single);
 });
 
@@ -143,9 +146,9 @@ test("predecode: MQTT 5 streams are decoded at the level their CONNECT asked for
   const bytes = segment(puback, false);
   assert.equal(predecoder.frame(bytes, ETHERNET, batch), 1);
   assert.equal(batch.table[2], 5, "the server's PUBACK is decoded as MQTT 5");
-  predecodedFrame.begin(bytes, batch.table, batch.strings, 0, 1);
-  const taken = predecodedFrame.take(bytes, batch.table[0], batch.table[1], 5) as unknown as { reasonCode: number; messageId: number };
-  predecodedFrame.end();
+  decodedAhead.begin(bytes, batch.table, batch.strings, 0, 1);
+  const taken = decodedAhead.take(bytes, batch.table[0], batch.table[1], 5) as unknown as { reasonCode: number; messageId: number };
+  decodedAhead.end();
   assert.equal(taken.reasonCode, 0x10);
   assert.equal(taken.messageId, 9);
 
@@ -164,9 +167,9 @@ test("predecode: the main thread takes a packet only for the same bytes, offsets
   assert.deepEqual(batch.strings, ["devices/d1/up"], "a topic repeated in a batch is sent once");
   const [start, end] = [batch.table[0], batch.table[1]];
   const attempt = (b: Uint8Array, s: number, e: number, v: number) => {
-    predecodedFrame.begin(bytes, batch.table, batch.strings, 0, 2);
-    const packet = predecodedFrame.take(b, s, e, v);
-    predecodedFrame.end();
+    decodedAhead.begin(bytes, batch.table, batch.strings, 0, 2);
+    const packet = decodedAhead.take(b, s, e, v);
+    decodedAhead.end();
     return packet;
   };
   assert.equal(attempt(bytes, start, end, 5), undefined, "another protocol level");
@@ -177,18 +180,51 @@ test("predecode: the main thread takes a packet only for the same bytes, offsets
   assert.equal(second.topic, "devices/d1/up");
   assert.equal(second.retain, true);
   assert.equal(second.payload.toString(), '{"t":21}');
-  predecodedFrame.begin(bytes, batch.table, batch.strings, 0, 2);
-  assert.ok(predecodedFrame.take(bytes, start, end, 4));
-  predecodedFrame.end();
-  assert.equal(predecodedFrame.take(bytes, start, end, 4), undefined, "nothing outside the frame being analysed");
+  decodedAhead.begin(bytes, batch.table, batch.strings, 0, 2);
+  assert.ok(decodedAhead.take(bytes, start, end, 4));
+  decodedAhead.end();
+  assert.equal(decodedAhead.take(bytes, start, end, 4), undefined, "nothing outside the frame being analysed");
 });
 
 test("predecode: two threaded analyses at once each take only their own frames' packets", async () => {
   const [a, b] = [join(fixtureDir, "fleet-5.pcapng"), join(fixtureDir, "tutorial-mqtt5.pcapng")];
   const [oneA, oneB] = [await analyzeCapture(a, { threads: false }), await analyzeCapture(b, { threads: false })];
-  const before = predecodedFrame.taken;
+  const before = DecodedAhead.taken;
   const [twoA, twoB] = await Promise.all([analyzeCapture(a, { threads: true }), analyzeCapture(b, { threads: true })]);
-  assert.ok(predecodedFrame.taken > before, "packets were decoded ahead");
+  assert.ok(DecodedAhead.taken > before, "packets were decoded ahead");
   assert.deepEqual(twoA, oneA);
   assert.deepEqual(twoB, oneB);
+});
+
+test("predecode: decoded-ahead packets are an explicit argument of decodeMqttPacket, never ambient state", () => {
+  const predecoder = new MqttPredecoder(4);
+  const puback = mqttPacket.generate({ cmd: "puback", messageId: 11 });
+  const bytes = segment(puback);
+  const batch = new PredecodedBatch();
+  assert.equal(predecoder.frame(bytes, ETHERNET, batch), 1);
+  const [start, end] = [batch.table[0], batch.table[1]];
+  decodedAhead.begin(bytes, batch.table, batch.strings, 0, 1);
+  const before = DecodedAhead.taken;
+  assert.ok(decodeMqttPacket(bytes, start, end, 4).packet, "decoded here");
+  assert.equal(DecodedAhead.taken, before, "without the argument nothing is taken from the frame being analysed");
+  assert.ok(decodeMqttPacket(bytes, start, end, 4, decodedAhead).packet);
+  assert.equal(DecodedAhead.taken, before + 1, "with it, the packet decoded ahead is used");
+  decodedAhead.end();
+});
+
+test("predecode: a FrameSink wrapper that copies no fields keeps the fast path (the frames carry it)", async () => {
+  const file = join(fixtureDir, "fleet-5.pcapng");
+  const single = await analyzeCapture(file, { threads: false });
+  const collected: { messages: unknown[] } = { messages: [] };
+  const analyzer = new Analyzer({}, { message: (m) => collected.messages.push(m) });
+  const wrapper = {
+    info: (info: Parameters<Analyzer["info"]>[0]) => analyzer.info(info),
+    issue: (issue: Parameters<Analyzer["issue"]>[0]) => analyzer.issue(issue),
+    frame: (frame: Parameters<Analyzer["frame"]>[0]) => analyzer.frame(frame),
+  };
+  const before = DecodedAhead.taken;
+  await readCapture(file, wrapper, { threads: true, annotator: analyzer.readAhead });
+  analyzer.finish();
+  assert.ok(DecodedAhead.taken > before, "packets decoded ahead reached the analysis through the wrapper");
+  assert.deepEqual(collected.messages, single.messages);
 });

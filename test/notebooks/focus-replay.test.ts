@@ -10,7 +10,7 @@ import { decodeEthernet } from "../../lib/layers/ethernet";
 import { hexDump, takeFrames } from "../../lib/notebook/bytes";
 import { eventTimeline } from "../../lib/notebook/event-chart";
 import { firstPhase, focusOn, packetsOf, phasesOf } from "../../lib/notebook/focus";
-import { replayEvents, replaySimulation } from "../../lib/notebook/replay";
+import { replayEvents, replaySimulation } from "../../lib/lab/replay";
 import { fixtureDir } from "../helpers/fixtures";
 
 const tutorial = join(fixtureDir, "tutorial.pcapng");

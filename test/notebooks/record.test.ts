@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { capabilities } from "../../lib/capture/live";
 import { DeviceRegistry } from "../../lib/device/registry";
-import { recordSimulation } from "../../lib/notebook/record";
+import { recordSimulation } from "../../lib/lab/record";
 import { inCI, needTool } from "../helpers/tools";
 
 test("recordSimulation captures a two-device fleet end to end", { timeout: 60_000 }, async (t) => {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
-import { expertInfo, makeIssue, type IssueCode } from "../../lib/analysis/issues";
+import { expertInfo, makeIssue, type IssueCode } from "../../lib/expert/issues";
 import { parseReportArgs } from "../../lib/cli/report";
 import { buildReport, writeReport } from "../../lib/report/report";
 import { syntheticAnalysis } from "../charts/synthetic";

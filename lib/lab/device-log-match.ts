@@ -20,9 +20,9 @@
  * milliseconds: the log's time is taken after the packet was handled, its
  * resolution is 1 ms, the capture's 1 µs.
  */
-import type { DeviceLogEntry } from "../platform/device-log";
+import type { DeviceLogEntry } from "../device/log-entry";
 import type { Column } from "../output/columns";
-import type { Analysis, ConnectionSummary, Direction, MqttMessage, PacketRow } from "./types";
+import type { Analysis, ConnectionSummary, Direction, MqttMessage, PacketRow } from "../analysis/types";
 
 export interface DeviceLogMatch {
   entry: DeviceLogEntry;

@@ -5,7 +5,7 @@
  * (closed-connection.ts). Addresses are compared raw (a number for IPv4,
  * words for IPv6), never as text; the text forms are made once.
  */
-import { sameAddress, type Address } from "../tcp/tuple-key";
+import { sameAddress, type Address } from "./tuple-key";
 
 export interface Endpoint {
   address: Address;

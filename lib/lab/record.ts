@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { LiveCaptureError, resolveCaptureTool, startCapture, type LiveCapture, type LiveCaptureResult } from "../capture/live";
 import type { DeviceRegistry } from "../device/registry";
-import type { DeviceLogEntry } from "../platform/device-log";
+import type { DeviceLogEntry } from "../device/log-entry";
 import { startPlatform, type PlatformOptions } from "../platform/platform";
 import { signsOnOwnClock, simulate, type SimulationOptions, type SimulationSummary } from "../simulator/simulation";
 

@@ -1,8 +1,9 @@
 /**
  * The main thread's half of decoding ahead (predecode.ts has the reader
  * thread's half and the reasoning): the packets the reader thread decoded for
- * the frame being analysed, handed to `decodeMqttPacket` only for the very
- * bytes and protocol version it is asked to decode.
+ * the frame being analysed. Whoever analyses the frame points a DecodedAhead
+ * at them and passes it to `decodeMqttPacket`, which takes a packet from it
+ * only for the very bytes and protocol version it is asked to decode.
  */
 import type { Packet } from "mqtt-packet";
 
@@ -21,19 +22,18 @@ export const commandOfType: ReadonlyArray<Packet["cmd"] | undefined> = [
 ];
 
 /**
- * The main thread's side: the packets decoded ahead for the frame being
- * analysed. The threaded reader sets them around each frame it delivers;
- * `decodeMqttPacket` takes one only for the very bytes and version it was
- * asked to decode.
+ * The main thread's side: the packets decoded ahead for one frame. Point it
+ * at a frame's packets with `begin`, pass it to `decodeMqttPacket` while that
+ * frame is analysed, and `end` it after; one object serves frame after frame.
  */
-class PredecodedFrame {
+export class DecodedAhead {
   private bytes: Uint8Array | undefined;
   private table: Int32Array = new Int32Array(0);
   private strings: string[] = [];
   private next = 0;
   private limit = 0;
-  /** Packets taken from the reader thread's decoding (for tests and the benchmark). */
-  taken = 0;
+  /** Packets taken from the reader thread's decoding, by every DecodedAhead (a statistic for tests and the benchmark). */
+  static taken = 0;
 
   begin(bytes: Uint8Array, table: Int32Array, strings: string[], from: number, count: number): void {
     this.bytes = count > 0 ? bytes : undefined;
@@ -58,7 +58,7 @@ class PredecodedFrame {
       if (packetStart < start) continue;
       this.next = i + 1;
       if (table[at + 1] !== end || table[at + 2] !== version) return undefined;
-      this.taken++;
+      DecodedAhead.taken++;
       return this.rebuild(bytes, at);
     }
     return undefined;
@@ -88,6 +88,3 @@ class PredecodedFrame {
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
-
-/** The main thread's one current frame (analysis of a frame is synchronous, so one is enough). */
-export const predecodedFrame = new PredecodedFrame();

@@ -1,4 +1,7 @@
 /**
+ * The expert-info layer: it sits below every other layer and imports nothing,
+ * so that capture, TCP, MQTT and analysis can all report into it.
+ *
  * Problems found in a capture, reported the way Wireshark's expert info does:
  * a registered code (a dotted name such as `tcp.previous_segment_not_captured`),
  * a group, a severity, the frame it is attached to and a message. Issues are
@@ -27,6 +30,12 @@ interface ExpertEntry {
   readonly group: IssueGroup;
   readonly severity: SeverityName;
   readonly summary: string;
+  /**
+   * Wireshark's display-filter field for the same finding, when it has one
+   * (its `ei_*` registration or the field the finding shows up in), so that a
+   * code from this registry can be carried straight into Wireshark as a filter.
+   */
+  readonly wiresharkField?: string;
 }
 
 /**
@@ -47,8 +56,8 @@ export const expertInfo = {
   "file.packet_list_capped": { layer: "file", group: "comment", severity: "warning", summary: "The capture is too big to keep every packet-list row in memory: rows after this frame were not kept (messages, phases and issues go on)" },
   "file.results_capped": { layer: "file", group: "comment", severity: "error", summary: "The capture is too big to keep every message and phase in memory: those after this frame were counted, not kept" },
   // One frame.
-  "frame.truncated": { layer: "frame", group: "malformed", severity: "warning", summary: "Packet size limited during capture (snapshot length)" },
-  "frame.decode_failure": { layer: "frame", group: "malformed", severity: "error", summary: "An unexpected failure while decoding this frame; its bytes are kept" },
+  "frame.truncated": { layer: "frame", group: "malformed", severity: "warning", summary: "Packet size limited during capture (snapshot length)", wiresharkField: "_ws.short" },
+  "frame.decode_failure": { layer: "frame", group: "malformed", severity: "error", summary: "An unexpected failure while decoding this frame; its bytes are kept", wiresharkField: "_ws.malformed" },
   // Link layer.
   "link.unsupported": { layer: "link", group: "undecoded", severity: "note", summary: "A link-layer type this tool does not decode" },
   "link.malformed": { layer: "link", group: "malformed", severity: "error", summary: "The link-layer header is shorter than its type requires" },
@@ -58,23 +67,23 @@ export const expertInfo = {
   "ip.fragment": { layer: "ip", group: "undecoded", severity: "note", summary: "An IP fragment; fragments are not reassembled" },
   // TCP, as in packet-tcp.c's analysis.
   "tcp.malformed": { layer: "tcp", group: "malformed", severity: "error", summary: "A malformed TCP header" },
-  "tcp.previous_segment_not_captured": { layer: "tcp", group: "sequence", severity: "warning", summary: "Previous segment(s) not captured (common at capture start)" },
-  "tcp.ack_lost_segment": { layer: "tcp", group: "sequence", severity: "warning", summary: "ACKed segment that wasn't captured (common at capture start)" },
-  "tcp.retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) retransmission" },
-  "tcp.fast_retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) fast retransmission, after duplicate ACKs" },
-  "tcp.spurious_retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) spurious retransmission: its data was already acknowledged" },
-  "tcp.out_of_order": { layer: "tcp", group: "sequence", severity: "warning", summary: "This frame is a (suspected) out-of-order segment" },
-  "tcp.duplicate_ack": { layer: "tcp", group: "sequence", severity: "note", summary: "Duplicate ACK" },
-  "tcp.keep_alive": { layer: "tcp", group: "sequence", severity: "note", summary: "TCP keep-alive segment" },
-  "tcp.zero_window": { layer: "tcp", group: "sequence", severity: "warning", summary: "TCP zero window: the receiver's buffer is full" },
-  "tcp.port_numbers_reused": { layer: "tcp", group: "sequence", severity: "note", summary: "A new connection (SYN) on a 4-tuple that was used before" },
-  "tcp.connection_reset": { layer: "tcp", group: "sequence", severity: "warning", summary: "Connection reset (RST)" },
+  "tcp.previous_segment_not_captured": { layer: "tcp", group: "sequence", severity: "warning", summary: "Previous segment(s) not captured (common at capture start)", wiresharkField: "tcp.analysis.lost_segment" },
+  "tcp.ack_lost_segment": { layer: "tcp", group: "sequence", severity: "warning", summary: "ACKed segment that wasn't captured (common at capture start)", wiresharkField: "tcp.analysis.ack_lost_segment" },
+  "tcp.retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) retransmission", wiresharkField: "tcp.analysis.retransmission" },
+  "tcp.fast_retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) fast retransmission, after duplicate ACKs", wiresharkField: "tcp.analysis.fast_retransmission" },
+  "tcp.spurious_retransmission": { layer: "tcp", group: "sequence", severity: "note", summary: "This frame is a (suspected) spurious retransmission: its data was already acknowledged", wiresharkField: "tcp.analysis.spurious_retransmission" },
+  "tcp.out_of_order": { layer: "tcp", group: "sequence", severity: "warning", summary: "This frame is a (suspected) out-of-order segment", wiresharkField: "tcp.analysis.out_of_order" },
+  "tcp.duplicate_ack": { layer: "tcp", group: "sequence", severity: "note", summary: "Duplicate ACK", wiresharkField: "tcp.analysis.duplicate_ack" },
+  "tcp.keep_alive": { layer: "tcp", group: "sequence", severity: "note", summary: "TCP keep-alive segment", wiresharkField: "tcp.analysis.keep_alive" },
+  "tcp.zero_window": { layer: "tcp", group: "sequence", severity: "warning", summary: "TCP zero window: the receiver's buffer is full", wiresharkField: "tcp.analysis.zero_window" },
+  "tcp.port_numbers_reused": { layer: "tcp", group: "sequence", severity: "note", summary: "A new connection (SYN) on a 4-tuple that was used before", wiresharkField: "tcp.analysis.reused_ports" },
+  "tcp.connection_reset": { layer: "tcp", group: "sequence", severity: "warning", summary: "Connection reset (RST)", wiresharkField: "tcp.connection.rst" },
   "tcp.reassembly_gap": { layer: "tcp", group: "reassemble", severity: "warning", summary: "Bytes of this stream were never captured; decoding resumes after the hole" },
   // TLS.
   "tls.encrypted": { layer: "tls", group: "undecoded", severity: "note", summary: "MQTT over TLS (port 8883): the messages are encrypted and are not decoded" },
   // MQTT, as in packet-mqtt.c.
-  "mqtt.malformed": { layer: "mqtt", group: "malformed", severity: "error", summary: "Malformed MQTT packet" },
-  "mqtt.connect_missing": { layer: "mqtt", group: "protocol", severity: "note", summary: "Unknown version (missing the CONNECT packet?); decoding with the default version" },
+  "mqtt.malformed": { layer: "mqtt", group: "malformed", severity: "error", summary: "Malformed MQTT packet", wiresharkField: "_ws.malformed" },
+  "mqtt.connect_missing": { layer: "mqtt", group: "protocol", severity: "note", summary: "Unknown version (missing the CONNECT packet?); decoding with the default version", wiresharkField: "mqtt.unknown_version" },
   "mqtt.resync": { layer: "mqtt", group: "reassemble", severity: "note", summary: "Decoding resumed at a packet boundary after a gap" },
   "mqtt.too_large": { layer: "mqtt", group: "undecoded", severity: "warning", summary: "An MQTT packet larger than the decoding limit; its bytes were skipped" },
   "mqtt.connection_refused": { layer: "mqtt", group: "response-code", severity: "warning", summary: "The server refused the connection (CONNACK return code / reason code)" },
@@ -111,4 +120,10 @@ export function formatIssue(issue: Issue): string {
   const where = issue.frame > 0 ? `frame ${issue.frame}` : "file";
   const stream = issue.stream !== undefined ? ` (tcp.stream ${issue.stream})` : "";
   return `${where}${stream} · ${issue.layer} · ${issue.severity} · ${issue.code}: ${issue.message}`;
+}
+
+/** Wireshark's display filter for a code, or undefined when Wireshark has no field for it. */
+export function wiresharkFilterFor(code: IssueCode): string | undefined {
+  const entry: ExpertEntry = expertInfo[code];
+  return entry.wiresharkField;
 }
