@@ -9,23 +9,29 @@ import { dirname, join, relative, resolve } from "node:path";
 /** Folder → the folders it may import. `index` is lib/index.ts, the public entry point. */
 const allowed: Record<string, string[]> = {
   expert: [],
+  text: [],
   layers: [],
   capture: ["expert"],
   tcp: ["layers"],
+  // Stream consumers still to be wired into the protocol table (TCP → TLS → WebSocket → MQTT): they import nothing yet.
+  tls: [],
+  websocket: [],
   mqtt: ["expert", "layers", "tcp"],
   device: ["mqtt"],
-  platform: ["device", "mqtt"],
+  platform: ["device", "mqtt", "text"],
   simulator: ["device"],
   analysis: ["expert", "capture", "layers", "tcp", "mqtt"],
-  output: ["expert", "mqtt", "analysis"],
-  charts: ["expert", "mqtt", "analysis", "output"],
+  output: ["expert", "mqtt", "analysis", "text"],
+  behaviour: ["expert", "mqtt", "device", "analysis", "output"],
+  charts: ["expert", "mqtt", "analysis", "output", "behaviour"],
   display: ["expert", "device", "analysis", "output", "charts"],
-  share: ["expert", "capture", "layers", "analysis"],
+  share: ["expert", "capture", "layers", "mqtt", "analysis"],
   lab: ["expert", "capture", "mqtt", "device", "platform", "simulator", "analysis", "output"],
-  report: ["expert", "analysis", "output", "charts", "display", "lab"],
-  tutorial: ["expert", "capture", "device", "platform", "simulator", "analysis", "output", "report", "lab"],
-  notebook: ["expert", "capture", "mqtt", "device", "platform", "simulator", "analysis", "output", "charts", "display", "lab", "tutorial"],
-  cli: ["expert", "capture", "device", "platform", "simulator", "analysis", "output", "report", "share", "lab", "tutorial"],
+  report: ["expert", "analysis", "output", "behaviour", "charts", "display", "lab"],
+  tutorial: ["expert", "capture", "mqtt", "device", "platform", "simulator", "analysis", "output", "report", "lab"],
+  workshop: ["expert", "capture", "device", "analysis", "output", "text", "tutorial"],
+  notebook: ["expert", "capture", "mqtt", "device", "platform", "simulator", "analysis", "output", "behaviour", "charts", "display", "lab", "tutorial"],
+  cli: ["expert", "text", "capture", "device", "platform", "simulator", "analysis", "output", "behaviour", "report", "share", "lab", "tutorial", "workshop"],
 };
 /** Edges that break the graph and are not fixed yet ("from-file -> to-file"); empty now. Never add to it. */
 const knownExceptions = new Set<string>([]);

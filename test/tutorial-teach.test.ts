@@ -9,7 +9,7 @@ import { shortenPassword } from "../lib/device/credentials";
 import { readDeviceLog } from "../lib/platform/device-log";
 import { bundledTutorial } from "../lib/tutorial/bundled";
 import { deviceLogMatchText, packetListText, phasesText } from "../lib/tutorial/render";
-import { withDecodeAs } from "../lib/notebook/wireshark-filter";
+import { withDecodeAs } from "../lib/analysis/wireshark-filter";
 import { articleNotes, articleNotesText, fitLine, loginFields, nextStepsText, wrapText } from "../lib/tutorial/teach";
 
 test("fitLine and wrapText keep every line within the width; a long word gets its own line", () => {

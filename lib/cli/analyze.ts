@@ -22,7 +22,7 @@ import { ByteBuffer } from "../output/byte-buffer";
 import { writeMessageJson, writePacketJson, writePhaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
 import { renderTextRow, renderTextTable, writePacketTextRow } from "../output/text-table";
-import { terminalText } from "../output/terminal-text";
+import { terminalText } from "../text/terminal-text";
 import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
 import { checkOutputPath, commitPartial, discardPartial, partialPath } from "./output-path";

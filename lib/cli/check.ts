@@ -5,7 +5,7 @@
  * Platform's rules. The capture is streamed through the checker (see
  * ../behaviour/checker.ts), so a fleet capture is checked in bounded memory.
  */
-import { terminalText } from "../output/terminal-text";
+import { terminalText } from "../text/terminal-text";
 import { streamCapture } from "../analysis/analyze";
 import type { AnalyzeOptions } from "../analysis/analyzer";
 import { BehaviourChecker, type BehaviourProfile } from "../behaviour/checker";

@@ -7,7 +7,7 @@ import { maskSecret, type DeviceIdentity } from "../device/identity";
 import { DeviceRegistry, RegistryError, defaultRegistryPath, type DeviceRecord } from "../device/registry";
 import { signMqttCredentials } from "../device/credentials";
 import { isSignMethod, type SignMethod } from "../device/client-id";
-import { terminalText } from "../output/terminal-text";
+import { terminalText } from "../text/terminal-text";
 
 const USAGE = `usage: iot-wire-lab device <command> [options]
 

@@ -7,7 +7,7 @@ import { REGION_PATTERN } from "../device/endpoint";
 import { formatSimulatorEvent, type SimulatorEvent } from "../simulator/events";
 import { SimulationRunError, type SimulationSummary } from "../simulator/simulation";
 import { simulate } from "../lab/simulate";
-import { terminalText } from "../output/terminal-text";
+import { terminalText } from "../text/terminal-text";
 import { SimulationError } from "../simulator/device-run";
 
 const USAGE = `usage: iot-wire-lab simulate [options]

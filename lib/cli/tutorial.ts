@@ -6,7 +6,7 @@ import { intOption, numberOption, parseCommandLine } from "./device";
 import { capabilities, insideRootless, LiveCaptureError, rootlessSupport, runRootless, type CaptureTool } from "../capture/live";
 import { DEFAULT_TUTORIAL_SPEED, runTutorial, TutorialError, type TutorialLineKind } from "../tutorial/tutorial";
 import { RUNS_KEPT, runsFolder } from "../tutorial/run-folder";
-import { terminalText } from "../output/terminal-text";
+import { terminalText } from "../text/terminal-text";
 import { TERMINAL_COLUMNS, wrapText } from "../tutorial/teach";
 import { labHome } from "../device/registry";
 

@@ -3,7 +3,7 @@ import type { PacketRow } from "../analysis/types";
 import { relativeTimeMicros } from "../analysis/format";
 import { decimalDigits, type ByteBuffer } from "./byte-buffer";
 import type { Column } from "./columns";
-import { terminalText } from "./terminal-text";
+import { terminalText } from "../text/terminal-text";
 
 export interface TextTableOptions {
   /** Cap each column at this many characters (the last column is never cut). */

@@ -11,7 +11,7 @@ import { isUtf8 } from "node:buffer";
 import { EventEmitter } from "node:events";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { terminalText } from "../output/terminal-text";
+import { terminalText } from "../text/terminal-text";
 import type { DeviceLogEntry, DeviceLogEvent } from "../device/log-entry";
 
 export { DEVICE_LOG_EVENT, DEVICE_LOG_STATUS, deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent, type DeviceLogStatus } from "../device/log-entry";

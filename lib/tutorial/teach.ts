@@ -11,7 +11,7 @@ import type { Analysis, MqttMessage, PacketRow, Phase, PhaseKind } from "../anal
 import type { DeviceLogMatch } from "../lab/device-log-match";
 import { shortenPassword } from "../device/credentials";
 import { describeReturnCode } from "../mqtt/constants";
-import { wiresharkFilter, withDecodeAs } from "../notebook/wireshark-filter";
+import { wiresharkFilter, withDecodeAs } from "../analysis/wireshark-filter";
 
 /** The width every line of the tutorial's output fits. */
 export const TERMINAL_COLUMNS = 100;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatFindingsTable } from "../../lib/cli/check";
-import { terminalText } from "../../lib/output/terminal-text";
+import { terminalText } from "../../lib/text/terminal-text";
 import { fixtureDir, projectRoot } from "../helpers/fixtures";
 import { login, mqttConversation, publish } from "../helpers/mqtt-conversation";
 

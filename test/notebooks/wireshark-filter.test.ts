@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { phaseKinds, type Analysis, type Phase } from "../../lib/analysis/types";
 import { PacketType } from "../../lib/mqtt/constants";
-import { acknowledgedBy, phaseMessageTypes, wiresharkFilter } from "../../lib/notebook/wireshark-filter";
+import { acknowledgedBy, phaseMessageTypes, wiresharkFilter } from "../../lib/analysis/wireshark-filter";
 import { fixtureDir } from "../helpers/fixtures";
 import { tsharkFilterFrames } from "../helpers/tshark";
 import { needTool } from "../helpers/tools";

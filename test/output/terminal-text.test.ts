@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { PacketRow } from "../../lib/analysis/types";
 import { ByteBuffer } from "../../lib/output/byte-buffer";
 import { packetColumns } from "../../lib/output/columns";
-import { hasControlCharacter, terminalText } from "../../lib/output/terminal-text";
+import { hasControlCharacter, terminalText } from "../../lib/text/terminal-text";
 import { renderTextRow, renderTextTable, writePacketTextRow } from "../../lib/output/text-table";
 import { formatDeviceLogLine, formatDeviceLogTable, type DeviceLogEntry } from "../../lib/platform/device-log";
 import { projectRoot } from "../helpers/fixtures";
