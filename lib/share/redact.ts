@@ -35,10 +35,8 @@ import type { CaptureInfo, Frame } from "../capture/frame";
 import { readFrames } from "../capture/frames";
 import type { CaptureSource } from "../capture/source";
 import { encodePcap, encodePcapng } from "../capture/writer";
-import { decodeIpv4 } from "../layers/ipv4";
-import { decodeIpv6, ipv6UpperLayerLength } from "../layers/ipv6";
-import { linkDecoders } from "../layers/link";
-import { decodeTcp, TcpFlag, tcpWireLength } from "../layers/tcp";
+import { decodeToTcp, emptyTcpWalk, TcpWalkStop } from "../layers/decode-to-tcp";
+import { TcpFlag } from "../layers/tcp";
 import { locateConnectFields, readVariableByteInteger, type ConnectFieldName } from "../mqtt/connect-fields";
 
 export interface RedactOptions extends Pick<AnalyzeOptions, "mqttPorts" | "tlsPorts"> {
@@ -157,44 +155,37 @@ interface WalkedSegment extends Omit<Segment, "offset" | "frameIndex"> {
 }
 
 /** "tcp-fragment": an IP fragment of a TCP segment, which is not reassembled. */
+/** Headers reused for every frame the redactor walks. */
+const walk = emptyTcpWalk();
+
 function tcpSegmentOf(frame: Frame): WalkedSegment | "tcp-fragment" | undefined {
-  const decodeLink = linkDecoders[frame.linkType];
-  if (!decodeLink) return undefined;
+  // The one link → IP → TCP walk (layers/decode-to-tcp.ts).
+  const stop = decodeToTcp(frame, walk);
+  if (stop === TcpWalkStop.ipFragment) return (walk.v4 ?? walk.v6)!.protocol === 6 ? "tcp-fragment" : undefined;
+  if (stop !== TcpWalkStop.tcp) return undefined;
   const bytes = frame.bytes;
-  const link = decodeLink(bytes);
-  if (link.problem) return undefined;
+  const tcp = walk.tcp;
   let tcpStart: number;
   let tcpEnd: number;
-  let ipPayloadLength: number;
   let pseudo: Buffer;
-  if (link.networkType === 0x0800) {
-    const ip = decodeIpv4(bytes, link.payloadStart, link.payloadEnd);
-    if (ip.problem || ip.protocol !== 6) return undefined;
-    if (ip.moreFragments || ip.fragmentOffset > 0) return "tcp-fragment";
+  if (walk.v4) {
+    const ip = walk.v4;
     tcpStart = ip.payloadStart;
     tcpEnd = ip.payloadEnd;
-    ipPayloadLength = ip.payloadLength;
     pseudo = Buffer.alloc(12);
-    Buffer.from(bytes.buffer, bytes.byteOffset + link.payloadStart + 12, 8).copy(pseudo, 0);
+    Buffer.from(bytes.buffer, bytes.byteOffset + walk.link!.payloadStart + 12, 8).copy(pseudo, 0);
     pseudo[9] = 6;
     pseudo.writeUInt16BE(ip.payloadLength, 10);
-  } else if (link.networkType === 0x86dd) {
-    const ip = decodeIpv6(bytes, link.payloadStart, link.payloadEnd);
-    if (ip.problem || ip.protocol !== 6) return undefined;
-    if (ip.isFragment) return "tcp-fragment";
+  } else {
+    const ip = walk.v6!;
     tcpStart = ip.payloadStart;
     tcpEnd = ip.payloadEnd;
-    ipPayloadLength = ipv6UpperLayerLength(ip);
     pseudo = Buffer.alloc(40);
     Buffer.from(bytes.buffer, bytes.byteOffset + ip.srcOffset, 32).copy(pseudo, 0);
     pseudo.writeUInt32BE(tcpEnd - tcpStart, 32);
     pseudo[39] = 6;
-  } else {
-    return undefined;
   }
-  const tcp = decodeTcp(bytes, tcpStart, tcpEnd);
-  if (tcp.problem) return undefined;
-  const wireLength = tcpWireLength(ipPayloadLength, tcp);
+  const wireLength = walk.wireLength;
   const capturedLength = Math.max(0, Math.min(tcp.payloadEnd - tcp.payloadStart, wireLength));
   const syn = (tcp.flags & TcpFlag.SYN) !== 0;
   const segmentBytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset + tcpStart, tcpEnd - tcpStart);
