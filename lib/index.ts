@@ -34,6 +34,7 @@ export * from "./platform/index";
 export * from "./simulator/index";
 // The lab joins them: without a broker, a simulation runs against a fresh embedded platform.
 export { simulate, runSimulation, startEmbeddedPlatform } from "./lab/simulate";
+export { startPlatformOnMqttPort, MQTT_PORT, type PlatformOnMqttPort } from "./lab/mqtt-port";
 
 // Charts (vega-lite specs built from an Analysis), notebook display, the HTML report.
 export { flowGraph, type FlowGraphOptions } from "./charts/flow-graph";

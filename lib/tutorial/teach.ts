@@ -17,7 +17,8 @@ import { wiresharkFilter, withDecodeAs } from "../analysis/wireshark-filter";
 export const TERMINAL_COLUMNS = 100;
 
 /** MQTT's registered port (IANA): Wireshark decodes it as MQTT without Decode As. */
-export const MQTT_PORT = 1883;
+export { MQTT_PORT } from "../lab/mqtt-port";
+import { MQTT_PORT } from "../lab/mqtt-port";
 
 /** A line cut to `width` columns, ending in "…" when it was longer. */
 export function fitLine(line: string, width: number = TERMINAL_COLUMNS): string {

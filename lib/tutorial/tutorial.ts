@@ -32,6 +32,7 @@ import { startPlatform, type Platform } from "../platform/platform";
 import { formatSimulatorEvent } from "../simulator/events";
 import { SimulationRunError, type SimulationSummary } from "../simulator/simulation";
 import { simulate } from "../lab/simulate";
+import { startPlatformOnMqttPort } from "../lab/mqtt-port";
 import { bundledCapturesDir, bundledTutorial } from "./bundled";
 import { deviceLogMatchText, packetListText, phasesText, scheduleLines } from "./render";
 import { articleNotes, articleNotesText, loginFields, MQTT_PORT, nextStepsText, TERMINAL_COLUMNS, wrapText } from "./teach";
@@ -145,18 +146,16 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   let platform: Platform;
   let portNote = "";
   try {
-    const start = (port: number) => startPlatform({ registry, port, host: "127.0.0.1", deviceLog: liveLog, maxQos });
+    const platformOptions = { registry, host: "127.0.0.1", deviceLog: liveLog, maxQos };
     if (options.platformPort !== undefined) {
-      platform = await start(options.platformPort);
+      platform = await startPlatform({ ...platformOptions, port: options.platformPort });
     } else {
-      try {
-        platform = await start(MQTT_PORT);
-        portNote = ", MQTT's own port: Wireshark decodes it as MQTT by itself";
-      } catch (error) {
-        // 1883 taken (a local broker) or not allowed: any free port, and Decode As hints.
-        platform = await start(0);
-        portNote = ` (1883 is not free here: ${(error as Error).message.replace(/^cannot listen on \S+: /, "")}; Wireshark needs Decode As for this port)`;
-      }
+      const started = await startPlatformOnMqttPort(platformOptions);
+      platform = started.platform;
+      portNote = started.onMqttPort
+        ? ", MQTT's own port: Wireshark decodes it as MQTT by itself"
+        : // 1883 taken (a local broker) or not allowed: any free port, and Decode As hints.
+          ` (1883 is not free here: ${started.why}; Wireshark needs Decode As for this port)`;
     }
   } catch (error) {
     throw new TutorialError(`cannot start the embedded platform: ${(error as Error).message}`);
