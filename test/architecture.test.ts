@@ -13,8 +13,8 @@ const allowed: Record<string, string[]> = {
   layers: [],
   capture: ["expert"],
   tcp: ["layers"],
-  // Stream consumers still to be wired into the protocol table (TCP → TLS → WebSocket → MQTT): they import nothing yet.
-  tls: [],
+  // Stream consumers still to be wired into the protocol table (TCP → TLS → WebSocket → MQTT): they import only the record layer's labels.
+  tls: ["layers"],
   websocket: [],
   mqtt: ["expert", "layers", "tcp"],
   device: ["mqtt"],

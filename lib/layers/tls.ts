@@ -17,6 +17,7 @@ export const handshakeTypeNames: Readonly<Record<number, string>> = {
   1: "Client Hello",
   2: "Server Hello",
   4: "New Session Ticket",
+  5: "End of Early Data",
   8: "Encrypted Extensions",
   11: "Certificate",
   12: "Server Key Exchange",
@@ -25,6 +26,7 @@ export const handshakeTypeNames: Readonly<Record<number, string>> = {
   15: "Certificate Verify",
   16: "Client Key Exchange",
   20: "Finished",
+  24: "Key Update",
 };
 
 /** Longest legal record body: 2^14 plus expansion (RFC 5246 §6.2.3). */

@@ -71,13 +71,7 @@ export class MqttSession {
     }
     const decoded = decodeMqttPacket(bytes, start, end, this.level, ahead);
     if (decoded.error !== undefined && tentative) return undefined;
-    const context = this.context;
-    context.frame = place.frame;
-    context.frames = place.frames;
-    context.time = place.time;
-    context.relativeTime = place.relativeTime;
-    context.direction = place.direction;
-    context.protocolVersion = this.level;
+    const context = this.contextAt(place);
     let message: MqttMessage;
     if (decoded.packet) {
       message = toMqttMessage(decoded.packet, end - start, headerLength, context);
@@ -103,6 +97,17 @@ export class MqttSession {
    */
   decodeTruncated(bytes: Uint8Array, length: number, headerLength: number, place: PacketPlace): MqttMessage {
     if (this.level === 0) this.level = this.defaultLevel;
+    const context = this.contextAt(place);
+    const message = truncatedMessage(bytes, 0, bytes.length, length, headerLength, context);
+    if (message.type === "CONNECT") {
+      if (message.protocolVersion >= 3 && message.protocolVersion <= 5) this.level = message.protocolVersion;
+      this.clientId = message.clientId;
+    }
+    return message;
+  }
+
+  /** The reused message context, set to where the packet is and the stream's level. */
+  private contextAt(place: PacketPlace): MessageContext {
     const context = this.context;
     context.frame = place.frame;
     context.frames = place.frames;
@@ -110,11 +115,6 @@ export class MqttSession {
     context.relativeTime = place.relativeTime;
     context.direction = place.direction;
     context.protocolVersion = this.level;
-    const message = truncatedMessage(bytes, 0, bytes.length, length, headerLength, context);
-    if (message.type === "CONNECT") {
-      if (message.protocolVersion >= 3 && message.protocolVersion <= 5) this.level = message.protocolVersion;
-      this.clientId = message.clientId;
-    }
-    return message;
+    return context;
   }
 }

@@ -29,21 +29,8 @@ export const HandshakeType = {
   keyUpdate: 24,
 } as const;
 
-export const handshakeTypeLabels: Readonly<Record<number, string>> = {
-  1: "Client Hello",
-  2: "Server Hello",
-  4: "New Session Ticket",
-  5: "End of Early Data",
-  8: "Encrypted Extensions",
-  11: "Certificate",
-  12: "Server Key Exchange",
-  13: "Certificate Request",
-  14: "Server Hello Done",
-  15: "Certificate Verify",
-  16: "Client Key Exchange",
-  20: "Finished",
-  24: "Key Update",
-};
+/** Handshake message labels: the record layer's table (layers/tls.ts), one list for both. */
+export { handshakeTypeNames as handshakeTypeLabels } from "../layers/tls";
 
 /** AlertDescription (RFC 8446 §6), labelled as Wireshark's `tls.alert_message.desc`. */
 export const alertDescriptionLabels: Readonly<Record<number, string>> = {
