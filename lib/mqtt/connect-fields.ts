@@ -16,6 +16,8 @@
  * lie past the bytes given (a later gap), and its range is still known.
  */
 
+import { looksLikeConnect } from "./connect-header";
+
 export type ConnectFieldName = "clientId" | "willTopic" | "willPayload" | "username" | "password";
 
 /** A field's contents: [start, end) in stream offsets, after its 2-byte length. */
@@ -63,7 +65,8 @@ const MQTT5 = 5;
 export function locateConnectFields(bytes: Uint8Array, detection: ConnectDetection): ConnectLocation {
   const available = bytes.length;
   if (available < 1 || bytes[0] >> 4 !== CONNECT_TYPE) return { status: "not-connect" };
-  if (detection === "heuristic" && !looksLikeConnect(bytes)) return { status: "not-connect" };
+  // The analyzer's own heuristic (connect-header.ts), so that both call the same streams MQTT.
+  if (detection === "heuristic" && !looksLikeConnect(bytes, 0, available)) return { status: "not-connect" };
   // A TLS handshake record (content type 22, version 3.x) also begins with a type-1 nibble.
   if (bytes[0] === TLS_HANDSHAKE && bytes[1] === 3) return { status: "not-connect" };
   const fields: ConnectField[] = [];
@@ -111,18 +114,6 @@ export function locateConnectFields(bytes: Uint8Array, detection: ConnectDetecti
     at = end;
   }
   return { status: "located", fields, packetEnd };
-}
-
-/** CONNECT byte, then a protocol name and level that MQTT defines (3.1 "MQIsdp" 3, 3.1.1/5 "MQTT" 4/5). */
-function looksLikeConnect(bytes: Uint8Array): boolean {
-  if (bytes[0] !== 0x10) return false;
-  const remaining = readVariableByteInteger(bytes, 1);
-  if (typeof remaining === "string") return false;
-  const at = 1 + remaining.size;
-  const name = (text: string) => bytes.length >= at + 3 + text.length && bytes[at] === 0 && bytes[at + 1] === text.length && String.fromCharCode(...bytes.subarray(at + 2, at + 2 + text.length)) === text;
-  if (name("MQTT")) return [4, 5].includes(bytes[at + 6]);
-  if (name("MQIsdp")) return bytes[at + 8] === 3;
-  return false;
 }
 
 /** Variable Byte Integer (MQTT 5 §1.5.5, 3.1.1 §2.2.3): at most 4 bytes, 7 bits each. */
