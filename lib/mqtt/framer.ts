@@ -85,10 +85,13 @@ export function plausibleFirstByte(byte: number): boolean {
   return ((byte >> 1) & 3) !== 3; // PUBLISH: QoS 3 is malformed (§3.3.1.2)
 }
 
+/** Header length out-parameter for startsWithWholePacket (read, never kept). */
+const wholePacketHeader = new Int32Array(1);
+
 /** Does `bytes[start, end)` start with one whole, plausible MQTT packet? */
 export function startsWithWholePacket(bytes: Uint8Array, start: number, end: number): boolean {
   if (start >= end || !plausibleFirstByte(bytes[start])) return false;
-  const total = readFixedHeader(bytes, start, end, new Int32Array(1));
+  const total = readFixedHeader(bytes, start, end, wholePacketHeader);
   return total >= 0 && start + total <= end;
 }
 
