@@ -51,8 +51,8 @@ export const WHOLE_BUFFER_UP_TO = 4096;
 /** MQTT's largest Remaining Length, 268,435,455 (§2.2.3). */
 export const MAX_REMAINING_LENGTH = 268435455;
 
-const HEADER_INCOMPLETE = -1;
-const HEADER_INVALID = -2;
+export const HEADER_INCOMPLETE = -1;
+export const HEADER_INVALID = -2;
 
 /**
  * Read a fixed header at `position`. Returns the total packet length

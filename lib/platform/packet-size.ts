@@ -6,8 +6,10 @@
  * refused after five bytes instead of being buffered while it arrives.
  *
  * The size compared is the whole packet, fixed header included: what MQTT 5's
- * Maximum Packet Size property measures (§3.1.2.11.4, §3.2.2.3.6).
+ * Maximum Packet Size property measures (§3.1.2.11.4, §3.2.2.3.6). The
+ * header is read by the capture framer's readFixedHeader (mqtt/framer.ts).
  */
+import { HEADER_INVALID, readFixedHeader } from "../mqtt/framer";
 
 /** 256 KiB: the Alibaba Cloud IoT Platform's documented limit for one message. */
 export const DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
@@ -17,8 +19,10 @@ export class PacketSizeWatch {
   readonly limit: number;
   /** Body bytes of the current packet not yet seen. */
   private bodyLeft = 0;
-  /** The fixed header being read: its type byte and Remaining Length bytes so far. */
-  private header: number[] = [];
+  /** The fixed header being read: its type byte and Remaining Length bytes so far (at most 1 + 4). */
+  private readonly header = new Uint8Array(5);
+  private headerLength = 0;
+  private readonly headerOut = new Int32Array(1);
   /** A Remaining Length of more than four bytes: the parser refuses the stream, nothing left to measure. */
   private lost = false;
 
@@ -36,19 +40,18 @@ export class PacketSizeWatch {
         i += n;
         continue;
       }
-      const byte = chunk[i++]!;
-      this.header.push(byte);
-      if (this.header.length === 1 || byte & 0x80) {
-        // [MQTT-1.5.5-1]: at most four Remaining Length bytes
-        if (this.header.length === 5) this.lost = true;
+      this.header[this.headerLength++] = chunk[i++]!;
+      if (this.headerLength === 1) continue;
+      const total = readFixedHeader(this.header, 0, this.headerLength, this.headerOut);
+      if (total < 0) {
+        // [MQTT-1.5.5-1]: at most four Remaining Length bytes; otherwise more header bytes are due
+        if (total === HEADER_INVALID) this.lost = true;
         continue;
       }
-      let remaining = 0;
-      for (let k = this.header.length - 1; k >= 1; k--) remaining = remaining * 128 + (this.header[k]! & 0x7f);
-      const total = this.header.length + remaining;
-      this.header = [];
+      const headerLength = this.headerLength;
+      this.headerLength = 0;
       if (total > this.limit) return total;
-      this.bodyLeft = remaining;
+      this.bodyLeft = total - headerLength;
     }
     return undefined;
   }

@@ -557,12 +557,9 @@ class IotPlatform extends EventEmitter implements Platform {
     const session = this.sessionByConn.get(conn);
     if (!session) return;
     const why = `packet too large: it declares ${size} bytes, over the limit of ${limit}`;
-    if (session.online) {
-      session.closeReason ??= why; // the offline entry says it
-      return;
-    }
-    // Not logged in (usually the first packet): no CONNACK is sent, the socket is closed.
     session.closeReason ??= why;
+    if (session.online) return; // the offline entry says it
+    // Not logged in (usually the first packet): no CONNACK is sent, the socket is closed.
     this.deviceLog.record({ event: "login-refused", ...this.where(session), status: "refused", reason: `${why}; connection closed before reading it` });
   }
 
@@ -644,7 +641,8 @@ class IotPlatform extends EventEmitter implements Platform {
     }
     const qos = options.qos ?? 0;
     if (qos > this.maxQos) throw new PlatformError(`QoS ${qos} is not supported (the platform's maximum is ${this.maxQos})`);
-    const size = mqttPacket.generate({ cmd: "publish", topic, payload: payloadBuffer(payload), qos, retain: false, dup: false, ...(qos > 0 ? { messageId: 1 } : {}) }).length;
+    const bytes = payloadBuffer(payload);
+    const size = mqttPacket.generate({ cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false, ...(qos > 0 ? { messageId: 1 } : {}) }).length;
     if (size > this.maxPacketSize) throw new PlatformError(`the message would be a ${size}-byte packet, over the platform's maximum packet size of ${this.maxPacketSize} bytes`);
     const session = this.byDevice.get(deviceKey(device));
     let result: PublishToDeviceResult = { delivered: true };
@@ -659,14 +657,14 @@ class IotPlatform extends EventEmitter implements Platform {
         deviceName: device.deviceName,
         topic,
         qos,
-        payloadSize: payloadBuffer(payload).length,
-        payloadPreview: payloadPreview(payloadBuffer(payload)),
+        payloadSize: bytes.length,
+        payloadPreview: payloadPreview(bytes),
         status: "failed",
         reason: result.reason,
       });
     }
     await new Promise<void>((resolve, reject) =>
-      this.broker.publish({ cmd: "publish", topic, payload: payloadBuffer(payload), qos, retain: options.retain ?? false, dup: false }, (error) =>
+      this.broker.publish({ cmd: "publish", topic, payload: bytes, qos, retain: options.retain ?? false, dup: false }, (error) =>
         error ? reject(new PlatformError(`publish failed: ${error.message}`)) : resolve(),
       ),
     );

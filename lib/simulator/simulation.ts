@@ -233,7 +233,7 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
               ...(credentials ? { credentials } : {}),
               ...(options.resendWithoutDup ? { resendWithoutDup: true } : {}),
               device,
-              url: urlFor(device),
+              url,
               protocolVersion,
               qos,
               keepalive,
