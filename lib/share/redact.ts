@@ -37,7 +37,8 @@ import type { CaptureSource } from "../capture/source";
 import { encodePcap, encodePcapng } from "../capture/writer";
 import { decodeToTcp, emptyTcpWalk, TcpWalkStop } from "../layers/decode-to-tcp";
 import { TcpFlag } from "../layers/tcp";
-import { locateConnectFields, readVariableByteInteger, type ConnectFieldName } from "../mqtt/connect-fields";
+import { locateConnectFields, type ConnectFieldName } from "../mqtt/connect-fields";
+import { readFixedHeader } from "../mqtt/framer";
 
 export interface RedactOptions extends Pick<AnalyzeOptions, "mqttPorts" | "tlsPorts"> {
   /** Also overwrite client ids and user names (they name the product and device). */
@@ -409,9 +410,12 @@ function wholePackets(bytes: Uint8Array, length: number): boolean {
 
 /** Length of the MQTT packet at `at` (fixed header included), if its header is there. */
 function packetLength(bytes: Uint8Array, at: number): number | undefined {
-  const remaining = readVariableByteInteger(bytes, at + 1);
-  return typeof remaining === "string" ? undefined : 1 + remaining.size + remaining.value;
+  const total = readFixedHeader(bytes, at, bytes.length, headerLength);
+  return total >= 0 ? total : undefined;
 }
+
+/** readFixedHeader's out-parameter (the header length, not needed here). */
+const headerLength = new Int32Array(1);
 
 /** The first stretch of [start, end) that no segment accounts for (captured, or cut by the snapshot length). */
 function uncoveredBytes(direction: StreamDirection, start: number, end: number): [number, number] | undefined {
