@@ -5,12 +5,12 @@
  * of a password is left, it writes no file at all and exits 1, so a script
  * never shares a file that still carries one.
  */
-import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { redactCapture } from "../share/redact";
 import { parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
-import { checkOutputPath } from "./output-path";
+import { checkOutputPath, commitPartial, discardPartial, partialPath } from "./output-path";
 
 export const redactUsage = `usage: iot-wire-lab redact <capture> -o <redacted copy> [options]
 
@@ -63,15 +63,14 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (report.redacted.length === 0) console.log("no MQTT CONNECT credentials found: the copy is identical in content");
-  // Written beside the target and renamed: a reader never sees half a file.
-  const partial = join(dirname(output), `.${basename(output)}.${process.pid}.partial`);
+  // Written beside the target and renamed: a reader never sees half a file (output-path.ts).
   try {
-    writeFileSync(partial, bytes);
-    renameSync(partial, output);
+    writeFileSync(partialPath(output), bytes);
   } catch (error) {
-    rmSync(partial, { force: true });
+    discardPartial(output);
     throw new UsageError(`cannot write ${output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  commitPartial(output);
   console.log(`wrote ${output} (${report.format}, ${report.frames} frames)`);
   return 0;
 }

@@ -37,7 +37,8 @@ import type { CaptureSource } from "../capture/source";
 import { encodePcap, encodePcapng } from "../capture/writer";
 import { decodeToTcp, emptyTcpWalk, TcpWalkStop } from "../layers/decode-to-tcp";
 import { TcpFlag } from "../layers/tcp";
-import { locateConnectFields, readVariableByteInteger, type ConnectFieldName } from "../mqtt/connect-fields";
+import { locateConnectFields, type ConnectFieldName } from "../mqtt/connect-fields";
+import { readFixedHeader } from "../mqtt/framer";
 
 export interface RedactOptions extends Pick<AnalyzeOptions, "mqttPorts" | "tlsPorts"> {
   /** Also overwrite client ids and user names (they name the product and device). */
@@ -85,9 +86,11 @@ export async function redactCapture(source: CaptureSource, options: RedactOption
 
   const directions = placeSegments(info, frames, options, report);
   const plan = new RedactionPlan();
-  for (const direction of directions) planConnects(direction, frames, mqttPorts, options.identities ?? false, filler, plan, report);
+  // Each direction is reassembled once before any edit (the runs are copies): its CONNECTs and the repeated passwords are both found there.
+  const reassembled = directions.map((direction) => reassemble(direction, frames));
+  directions.forEach((direction, i) => planConnects(direction, reassembled[i], frames, mqttPorts, options.identities ?? false, filler, plan, report));
   const passwords = plan.passwords.filter((p) => p.length >= MIN_REPEATED_PASSWORD && !p.every((b) => b === filler));
-  for (const direction of directions) planRepeatedPasswords(direction, frames, passwords, plan);
+  directions.forEach((direction, i) => planRepeatedPasswords(direction, reassembled[i].runs, passwords, plan));
 
   // Overwrite, then mend the TCP checksum of each edited frame whose checksum was right.
   const edited = new Set<Segment>();
@@ -323,9 +326,8 @@ class RedactionPlan {
 const redactedNames: Partial<Record<ConnectFieldName, RedactedField>> = { password: "password", username: "username", clientId: "clientId" };
 
 /** Find the CONNECTs at the start of a direction and plan their fields' ranges. */
-function planConnects(direction: StreamDirection, frames: Frame[], mqttPorts: Set<number>, identities: boolean, filler: number, plan: RedactionPlan, report: RedactionReport): void {
+function planConnects(direction: StreamDirection, { runs, conflicts }: Reassembled, frames: Frame[], mqttPorts: Set<number>, identities: boolean, filler: number, plan: RedactionPlan, report: RedactionReport): void {
   if (direction.segments.length === 0) return;
-  const { runs, conflicts } = reassemble(direction, frames);
   const byPort = mqttPorts.has(direction.dstPort);
   const firstFrame = frames[direction.segments.reduce((lowest, s) => Math.min(lowest, s.frameIndex), Number.MAX_SAFE_INTEGER)].frame;
   const fail = (reason: string, frame = firstFrame) => report.notRedacted.push({ frame, stream: direction.stream, field: "password", reason });
@@ -409,9 +411,12 @@ function wholePackets(bytes: Uint8Array, length: number): boolean {
 
 /** Length of the MQTT packet at `at` (fixed header included), if its header is there. */
 function packetLength(bytes: Uint8Array, at: number): number | undefined {
-  const remaining = readVariableByteInteger(bytes, at + 1);
-  return typeof remaining === "string" ? undefined : 1 + remaining.size + remaining.value;
+  const total = readFixedHeader(bytes, at, bytes.length, headerLength);
+  return total >= 0 ? total : undefined;
 }
+
+/** readFixedHeader's out-parameter (the header length, not needed here). */
+const headerLength = new Int32Array(1);
 
 /** The first stretch of [start, end) that no segment accounts for (captured, or cut by the snapshot length). */
 function uncoveredBytes(direction: StreamDirection, start: number, end: number): [number, number] | undefined {
@@ -439,9 +444,9 @@ function frameAt(direction: StreamDirection, frames: Frame[], offset: number): n
 }
 
 /** A password repeated elsewhere in any TCP stream (a PUBLISH echoing it) is overwritten too. */
-function planRepeatedPasswords(direction: StreamDirection, frames: Frame[], passwords: Buffer[], plan: RedactionPlan): void {
+function planRepeatedPasswords(direction: StreamDirection, runs: readonly Run[], passwords: Buffer[], plan: RedactionPlan): void {
   if (passwords.length === 0 || direction.segments.length === 0) return;
-  for (const run of reassemble(direction, frames).runs) {
+  for (const run of runs) {
     for (const password of passwords) {
       for (let at = run.bytes.indexOf(password); at >= 0; at = run.bytes.indexOf(password, at + 1)) {
         const start = run.offset + at;
