@@ -10,6 +10,11 @@ export function formatDuration(seconds: number | undefined): string {
   return `${(seconds / 60).toFixed(1)} min`;
 }
 
+/** Seconds with 3 decimals at most, for sentences: "1.25 s", "60 s". */
+export function formatSeconds(seconds: number): string {
+  return `${Number(seconds.toFixed(3))} s`;
+}
+
 /** Wireshark's relative time column: seconds with 6 decimals. */
 export function formatRelativeTime(seconds: number): string {
   return seconds.toFixed(6);

@@ -78,6 +78,4 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 /** Seconds with 3 decimals at most, for messages. */
-export function seconds(value: number): string {
-  return `${Number(value.toFixed(3))} s`;
-}
+export { formatSeconds as seconds } from "../analysis/format";

@@ -10,14 +10,12 @@
  */
 import type { MqttMessage } from "../analysis/types";
 import { formatDuration } from "../analysis/format";
+import { PacketType } from "../mqtt/constants";
 import type { Finding } from "./finding";
 import type { InFlight } from "./state";
 
-/** mqtt.msgtype of PUBLISH. */
-const PUBLISH = 3;
-
 function publishFilter(stream: number, messageId: number): string {
-  return `tcp.stream == ${stream} && mqtt.msgtype == ${PUBLISH} && mqtt.msgid == ${messageId}`;
+  return `tcp.stream == ${stream} && mqtt.msgtype == ${PacketType.PUBLISH} && mqtt.msgid == ${messageId}`;
 }
 
 export function notePublish(inFlight: Map<number, InFlight>, m: MqttMessage, clientId: string | null): Finding | undefined {
@@ -31,7 +29,7 @@ export function notePublish(inFlight: Map<number, InFlight>, m: MqttMessage, cli
       stream: m.stream,
       frames: [m.frame],
       message: `A QoS 0 PUBLISH to ${JSON.stringify(m.topic ?? "")} (${m.direction}) has DUP set: DUP must be 0 for every QoS 0 message [MQTT-3.3.1-2].`,
-      filter: `tcp.stream == ${m.stream} && mqtt.msgtype == ${PUBLISH} && mqtt.qos == 0 && mqtt.dupflag == 1`,
+      filter: `tcp.stream == ${m.stream} && mqtt.msgtype == ${PacketType.PUBLISH} && mqtt.qos == 0 && mqtt.dupflag == 1`,
     };
   }
   if (m.messageId === undefined) return undefined;
@@ -46,7 +44,7 @@ export function notePublish(inFlight: Map<number, InFlight>, m: MqttMessage, cli
   // Both copies may travel in one TCP segment: one frame then.
   const frames = previous.frame === m.frame ? [m.frame] : [previous.frame, m.frame];
   const base = { code: "mqtt.qos_resend" as const, clientId, stream: m.stream, frames, data: { messageId: m.messageId, retryInterval: interval, topic } };
-  const filter = previous.stream === m.stream ? publishFilter(m.stream, m.messageId) : `mqtt.msgtype == ${PUBLISH} && mqtt.msgid == ${m.messageId} && (frame.number == ${previous.frame} || frame.number == ${m.frame})`;
+  const filter = previous.stream === m.stream ? publishFilter(m.stream, m.messageId) : `mqtt.msgtype == ${PacketType.PUBLISH} && mqtt.msgid == ${m.messageId} && (frame.number == ${previous.frame} || frame.number == ${m.frame})`;
   if (!sameMessage) {
     return {
       ...base,

@@ -30,7 +30,7 @@ export const handshakeTypeNames: Readonly<Record<number, string>> = {
 };
 
 /** Longest legal record body: 2^14 plus expansion (RFC 5246 §6.2.3). */
-const MAX_RECORD_BODY = 16384 + 2048;
+export const MAX_RECORD_BODY = 16384 + 2048;
 
 export function plausibleTlsRecord(bytes: Uint8Array, position: number, end: number): boolean {
   if (end - position < 5) return false;

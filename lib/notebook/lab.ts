@@ -22,6 +22,7 @@ import { randomBytes } from "node:crypto";
 import type { RandomBytes } from "../device/identity";
 import { mulberry32 } from "../simulator/prng";
 import { bundledCapturesDir } from "../tutorial/bundled";
+import { formatSeconds } from "../analysis/format";
 
 export type NotebookMode = "live" | "bundled";
 
@@ -221,10 +222,8 @@ export function describeLab(lab: NotebookLab): string {
   return lines.join("\n");
 }
 
-/** 1.25 → "1.25 s", 0.3 → "0.3 s" (no trailing zeros). */
-export function formatSeconds(seconds: number): string {
-  return `${Number(seconds.toFixed(3))} s`;
-}
+/** 1.25 → "1.25 s", 0.3 → "0.3 s" (no trailing zeros): the analysis' own helper. */
+export { formatSeconds } from "../analysis/format";
 
 /** What `runningPlatform` needs of a platform. */
 export interface StoppablePlatform {

@@ -3,14 +3,8 @@
  * (RFC 8446 §B.3, RFC 5246 §7.4).
  */
 
-/** ContentType (RFC 8446 §5.1). */
-export const ContentType = {
-  changeCipherSpec: 20,
-  alert: 21,
-  handshake: 22,
-  applicationData: 23,
-  heartbeat: 24,
-} as const;
+/** ContentType (RFC 8446 §5.1): the record layer's table (layers/tls.ts), one list for both. */
+export { TlsContentType as ContentType } from "../layers/tls";
 
 /** HandshakeType (RFC 8446 §B.3, RFC 5246 §7.4). */
 export const HandshakeType = {
@@ -74,8 +68,8 @@ export function alertLevelLabel(level: number): string {
   return level === 1 ? "Warning" : level === 2 ? "Fatal" : `Unknown (${level})`;
 }
 
-/** Longest legal protected record body: 2^14 + 256 (RFC 8446 §5.2); TLS 1.2 allows 2^14 + 2048 (RFC 5246 §6.2.3). */
-export const MAX_RECORD_BODY = 16384 + 2048;
+/** Longest legal protected record body: 2^14 + 256 (RFC 8446 §5.2); TLS 1.2 allows 2^14 + 2048 (RFC 5246 §6.2.3). The record layer's bound (layers/tls.ts). */
+export { MAX_RECORD_BODY } from "../layers/tls";
 
 /** The record header: type (1) · legacy version (2) · length (2). */
 export const RECORD_HEADER_LENGTH = 5;
