@@ -11,8 +11,11 @@ import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
 import type { DecodedAhead } from "../mqtt/decoded-ahead";
 import { MqttFramer, startsWithWholePacket, type PduSink } from "../mqtt/framer";
 import { MqttSession, type PacketPlace } from "../mqtt/session";
-import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
+import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink, type SegmentVerdictValue } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
+import { acknowledgeSegment, analyzeSegmentHeader, classifySegmentPayload, sequenceAnalysisPrefix, SequenceAnalysis, SequenceFlag } from "../tcp/sequence-analysis";
+import { HandshakeEvent, TcpHandshake } from "../tcp/handshake";
+import { finsAcknowledged, sendsAfterPeerFin, stateAfterFin, TeardownEvent, teardownEvent } from "../tcp/teardown";
 import { TcpDirection } from "../tcp/direction";
 import type { RoleEvidence } from "../tcp/roles";
 import type { StreamProtocolTable } from "../tcp/stream-consumer";
@@ -156,12 +159,9 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   /** All heavy state released (the connection closed). */
   released = false;
 
-  // Handshake.
+  // Handshake (tcp/handshake.ts), and the phase it maps onto.
+  private readonly handshake = new TcpHandshake();
   private handshakePhase: PhaseRecord | undefined;
-  /** Relative times of the SYN and SYN/ACK, -1 until seen. */
-  private synTime = -1;
-  private synAckTime = -1;
-  private handshakeDone = false;
   initialRtt: number | undefined;
 
   // Teardown.
@@ -176,7 +176,10 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   private readonly matcher: PhaseMatcher;
   private lastPhase: PhaseRecord | undefined;
 
-  // Counters.
+  /** Sequence analysis findings, reused for every segment (tcp/sequence-analysis.ts). */
+  private readonly sequence = new SequenceAnalysis();
+
+  // Counters (kept by the sequence analysis).
   retransmissions = 0;
   outOfOrder = 0;
   lostSegments = 0;
@@ -256,8 +259,8 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   }
 
   openTcpPhaseStatus(phase: Phase): PhaseStatus {
-    if (phase.kind === "tcp-handshake") return this.handshakeDone ? "complete" : "incomplete";
-    return phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete";
+    if (phase.kind === "tcp-handshake") return this.handshake.done ? "complete" : "incomplete";
+    return phase.closedBy === "rst" ? "reset" : finsAcknowledged(this.client, this.server) ? "complete" : "incomplete";
   }
 
   /** Should a SYN on this tuple start a new stream (port reuse)? */
@@ -265,7 +268,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (this.state !== "open") return true;
     if ((tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return false;
     const half = fromClient ? this.client : this.server;
-    return half.sawSyn && half.isn !== tcp.seq && (this.handshakeDone || half.finSeq >= 0);
+    return half.sawSyn && half.isn !== tcp.seq && (this.handshake.done || half.finSeq >= 0);
   }
 
   /**
@@ -315,89 +318,28 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     sender.bytes += frameLength;
     sender.payloadBytes += wireLength;
 
-    // Relative sequence numbers, as Wireshark computes them.
-    if (syn) {
-      if (!sender.sawSyn) {
-        sender.sawSyn = true;
-        sender.isn = tcp.seq;
-        sender.base = tcp.seq;
-        sender.baseSet = true;
-        if (synOptions && synOptions.windowScale !== undefined) sender.windowScale = synOptions.windowScale;
-      }
-    } else if (!sender.baseSet) {
-      sender.base = (tcp.seq - 1) >>> 0;
-      sender.baseSet = true;
-    }
-    if (hasAck && !receiver.baseSet) {
-      receiver.base = (tcp.ack - 1) >>> 0;
-      receiver.baseSet = true;
-    }
-    result.relativeSeq = (tcp.seq - sender.base) >>> 0;
-    result.relativeAck = hasAck ? (tcp.ack - receiver.base) >>> 0 : 0;
-    result.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? tcp.window * 2 ** sender.windowScale : tcp.window;
-
-    // Sequence analysis (packet-tcp.c tcp_analyze_sequence_number, simplified).
-    let prefix = "";
-    const segmentSeqEnd = seqAdd(tcp.seq, wireLength + (syn ? 1 : 0) + (fin ? 1 : 0));
-    const plainSegment = !syn && !fin && !rst;
-    let keepAlive = false;
-    if (plainSegment && wireLength <= 1 && sender.sentAny && tcp.seq === seqAdd(sender.nextSeq, -1) && wireLength <= 1) {
-      keepAlive = true;
-      prefix += "[TCP Keep-Alive] ";
-      this.report("tcp.keep_alive", frame, "TCP keep-alive segment");
-    }
-    if (plainSegment && tcp.window === 0) {
-      prefix += "[TCP ZeroWindow] ";
-      this.report("tcp.zero_window", frame, `${sender.direction} advertises a zero window: its receive buffer is full`);
-    }
-    // Flag each unseen stretch once, as Wireshark does (later ACKs of the same
-    // bytes are not news).
-    if (hasAck && receiver.sentAny && seqDiff(tcp.ack, receiver.nextSeq) > 0 && (receiver.ackedUnseen < 0 || seqDiff(tcp.ack, receiver.ackedUnseen) > 0)) {
-      receiver.ackedUnseen = tcp.ack;
-      prefix += "[TCP ACKed unseen segment] ";
-      this.report("tcp.ack_lost_segment", frame, `ACKed segment that wasn't captured (common at capture start): ack ${result.relativeAck} is beyond the ${receiver.direction} data seen`);
-    }
-    // Duplicate ACK and window update (packet-tcp.c): an empty segment at this
-    // side's next sequence number repeating the last ACK, with the same
-    // (non-zero) window, or with a new one. An ACK that arrives after later
-    // data of its side (seq behind nextseq) is neither.
-    if (hasAck && wireLength === 0 && plainSegment && !keepAlive && tcp.window !== 0 && sender.sentAny && tcp.seq === sender.nextSeq) {
-      if (tcp.ack === sender.lastAck && tcp.window === sender.lastWindow && receiver.sentAny) {
-        sender.dupAcks++;
-        this.duplicateAcks++;
-        prefix += `[TCP Dup ACK ${sender.lastAckFrame}#${sender.dupAcks}] `;
-        this.report("tcp.duplicate_ack", frame, `Duplicate ACK (#${sender.dupAcks}) of frame ${sender.lastAckFrame}`);
-      } else if (tcp.ack === sender.lastAck && sender.lastWindow >= 0 && tcp.window !== sender.lastWindow) {
-        prefix += "[TCP Window Update] ";
-      }
-    }
-    if (hasAck && tcp.ack !== sender.lastAck) {
-      sender.lastAck = tcp.ack;
-      sender.lastAckFrame = frame;
-      sender.dupAcks = 0;
-    }
-    if (hasAck) sender.lastWindow = tcp.window;
-
-    // Handshake (RFC 9293 §3.5). A SYN sent again with the same ISN is a retransmission.
-    if (syn && sender.packets > 1 && tcp.seq === sender.isn && wireLength === 0) {
-      this.retransmissions++;
-      prefix = "[TCP Retransmission] " + prefix;
-      this.report("tcp.retransmission", frame, `The ${hasAck ? "SYN/ACK" : "SYN"} was sent again`);
-    }
+    // Sequence analysis (tcp/sequence-analysis.ts), in three steps around the payload.
+    const analysis = this.sequence;
+    analyzeSegmentHeader(sender, receiver, tcp, wireLength, frame, synOptions?.windowScale, this, analysis);
+    result.relativeSeq = analysis.relativeSeq;
+    result.relativeAck = analysis.relativeAck;
+    result.window = analysis.window;
+    if (analysis.flags !== 0) this.reportHeaderAnalysis(analysis, frame, sender, receiver, hasAck);
     if (syn) this.onSyn(frame, time, hasAck, fromClient);
 
     // Payload: reassemble in sequence order, then frame and decode.
-    if (wireLength > 0 && !keepAlive) {
+    let verdict: SegmentVerdictValue | undefined;
+    if (wireLength > 0 && (analysis.flags & SequenceFlag.keepAlive) === 0) {
       if (this.protocol === undefined) this.decideProtocol(bytes, payloadStart, payloadEnd, fromClient);
-      if (fromClient ? this.server.finSeq >= 0 : this.client.finSeq >= 0) this.markHalfClose();
+      if (sendsAfterPeerFin(receiver)) this.markHalfClose();
       const reassembler = sender.reassembler ?? this.createReassembler(sender);
-      const dataSeq = syn ? seqAdd(tcp.seq, 1) : tcp.seq;
+      const dataSeq = analysis.dataSeq;
       // Bytes before this segment that the receiver already acknowledged were
       // sent but never captured: no point waiting for them.
       if (receiver.lastAck >= 0 && seqDiff(dataSeq, reassembler.expected) > 0 && seqDiff(receiver.lastAck, dataSeq) >= 0) {
         reassembler.skipUnseen(dataSeq);
       }
-      const verdict = reassembler.push(dataSeq, bytes, payloadStart, payloadEnd, wireLength, frame);
+      verdict = reassembler.push(dataSeq, bytes, payloadStart, payloadEnd, wireLength, frame);
       // After a capture gap, Wireshark decodes the segment in its own frame: a
       // held segment that starts with a whole MQTT packet stops the wait (the
       // hole's bytes, should they come after all, are out of order and, as in
@@ -405,57 +347,12 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       if (verdict === SegmentVerdict.previousSegmentNotCaptured && sender.framer && reassembler.hasPending && startsWithWholePacket(bytes, payloadStart, payloadEnd)) {
         reassembler.giveUpHole();
       }
-      // packet-tcp.c: a resend of the very bytes the receiver asked for with
-      // two or more duplicate ACKs is a fast retransmission (RFC 5681 §3.2).
-      const fastRetransmission = verdict !== SegmentVerdict.inOrder && verdict !== SegmentVerdict.firstData && verdict !== SegmentVerdict.previousSegmentNotCaptured && receiver.dupAcks >= 2 && tcp.seq === receiver.lastAck;
-      if (fastRetransmission) {
-        this.retransmissions++;
-        prefix = "[TCP Fast Retransmission] " + prefix;
-        this.report("tcp.fast_retransmission", frame, `Fast retransmission: resent after ${receiver.dupAcks} duplicate ACKs asked for these bytes`);
-      }
-      if (!fastRetransmission) switch (verdict) {
-        case SegmentVerdict.retransmission:
-        case SegmentVerdict.partialRetransmission: {
-          this.retransmissions++;
-          const spurious = receiver.lastAck >= 0 && seqDiff(segmentSeqEnd, receiver.lastAck) <= 0;
-          prefix = (spurious ? "[TCP Spurious Retransmission] " : "[TCP Retransmission] ") + prefix;
-          this.report(spurious ? "tcp.spurious_retransmission" : "tcp.retransmission", frame, spurious ? "Spurious retransmission: the receiver had already acknowledged these bytes" : `Retransmission of ${wireLength} byte(s) already seen`);
-          break;
-        }
-        case SegmentVerdict.outOfOrder:
-          this.outOfOrder++;
-          prefix = "[TCP Out-Of-Order] " + prefix;
-          this.report("tcp.out_of_order", frame, "Out-of-order segment: it arrived after later bytes of the stream");
-          break;
-        case SegmentVerdict.previousSegmentNotCaptured:
-          this.lostSegments++;
-          prefix = "[TCP Previous segment not captured] " + prefix;
-          this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${seqDiff(dataSeq, sender.nextSeq)} byte(s)`);
-          break;
-        default:
-          break;
-      }
-    } else if (wireLength === 0 && !syn && !rst && sender.sentAny && seqDiff(tcp.seq, sender.nextSeq) > 0 && !fin) {
-      // A pure ACK beyond what this side sent: its data was not captured.
-      this.lostSegments++;
-      prefix = "[TCP Previous segment not captured] " + prefix;
-      this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${seqDiff(tcp.seq, sender.nextSeq)} byte(s)`);
     }
-    if (hasAck) {
-      receiver.reassembler?.peerAcknowledged(tcp.ack);
-      if (receiver.finSeq >= 0 && !receiver.finAcked && seqDiff(tcp.ack, seqAdd(receiver.finSeq, 1)) >= 0) {
-        receiver.finAcked = true;
-      }
-    }
-
-    // FIN retransmission, then this side's next sequence number.
-    if (fin && sender.finSeq >= 0 && sender.finSeq === seqAdd(tcp.seq, wireLength) && wireLength === 0) {
-      if (!prefix.includes("Retransmission")) prefix = "[TCP Retransmission] " + prefix;
-      this.retransmissions++;
-    }
-    if (!sender.sentAny || seqDiff(segmentSeqEnd, sender.nextSeq) > 0) sender.nextSeq = segmentSeqEnd;
-    sender.sentAny = true;
-    result.analysisPrefix = prefix;
+    const headerFlags = analysis.flags;
+    classifySegmentPayload(sender, receiver, tcp, wireLength, verdict, this, analysis);
+    if (analysis.flags !== headerFlags) this.reportPayloadAnalysis(analysis, frame, sender, wireLength);
+    acknowledgeSegment(sender, receiver, tcp, wireLength, this, analysis);
+    result.analysisPrefix = sequenceAnalysisPrefix(analysis);
 
     // Teardown (RFC 9293 §3.6).
     if (fin || rst) this.onFinOrRst(frame, time, fin, rst, sender, tcp, wireLength);
@@ -465,21 +362,41 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     return result;
   }
 
-  private onSyn(frame: number, time: number, hasAck: boolean, fromClient: boolean): void {
-    if (!hasAck && fromClient) {
-      if (!this.handshakePhase) {
-        this.handshakePhase = this.matcher.newPhase("tcp-handshake", frame, time, this.frameRelative);
-        this.synTime = this.frameRelative;
-      }
-      this.handshakePhase.addStep("SYN", frame, time, this.frameRelative, "client->server");
-    } else if (hasAck && !fromClient) {
-      if (!this.handshakePhase) {
-        // The SYN was not captured: the handshake starts at the SYN/ACK.
-        this.handshakePhase = this.matcher.newPhase("tcp-handshake", frame, time, this.frameRelative);
-      }
-      if (this.synAckTime < 0) this.synAckTime = this.frameRelative;
-      this.handshakePhase.addStep("SYN/ACK", frame, time, this.frameRelative, "server->client");
+  /** Expert info for the findings of sequence analysis step 1 (before the payload). */
+  private reportHeaderAnalysis(analysis: SequenceAnalysis, frame: number, sender: Half, receiver: Half, hasAck: boolean): void {
+    const flags = analysis.flags;
+    if (flags & SequenceFlag.keepAlive) this.report("tcp.keep_alive", frame, "TCP keep-alive segment");
+    if (flags & SequenceFlag.zeroWindow) this.report("tcp.zero_window", frame, `${sender.direction} advertises a zero window: its receive buffer is full`);
+    if (flags & SequenceFlag.ackedUnseen) {
+      this.report("tcp.ack_lost_segment", frame, `ACKed segment that wasn't captured (common at capture start): ack ${analysis.relativeAck} is beyond the ${receiver.direction} data seen`);
     }
+    if (flags & SequenceFlag.duplicateAck) this.report("tcp.duplicate_ack", frame, `Duplicate ACK (#${analysis.duplicateCount}) of frame ${analysis.duplicateOfFrame}`);
+    if (flags & SequenceFlag.synRetransmission) this.report("tcp.retransmission", frame, `The ${hasAck ? "SYN/ACK" : "SYN"} was sent again`);
+  }
+
+  /** Expert info for the findings of sequence analysis step 2 (the payload's verdict). */
+  private reportPayloadAnalysis(analysis: SequenceAnalysis, frame: number, sender: Half, wireLength: number): void {
+    const flags = analysis.flags;
+    if (flags & SequenceFlag.fastRetransmission) {
+      this.report("tcp.fast_retransmission", frame, `Fast retransmission: resent after ${analysis.askedByDuplicateAcks} duplicate ACKs asked for these bytes`);
+    } else if (flags & SequenceFlag.spuriousRetransmission) {
+      this.report("tcp.spurious_retransmission", frame, "Spurious retransmission: the receiver had already acknowledged these bytes");
+    } else if (flags & SequenceFlag.retransmission) {
+      this.report("tcp.retransmission", frame, `Retransmission of ${wireLength} byte(s) already seen`);
+    } else if (flags & SequenceFlag.outOfOrder) {
+      this.report("tcp.out_of_order", frame, "Out-of-order segment: it arrived after later bytes of the stream");
+    } else if (flags & SequenceFlag.previousSegmentNotCaptured) {
+      this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${analysis.skippedBytes} byte(s)`);
+    }
+  }
+
+  private onSyn(frame: number, time: number, hasAck: boolean, fromClient: boolean): void {
+    const event = this.handshake.onSyn(hasAck, fromClient, this.frameRelative);
+    if (event === HandshakeEvent.none) return;
+    // The first SYN, or the SYN/ACK when the SYN was not captured, starts the phase.
+    if (!this.handshakePhase) this.handshakePhase = this.matcher.newPhase("tcp-handshake", frame, time, this.frameRelative);
+    if (event === HandshakeEvent.syn) this.handshakePhase.addStep("SYN", frame, time, this.frameRelative, "client->server");
+    else this.handshakePhase.addStep("SYN/ACK", frame, time, this.frameRelative, "server->client");
   }
 
   private onFinOrRst(frame: number, time: number, fin: boolean, rst: boolean, sender: Half, tcp: TcpHeader, wireLength: number): void {
@@ -490,19 +407,16 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       this.closedBy = who;
     }
     const phase = this.teardownPhase;
-    if (rst) {
+    const event = teardownEvent(sender, fin, rst, tcp.seq, wireLength, frame);
+    if (event === TeardownEvent.rst) {
       phase.addStep("RST", frame, time, this.frameRelative, sender.direction);
       phase.phase.closedBy = phase.phase.closedBy ?? "rst";
       this.state = "reset";
       this.report("tcp.connection_reset", frame, `Connection reset (RST) by the ${who}`);
-      return;
-    }
-    if (fin && sender.finSeq < 0) {
-      sender.finSeq = seqAdd(tcp.seq, wireLength);
-      sender.finFrame = frame;
+    } else if (event === TeardownEvent.fin) {
       phase.phase.closedBy = phase.phase.closedBy ?? "fin";
       phase.addStep("FIN", frame, time, this.frameRelative, sender.direction);
-      this.state = this.client.finSeq >= 0 && this.server.finSeq >= 0 ? "closed" : "half-closed";
+      this.state = stateAfterFin(this.client, this.server);
     }
   }
 
@@ -593,18 +507,17 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
         const finOfOther = receiver.finSeq >= 0 && receiver.finAcked && receiver.finFrame > 0;
         if (finOfOther && !record.phase.steps.some((s) => s.type === "ACK" && s.direction === sender.direction && s.frame === frame)) record.addStep("ACK", frame, time, this.frameRelative, sender.direction);
       }
-    } else if (!this.handshakeDone && this.handshakePhase && fromClient && hasAck && wireLength === 0 && this.synAckTime >= 0) {
+    } else if (this.handshakePhase && this.handshake.completedBy(fromClient, hasAck, wireLength)) {
       record = this.handshakePhase;
       record.addStep("ACK", frame, time, this.frameRelative, "client->server");
-      this.handshakeDone = true;
-      const now = this.frameRelative;
-      if (this.synTime >= 0) {
-        record.phase.latency = seconds(now - this.synTime);
-        record.phase.synToSynAck = seconds(this.synAckTime - this.synTime);
-        record.phase.synAckToAck = seconds(now - this.synAckTime);
+      const timed = this.handshake.complete(this.frameRelative);
+      if (timed) {
+        record.phase.latency = seconds(this.handshake.rtt);
+        record.phase.synToSynAck = seconds(this.handshake.synToSynAck);
+        record.phase.synAckToAck = seconds(this.handshake.synAckToAck);
         this.initialRtt = record.phase.latency;
       }
-      this.matcher.settle(record, this.synTime >= 0 ? "complete" : "incomplete", this.matcher.messageCount);
+      this.matcher.settle(record, timed ? "complete" : "incomplete", this.matcher.messageCount);
     } else if (wireLength > 0 && sender.framer && sender.framer.hasPartial) {
       // Bytes of a packet not complete yet: credit the frame when it completes.
       sender.partialFrames.push(frame);
@@ -618,7 +531,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       if (record?.emitted) record = undefined;
     }
     if (!record) return;
-    if (!this.handshakeDone && syn === false && record === this.handshakePhase) this.handshakeDone = true;
+    if (!this.handshake.done && syn === false && record === this.handshakePhase) this.handshake.done = true;
     record.addFrame(frame, time, this.frameRelative, fromClient, true, this.frameOverhead, 0, 0);
     this.frameCounted = true;
     result.phase = record.phase.kind;
@@ -627,7 +540,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   /** After FIN/RST: once both FINs are acknowledged (or on RST), close and release. */
   private maybeClose(): void {
     if (this.released) return;
-    if (this.state === "reset" || (this.client.finAcked && this.server.finAcked)) {
+    if (this.state === "reset" || finsAcknowledged(this.client, this.server)) {
       if (this.state !== "reset") this.state = "closed";
       this.closedAtTime = this.lastTime;
       this.finish();
@@ -683,7 +596,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       packets: { clientToServer: this.client.packets, serverToClient: this.server.packets },
       bytes: { clientToServer: this.client.bytes, serverToClient: this.server.bytes },
       payloadBytes: { clientToServer: this.client.payloadBytes, serverToClient: this.server.payloadBytes },
-      handshake: this.handshakeDone && this.synTime >= 0 ? "complete" : this.client.sawSyn || this.server.sawSyn ? "partial" : "not-captured",
+      handshake: this.handshake.captured(this.client, this.server),
       state: this.state,
       retransmissions: this.retransmissions,
       outOfOrder: this.outOfOrder,
