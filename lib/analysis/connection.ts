@@ -13,7 +13,7 @@ import { MqttFramer, startsWithWholePacket, type PduSink } from "../mqtt/framer"
 import { MqttSession, type PacketPlace } from "../mqtt/session";
 import { SegmentVerdict, StreamReassembler, type ReassemblyLimits, type ReassemblySink } from "../tcp/reassembly";
 import { seqAdd, seqDiff } from "../tcp/sequence";
-import { TcpDirection } from "../tcp/direction";
+import { scaledWindow, TcpDirection } from "../tcp/direction";
 import type { RoleEvidence } from "../tcp/roles";
 import type { StreamProtocolTable } from "../tcp/stream-consumer";
 import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
@@ -334,7 +334,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     }
     result.relativeSeq = (tcp.seq - sender.base) >>> 0;
     result.relativeAck = hasAck ? (tcp.ack - receiver.base) >>> 0 : 0;
-    result.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? tcp.window * 2 ** sender.windowScale : tcp.window;
+    result.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? scaledWindow(tcp.window, sender.windowScale) : tcp.window;
 
     // Sequence analysis (packet-tcp.c tcp_analyze_sequence_number, simplified).
     let prefix = "";

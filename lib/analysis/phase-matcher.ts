@@ -240,9 +240,10 @@ export class PhaseMatcher {
    * Emit phases that settled at least two messages ago, so that the ACKs
    * trailing their last message have been counted. With `all` (the connection
    * ended), emit every phase not yet emitted, answered or not, in creation
-   * order, with the connection's TCP phases (`tcpPhases`: handshake, teardown).
+   * order, with the connection's TCP phases (`tcpPhases`: handshake, teardown;
+   * optional rather than defaulting to `[]`, which would allocate after every message).
    */
-  emitSettled(all: boolean, tcpPhases: readonly (PhaseRecord | undefined)[] = []): void {
+  emitSettled(all: boolean, tcpPhases?: readonly (PhaseRecord | undefined)[]): void {
     let record = this.settledFirst;
     const limit = this.messageCount - 2;
     while (record !== undefined && (all || record.settledAtMessage <= limit)) {
@@ -255,7 +256,7 @@ export class PhaseMatcher {
     if (record === undefined) this.settledLast = undefined;
     if (!all) return;
     const rest: PhaseRecord[] = [];
-    for (const tcp of tcpPhases) if (tcp) rest.push(tcp);
+    if (tcpPhases) for (const tcp of tcpPhases) if (tcp) rest.push(tcp);
     if (this.openConnect) rest.push(this.openConnect);
     for (const open of this.openByMessageId.values()) rest.push(open);
     rest.push(...this.openPings);
