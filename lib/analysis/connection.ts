@@ -556,9 +556,9 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   private onMessage(half: Half, message: MqttMessage, type: number): void {
     const result = this.current;
     result.messages.push(message);
-    // A malformed message's bytes go to the phase of the last message.
-    const matched = this.matcher.match(message, type);
-    const record = message.malformed ? half.lastPhase ?? this.lastPhase : matched;
+    // A malformed message's bytes go to the phase of the last message (match gives it none).
+    const matched = this.matcher.match(message, type, this.packetPlace);
+    const record = matched !== undefined ? matched : message.malformed ? half.lastPhase ?? this.lastPhase : undefined;
     // Bytes: the MQTT bytes to this message's phase; the frame's header bytes
     // (and frames that carried only earlier parts of it) to the first phase.
     const payload = message.payloadLength ?? 0;

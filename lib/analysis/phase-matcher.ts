@@ -16,7 +16,7 @@
 import type { IssueCode } from "../expert/issues";
 import { PacketType, SUBACK_FAILURE, describeReturnCode } from "../mqtt/constants";
 import { PhaseRecord } from "./phases";
-import type { MqttMessage, Phase, PhaseKind, PhaseStatus } from "./types";
+import type { Direction, MqttMessage, Phase, PhaseKind, PhaseStatus } from "./types";
 
 /** What the matcher reports to (the connection). */
 export interface PhaseMatcherHost {
@@ -26,6 +26,14 @@ export interface PhaseMatcherHost {
   report(code: IssueCode, frame: number, message: string): void;
   /** The final status of a TCP phase (handshake, teardown) never settled by the end. */
   openTcpPhaseStatus(phase: Phase): PhaseStatus;
+}
+
+/** Where and when a message was seen: an MqttMessage is one, as is the connection's PacketPlace. */
+export interface MessagePlace {
+  readonly frame: number;
+  readonly time: number;
+  readonly relativeTime: number;
+  readonly direction: Direction;
 }
 
 /** Shared empty containers for released matchers (nothing is added to them). */
@@ -55,17 +63,20 @@ export class PhaseMatcher {
   /**
    * Count one message and match it to its phase: open a new one for a
    * request, complete one for a response. `type` is the packet type number
-   * (1–15) from the fixed header (default: from `message.type`). Returns
+   * (1–15) from the fixed header (default: from `message.type`); `place`
+   * where and when it was seen (default: the message's own fields; the
+   * connection passes the one object it decoded the message at, read at one
+   * shape for every message rather than at each message type's). Returns
    * undefined for a malformed message (its bytes go where the caller says)
    * and for a type that has no phase.
    */
-  match(message: MqttMessage, type: number = PacketType[message.type as keyof typeof PacketType] ?? 0): PhaseRecord | undefined {
+  match(message: MqttMessage, type: number = PacketType[message.type as keyof typeof PacketType] ?? 0, place: MessagePlace = message): PhaseRecord | undefined {
     this.messageCount++;
     if (message.malformed) return undefined;
-    const frame = message.frame;
-    const time = message.time;
-    const relativeTime = message.relativeTime;
-    const direction = message.direction;
+    const frame = place.frame;
+    const time = place.time;
+    const relativeTime = place.relativeTime;
+    const direction = place.direction;
     const fromClient = direction === "client->server";
     const count = this.messageCount;
     // Switch on the packet type number from the fixed header (cheaper than the name).
