@@ -571,7 +571,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       const countFrame = !this.frameCounted;
       record.addFrame(this.frameNumber, this.frameTime, this.frameRelative, half.fromClient, countFrame, countFrame ? this.frameOverhead : 0, message.length - payload, payload);
       this.frameCounted = true;
-      if (!result.phase) result.phase = record.phase.kind;
+      if (!result.phase) result.phase = record.kind;
       half.lastPhase = record;
       this.lastPhase = record;
     }
@@ -621,7 +621,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (!this.handshakeDone && syn === false && record === this.handshakePhase) this.handshakeDone = true;
     record.addFrame(frame, time, this.frameRelative, fromClient, true, this.frameOverhead, 0, 0);
     this.frameCounted = true;
-    result.phase = record.phase.kind;
+    result.phase = record.kind;
   }
 
   /** After FIN/RST: once both FINs are acknowledged (or on RST), close and release. */

@@ -146,7 +146,7 @@ export class PhaseMatcher {
         record.addStep(message.type, frame, time, relativeTime, direction);
         if (message.type === "PUBACK" || message.type === "PUBCOMP") {
           this.openByMessageId.delete(key);
-          record.phase.latency = seconds(relativeTime - record.phase.relativeStart);
+          record.phase.latency = seconds(relativeTime - record.relativeStart);
           this.settle(record, "complete", count);
         }
         return record;
@@ -175,7 +175,7 @@ export class PhaseMatcher {
         if (!record) return this.orphanResponse(message, kind, fromClient);
         this.openByMessageId.delete(key);
         record.addStep(message.type, frame, time, relativeTime, direction);
-        record.phase.latency = seconds(relativeTime - record.phase.relativeStart);
+        record.phase.latency = seconds(relativeTime - record.relativeStart);
         if (message.granted) record.phase.granted = message.granted;
         const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
         if (failed) this.host.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
@@ -192,7 +192,7 @@ export class PhaseMatcher {
         const record = this.openPings.shift();
         if (!record) return this.orphanResponse(message, "ping", fromClient);
         record.addStep("PINGRESP", frame, time, relativeTime, direction);
-        record.phase.latency = seconds(relativeTime - record.phase.relativeStart);
+        record.phase.latency = seconds(relativeTime - record.relativeStart);
         this.settle(record, "complete", count);
         return record;
       }
