@@ -11,6 +11,7 @@
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
 import { ConnectionIdentity } from "../tcp/connection-identity";
+import { scaledWindow } from "../tcp/direction";
 import { sharedResult, type SegmentResult, type TcpConnection } from "./connection";
 
 export class ClosedConnection extends ConnectionIdentity {
@@ -64,7 +65,7 @@ export class ClosedConnection extends ConnectionIdentity {
     result.partialPdu = false;
     result.relativeSeq = (tcp.seq - senderBase) >>> 0;
     result.relativeAck = tcp.flags & TcpFlag.ACK ? (tcp.ack - receiverBase) >>> 0 : 0;
-    result.window = senderScale >= 0 && receiverScale >= 0 ? tcp.window * 2 ** senderScale : tcp.window;
+    result.window = senderScale >= 0 && receiverScale >= 0 ? scaledWindow(tcp.window, senderScale) : tcp.window;
     result.analysisPrefix = tcp.flags & TcpFlag.FIN && (fromClient ? this.clientFinSeq : this.serverFinSeq) === tcp.seq ? "[TCP Retransmission] " : "";
     result.phase = "tcp-teardown";
     return result;

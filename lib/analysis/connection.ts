@@ -470,9 +470,9 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   private onMessage(half: Half, message: MqttMessage, type: number): void {
     const result = this.current;
     result.messages.push(message);
-    // A malformed message's bytes go to the phase of the last message.
-    const matched = this.matcher.match(message, type);
-    const record = message.malformed ? half.lastPhase ?? this.lastPhase : matched;
+    // A malformed message's bytes go to the phase of the last message (match gives it none).
+    const matched = this.matcher.match(message, type, this.packetPlace);
+    const record = matched !== undefined ? matched : message.malformed ? half.lastPhase ?? this.lastPhase : undefined;
     // Bytes: the MQTT bytes to this message's phase; the frame's header bytes
     // (and frames that carried only earlier parts of it) to the first phase.
     const payload = message.payloadLength ?? 0;
@@ -485,7 +485,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       const countFrame = !this.frameCounted;
       record.addFrame(this.frameNumber, this.frameTime, this.frameRelative, half.fromClient, countFrame, countFrame ? this.frameOverhead : 0, message.length - payload, payload);
       this.frameCounted = true;
-      if (!result.phase) result.phase = record.phase.kind;
+      if (!result.phase) result.phase = record.kind;
       half.lastPhase = record;
       this.lastPhase = record;
     }
@@ -534,7 +534,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (!this.handshake.done && syn === false && record === this.handshakePhase) this.handshake.done = true;
     record.addFrame(frame, time, this.frameRelative, fromClient, true, this.frameOverhead, 0, 0);
     this.frameCounted = true;
-    result.phase = record.phase.kind;
+    result.phase = record.kind;
   }
 
   /** After FIN/RST: once both FINs are acknowledged (or on RST), close and release. */

@@ -16,7 +16,7 @@
 import type { IssueCode } from "../expert/issues";
 import { PacketType, SUBACK_FAILURE, describeReturnCode } from "../mqtt/constants";
 import { PhaseRecord } from "./phases";
-import type { MqttMessage, Phase, PhaseKind, PhaseStatus } from "./types";
+import type { Direction, MqttMessage, Phase, PhaseKind, PhaseStatus } from "./types";
 
 /** What the matcher reports to (the connection). */
 export interface PhaseMatcherHost {
@@ -26,6 +26,14 @@ export interface PhaseMatcherHost {
   report(code: IssueCode, frame: number, message: string): void;
   /** The final status of a TCP phase (handshake, teardown) never settled by the end. */
   openTcpPhaseStatus(phase: Phase): PhaseStatus;
+}
+
+/** Where and when a message was seen: an MqttMessage is one, as is the connection's PacketPlace. */
+export interface MessagePlace {
+  readonly frame: number;
+  readonly time: number;
+  readonly relativeTime: number;
+  readonly direction: Direction;
 }
 
 /** Shared empty containers for released matchers (nothing is added to them). */
@@ -55,17 +63,20 @@ export class PhaseMatcher {
   /**
    * Count one message and match it to its phase: open a new one for a
    * request, complete one for a response. `type` is the packet type number
-   * (1–15) from the fixed header (default: from `message.type`). Returns
+   * (1–15) from the fixed header (default: from `message.type`); `place`
+   * where and when it was seen (default: the message's own fields; the
+   * connection passes the one object it decoded the message at, read at one
+   * shape for every message rather than at each message type's). Returns
    * undefined for a malformed message (its bytes go where the caller says)
    * and for a type that has no phase.
    */
-  match(message: MqttMessage, type: number = PacketType[message.type as keyof typeof PacketType] ?? 0): PhaseRecord | undefined {
+  match(message: MqttMessage, type: number = PacketType[message.type as keyof typeof PacketType] ?? 0, place: MessagePlace = message): PhaseRecord | undefined {
     this.messageCount++;
     if (message.malformed) return undefined;
-    const frame = message.frame;
-    const time = message.time;
-    const relativeTime = message.relativeTime;
-    const direction = message.direction;
+    const frame = place.frame;
+    const time = place.time;
+    const relativeTime = place.relativeTime;
+    const direction = place.direction;
     const fromClient = direction === "client->server";
     const count = this.messageCount;
     // Switch on the packet type number from the fixed header (cheaper than the name).
@@ -135,7 +146,7 @@ export class PhaseMatcher {
         record.addStep(message.type, frame, time, relativeTime, direction);
         if (message.type === "PUBACK" || message.type === "PUBCOMP") {
           this.openByMessageId.delete(key);
-          record.phase.latency = seconds(relativeTime - record.phase.relativeStart);
+          record.phase.latency = seconds(relativeTime - record.relativeStart);
           this.settle(record, "complete", count);
         }
         return record;
@@ -164,7 +175,7 @@ export class PhaseMatcher {
         if (!record) return this.orphanResponse(message, kind, fromClient);
         this.openByMessageId.delete(key);
         record.addStep(message.type, frame, time, relativeTime, direction);
-        record.phase.latency = seconds(relativeTime - record.phase.relativeStart);
+        record.phase.latency = seconds(relativeTime - record.relativeStart);
         if (message.granted) record.phase.granted = message.granted;
         const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
         if (failed) this.host.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
@@ -181,7 +192,7 @@ export class PhaseMatcher {
         const record = this.openPings.shift();
         if (!record) return this.orphanResponse(message, "ping", fromClient);
         record.addStep("PINGRESP", frame, time, relativeTime, direction);
-        record.phase.latency = seconds(relativeTime - record.phase.relativeStart);
+        record.phase.latency = seconds(relativeTime - record.relativeStart);
         this.settle(record, "complete", count);
         return record;
       }
@@ -240,9 +251,10 @@ export class PhaseMatcher {
    * Emit phases that settled at least two messages ago, so that the ACKs
    * trailing their last message have been counted. With `all` (the connection
    * ended), emit every phase not yet emitted, answered or not, in creation
-   * order, with the connection's TCP phases (`tcpPhases`: handshake, teardown).
+   * order, with the connection's TCP phases (`tcpPhases`: handshake, teardown;
+   * optional rather than defaulting to `[]`, which would allocate after every message).
    */
-  emitSettled(all: boolean, tcpPhases: readonly (PhaseRecord | undefined)[] = []): void {
+  emitSettled(all: boolean, tcpPhases?: readonly (PhaseRecord | undefined)[]): void {
     let record = this.settledFirst;
     const limit = this.messageCount - 2;
     while (record !== undefined && (all || record.settledAtMessage <= limit)) {
@@ -255,7 +267,7 @@ export class PhaseMatcher {
     if (record === undefined) this.settledLast = undefined;
     if (!all) return;
     const rest: PhaseRecord[] = [];
-    for (const tcp of tcpPhases) if (tcp) rest.push(tcp);
+    if (tcpPhases) for (const tcp of tcpPhases) if (tcp) rest.push(tcp);
     if (this.openConnect) rest.push(this.openConnect);
     for (const open of this.openByMessageId.values()) rest.push(open);
     rest.push(...this.openPings);

@@ -31,9 +31,23 @@ export function emptyTraffic(): PhaseTraffic {
   return { packets: 0, bytes: 0, tcpIpBytes: 0, mqttHeaderBytes: 0, payloadBytes: 0 };
 }
 
-/** A phase while it is being built, with the bookkeeping that is not published. */
+/**
+ * A phase while it is being built, with the bookkeeping that is not published.
+ *
+ * Each kind of phase adds its own fields to its Phase object (a publish its
+ * topic and QoS, a connect its clientId…), so Phase objects come in many
+ * shapes, and reading one of their fields on the hot path (every frame and
+ * every message lands here) is a megamorphic property load. The record keeps
+ * what addFrame and addStep read, in one shape: the phase's arrays and
+ * traffic objects (the very objects the phase holds) and copies of the span's
+ * bounds, written through to the phase whenever they change, so the phase is
+ * always current.
+ */
 export class PhaseRecord {
   readonly phase: Phase;
+  /** The phase's kind and relative start (they never change). */
+  readonly kind: PhaseKind;
+  readonly relativeStart: number;
   /** Handed to the sink; later traffic is no longer added. */
   emitted = false;
   /** Complete (or otherwise settled): no further messages will join it. */
@@ -42,8 +56,25 @@ export class PhaseRecord {
   settledAtMessage = 0;
   /** The next phase in the connection's queue of settled phases waiting to be emitted. */
   nextSettled: PhaseRecord | undefined = undefined;
+  // The phase's own arrays and traffic objects, and copies of its bounds.
+  private readonly frames: number[];
+  private readonly steps: Phase["steps"];
+  private readonly clientToServer: PhaseTraffic;
+  private readonly serverToClient: PhaseTraffic;
+  private startFrame: number;
+  private endFrame: number;
+  private relativeEnd: number;
 
   constructor(id: number, stream: number, kind: PhaseKind, frame: number, time: number, relativeTime: number) {
+    this.kind = kind;
+    this.relativeStart = relativeTime;
+    this.frames = [];
+    this.steps = [];
+    this.clientToServer = emptyTraffic();
+    this.serverToClient = emptyTraffic();
+    this.startFrame = frame;
+    this.endFrame = frame;
+    this.relativeEnd = relativeTime;
     this.phase = {
       id,
       stream,
@@ -55,28 +86,26 @@ export class PhaseRecord {
       relativeEnd: relativeTime,
       startFrame: frame,
       endFrame: frame,
-      frames: [],
-      clientToServer: emptyTraffic(),
-      serverToClient: emptyTraffic(),
-      steps: [],
+      frames: this.frames,
+      clientToServer: this.clientToServer,
+      serverToClient: this.serverToClient,
+      steps: this.steps,
     };
   }
 
   /** Count a frame (once) and bytes toward this phase. */
   addFrame(frame: number, time: number, relativeTime: number, fromClient: boolean, countPacket: boolean, tcpIpBytes: number, mqttHeaderBytes: number, payloadBytes: number): void {
     if (this.emitted) return;
-    const phase = this.phase;
-    const traffic = fromClient ? phase.clientToServer : phase.serverToClient;
+    const traffic = fromClient ? this.clientToServer : this.serverToClient;
     if (countPacket) {
       traffic.packets++;
-      const frames = phase.frames;
+      const frames = this.frames;
       if (frames.length === 0 || frames[frames.length - 1] !== frame) frames.push(frame);
-      if (frame > phase.endFrame) phase.endFrame = frame;
-      if (relativeTime > phase.relativeEnd) {
-        phase.end = time;
-        phase.relativeEnd = relativeTime;
+      this.extendTo(frame, time, relativeTime);
+      if (frame < this.startFrame) {
+        this.startFrame = frame;
+        this.phase.startFrame = frame;
       }
-      if (frame < phase.startFrame) phase.startFrame = frame;
     }
     traffic.tcpIpBytes += tcpIpBytes;
     traffic.mqttHeaderBytes += mqttHeaderBytes;
@@ -85,11 +114,21 @@ export class PhaseRecord {
   }
 
   addStep(type: string, frame: number, time: number, relativeTime: number, direction: Direction): void {
-    this.phase.steps.push({ type, frame, time, relativeTime, direction });
-    if (frame > this.phase.endFrame) this.phase.endFrame = frame;
-    if (relativeTime > this.phase.relativeEnd) {
-      this.phase.end = time;
-      this.phase.relativeEnd = relativeTime;
+    this.steps.push({ type, frame, time, relativeTime, direction });
+    this.extendTo(frame, time, relativeTime);
+  }
+
+  /** The phase reaches `frame` at `relativeTime` (its end moves only forward). */
+  private extendTo(frame: number, time: number, relativeTime: number): void {
+    if (frame > this.endFrame) {
+      this.endFrame = frame;
+      this.phase.endFrame = frame;
+    }
+    if (relativeTime > this.relativeEnd) {
+      this.relativeEnd = relativeTime;
+      const phase = this.phase;
+      phase.end = time;
+      phase.relativeEnd = relativeTime;
     }
   }
 

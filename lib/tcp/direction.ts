@@ -5,6 +5,16 @@
  */
 import type { StreamReassembler } from "./reassembly";
 
+/**
+ * A segment's window field scaled by its sender's shift (RFC 7323 §2.3:
+ * the window is the field << Window Scale), as Wireshark shows Win=. A shift
+ * for the shifts a SYN can carry (0–14, and any up to 30): it runs for every
+ * segment, and `2 ** shift` is a call into Math.pow.
+ */
+export function scaledWindow(window: number, shift: number): number {
+  return shift < 31 ? window * (1 << shift) : window * 2 ** shift;
+}
+
 /** Which way the bytes go. */
 export type StreamDirection = "client->server" | "server->client";
 

@@ -18,7 +18,7 @@
  * every segment (this is the per-packet hot path: nothing is allocated).
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
-import type { TcpDirection } from "./direction";
+import { scaledWindow, type TcpDirection } from "./direction";
 import { SegmentVerdict, type SegmentVerdictValue } from "./reassembly";
 import { seqAdd, seqDiff } from "./sequence";
 
@@ -121,7 +121,7 @@ export function analyzeSegmentHeader(
   out.relativeSeq = (tcp.seq - sender.base) >>> 0;
   out.relativeAck = hasAck ? (tcp.ack - receiver.base) >>> 0 : 0;
   // RFC 7323 §2.3: the window of a SYN is never scaled; scaling needs both sides' option.
-  out.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? tcp.window * 2 ** sender.windowScale : tcp.window;
+  out.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? scaledWindow(tcp.window, sender.windowScale) : tcp.window;
   out.dataSeq = syn ? seqAdd(tcp.seq, 1) : tcp.seq;
   out.segmentSeqEnd = seqAdd(tcp.seq, wireLength + (syn ? 1 : 0) + (fin ? 1 : 0));
 
