@@ -17,7 +17,7 @@ import { TcpDirection } from "../tcp/direction";
 import type { RoleEvidence } from "../tcp/roles";
 import type { StreamProtocolTable } from "../tcp/stream-consumer";
 import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
-import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
+import { describeIssue, makeIssue, type Issue, type IssueCode, type IssueDescription } from "../expert/issues";
 import { PhaseMatcher, seconds, type PhaseMatcherHost } from "./phase-matcher";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
 import type { ConnectionSummary, MqttMessage, Phase, PhaseKind, PhaseStatus, StreamProtocol } from "./types";
@@ -112,7 +112,7 @@ class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSin
     this.connection.report(
       "tcp.reassembly_gap",
       frame,
-      `${length} byte(s) of the ${this.direction} stream were not captured; ${this.framer ? "MQTT decoding resumes at the next packet boundary" : "decoding resumes after the hole"}`,
+      describeIssue("tcp.reassembly_gap", { direction: this.direction, missingBytes: length, mqtt: this.framer !== undefined }),
     );
   }
 
@@ -236,7 +236,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     return (ofClient ? this.client : this.server).base;
   }
 
-  report(code: IssueCode, frame: number, message: string): void {
+  report(code: IssueCode, frame: number, message: string | IssueDescription): void {
     this.listener.issue(makeIssue(code, frame, message, this.stream));
   }
 
@@ -366,7 +366,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
         sender.dupAcks++;
         this.duplicateAcks++;
         prefix += `[TCP Dup ACK ${sender.lastAckFrame}#${sender.dupAcks}] `;
-        this.report("tcp.duplicate_ack", frame, `Duplicate ACK (#${sender.dupAcks}) of frame ${sender.lastAckFrame}`);
+        this.report("tcp.duplicate_ack", frame, describeIssue("tcp.duplicate_ack", { count: sender.dupAcks, ackedFrame: sender.lastAckFrame }));
       } else if (tcp.ack === sender.lastAck && sender.lastWindow >= 0 && tcp.window !== sender.lastWindow) {
         prefix += "[TCP Window Update] ";
       }
@@ -430,7 +430,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
         case SegmentVerdict.previousSegmentNotCaptured:
           this.lostSegments++;
           prefix = "[TCP Previous segment not captured] " + prefix;
-          this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${seqDiff(dataSeq, sender.nextSeq)} byte(s)`);
+          this.report("tcp.previous_segment_not_captured", frame, describeIssue("tcp.previous_segment_not_captured", { direction: sender.direction, missingBytes: seqDiff(dataSeq, sender.nextSeq) }));
           break;
         default:
           break;
@@ -439,7 +439,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       // A pure ACK beyond what this side sent: its data was not captured.
       this.lostSegments++;
       prefix = "[TCP Previous segment not captured] " + prefix;
-      this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${seqDiff(tcp.seq, sender.nextSeq)} byte(s)`);
+      this.report("tcp.previous_segment_not_captured", frame, describeIssue("tcp.previous_segment_not_captured", { direction: sender.direction, missingBytes: seqDiff(tcp.seq, sender.nextSeq) }));
     }
     if (hasAck) {
       receiver.reassembler?.peerAcknowledged(tcp.ack);
