@@ -81,7 +81,7 @@ const mqttMessageFields = [
   { name: "password", json: "string", optional: true, wireshark: "mqtt.passwd" },
   { name: "keepalive", json: "number", optional: true, wireshark: "mqtt.kalive" },
   { name: "cleanSession", json: "boolean", optional: true, wireshark: "mqtt.conflag.cleansess" },
-  { name: "protocolName", json: "string", optional: true, wireshark: "mqtt.proto_name" },
+  { name: "protocolName", json: "string", optional: true, wireshark: "mqtt.protoname" },
   { name: "will", json: "value", optional: true },
   { name: "returnCode", json: "number", optional: true, wireshark: "mqtt.conack.val" },
   { name: "reasonCode", json: "number", optional: true },
