@@ -9,7 +9,8 @@ export { Analyzer, type AnalyzeOptions, type AnalysisSink } from "./analysis/ana
 export * from "./analysis/types";
 export { expertInfo, formatIssue, wiresharkFilterFor, type Issue, type IssueCode, type IssueGroup, type IssueLayer, type SeverityName } from "./expert/issues";
 export { formatDuration, formatBytes } from "./analysis/format";
-export { describePhase } from "./analysis/phases";
+export { describePhase, messageOf } from "./analysis/phases";
+export { isMessage, type MessageOfType, type ConnectMessage, type ConnackMessage, type PublishMessage, type SubscribeMessage, type SubackMessage, type DamagedMessage } from "./mqtt/types";
 export { readCapture, detectFormat, type FrameSink } from "./capture/reader";
 export type { CaptureSource } from "./capture/source";
 export type { Frame, CaptureInfo, CaptureInterface } from "./capture/frame";

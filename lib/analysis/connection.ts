@@ -20,7 +20,7 @@ import { TcpDirection } from "../tcp/direction";
 import type { RoleEvidence } from "../tcp/roles";
 import type { StreamProtocolTable } from "../tcp/stream-consumer";
 import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
-import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
+import { describeIssue, makeIssue, type Issue, type IssueCode, type IssueDescription } from "../expert/issues";
 import { PhaseMatcher, seconds, type PhaseMatcherHost } from "./phase-matcher";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
 import type { ConnectionSummary, MqttMessage, Phase, PhaseKind, PhaseStatus, StreamProtocol } from "./types";
@@ -115,7 +115,7 @@ class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSin
     this.connection.report(
       "tcp.reassembly_gap",
       frame,
-      `${length} byte(s) of the ${this.direction} stream were not captured; ${this.framer ? "MQTT decoding resumes at the next packet boundary" : "decoding resumes after the hole"}`,
+      describeIssue("tcp.reassembly_gap", { direction: this.direction, missingBytes: length, mqtt: this.framer !== undefined }),
     );
   }
 
@@ -239,7 +239,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     return (ofClient ? this.client : this.server).base;
   }
 
-  report(code: IssueCode, frame: number, message: string): void {
+  report(code: IssueCode, frame: number, message: string | IssueDescription): void {
     this.listener.issue(makeIssue(code, frame, message, this.stream));
   }
 
@@ -370,7 +370,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (flags & SequenceFlag.ackedUnseen) {
       this.report("tcp.ack_lost_segment", frame, `ACKed segment that wasn't captured (common at capture start): ack ${analysis.relativeAck} is beyond the ${receiver.direction} data seen`);
     }
-    if (flags & SequenceFlag.duplicateAck) this.report("tcp.duplicate_ack", frame, `Duplicate ACK (#${analysis.duplicateCount}) of frame ${analysis.duplicateOfFrame}`);
+    if (flags & SequenceFlag.duplicateAck) this.report("tcp.duplicate_ack", frame, describeIssue("tcp.duplicate_ack", { count: analysis.duplicateCount, ackedFrame: analysis.duplicateOfFrame }));
     if (flags & SequenceFlag.synRetransmission) this.report("tcp.retransmission", frame, `The ${hasAck ? "SYN/ACK" : "SYN"} was sent again`);
   }
 
@@ -386,7 +386,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     } else if (flags & SequenceFlag.outOfOrder) {
       this.report("tcp.out_of_order", frame, "Out-of-order segment: it arrived after later bytes of the stream");
     } else if (flags & SequenceFlag.previousSegmentNotCaptured) {
-      this.report("tcp.previous_segment_not_captured", frame, `Previous segment(s) not captured (common at capture start): the ${sender.direction} stream skips ${analysis.skippedBytes} byte(s)`);
+      this.report("tcp.previous_segment_not_captured", frame, describeIssue("tcp.previous_segment_not_captured", { direction: sender.direction, missingBytes: analysis.skippedBytes }));
     }
   }
 

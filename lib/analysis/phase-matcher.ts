@@ -13,7 +13,7 @@
  * the TCP phases too, so that every phase of a connection comes out in one
  * order. test/analysis/phase-matcher.test.ts drives it from plain lists.
  */
-import type { IssueCode } from "../expert/issues";
+import { describeIssue, type IssueCode, type IssueDescription } from "../expert/issues";
 import { PacketType, SUBACK_FAILURE, describeReturnCode } from "../mqtt/constants";
 import { PhaseRecord } from "./phases";
 import type { Direction, MqttMessage, Phase, PhaseKind, PhaseStatus } from "./types";
@@ -23,7 +23,7 @@ export interface PhaseMatcherHost {
   nextPhaseId(): number;
   /** A phase is final: emit it. */
   phase(phase: Phase): void;
-  report(code: IssueCode, frame: number, message: string): void;
+  report(code: IssueCode, frame: number, message: string | IssueDescription): void;
   /** The final status of a TCP phase (handshake, teardown) never settled by the end. */
   openTcpPhaseStatus(phase: Phase): PhaseStatus;
 }
@@ -109,7 +109,7 @@ export class PhaseMatcher {
         if (message.returnCode !== undefined) phase.returnCode = message.returnCode;
         if (record.phase.status !== "request-not-captured") phase.latency = seconds(relativeTime - phase.relativeStart);
         const refused = message.protocolVersion === 5 ? code >= 0x80 : code !== 0;
-        if (refused) this.host.report("mqtt.connection_refused", frame, `The server refused the connection: ${describeReturnCode(code, message.protocolVersion)} (code ${code})`);
+        if (refused) this.host.report("mqtt.connection_refused", frame, describeIssue("mqtt.connection_refused", { returnCode: code, protocolVersion: message.protocolVersion, description: describeReturnCode(code, message.protocolVersion) }));
         this.settle(record, record.phase.status === "request-not-captured" ? "request-not-captured" : refused ? "refused" : "complete", count);
         return record;
       }
@@ -178,7 +178,7 @@ export class PhaseMatcher {
         record.phase.latency = seconds(relativeTime - record.relativeStart);
         if (message.granted) record.phase.granted = message.granted;
         const failed = message.type === "SUBACK" && (message.granted ?? []).some((g) => g >= SUBACK_FAILURE);
-        if (failed) this.host.report("mqtt.subscription_refused", frame, `SUBACK (id=${message.messageId}) refused ${message.granted!.filter((g) => g >= SUBACK_FAILURE).length} of ${message.granted!.length} subscription(s)`);
+        if (failed) this.host.report("mqtt.subscription_refused", frame, describeIssue("mqtt.subscription_refused", { messageId: message.messageId ?? 0, refused: message.granted!.filter((g) => g >= SUBACK_FAILURE).length, requested: message.granted!.length }));
         this.settle(record, failed && message.granted!.every((g) => g >= SUBACK_FAILURE) ? "refused" : "complete", count);
         return record;
       }

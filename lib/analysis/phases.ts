@@ -3,9 +3,10 @@
  * response(s). This module holds the pieces shared by every phase kind; the
  * matching of requests to responses happens per connection (connection.ts).
  */
-import { describeReturnCode, PacketType } from "../mqtt/constants";
+import { describeReturnCode, PacketType, type PacketTypeName } from "../mqtt/constants";
+import { isMessage, type MessageOfType } from "../mqtt/types";
 import { formatDuration } from "./format";
-import type { Direction, MqttMessage, Phase, PhaseKind, PhaseTraffic } from "./types";
+import type { Analysis, Direction, MqttMessage, Phase, PhaseKind, PhaseTraffic } from "./types";
 
 /** Which phase an MQTT packet type belongs to. */
 export const phaseOfPacketType: readonly (PhaseKind | undefined)[] = [
@@ -186,4 +187,21 @@ function statusSuffix(phase: Phase): string {
 export function isRequestType(type: MqttMessage["type"]): boolean {
   const n = type === "RESERVED" ? 0 : PacketType[type];
   return n === PacketType.CONNECT || n === PacketType.SUBSCRIBE || n === PacketType.UNSUBSCRIBE || n === PacketType.PINGREQ || n === PacketType.PUBLISH;
+}
+
+/**
+ * The whole message of `type` among a phase's steps, narrowed to that type:
+ * `messageOf(analysis, connect, "CONNECT").clientId` is a string. Throws
+ * (naming the phase) when the phase has no such message, e.g. a connect phase
+ * whose CONNECT was not captured, or one that was cut by the snapshot length:
+ * a notebook's way of saying "this capture must have it".
+ */
+export function messageOf<T extends PacketTypeName>(analysis: Pick<Analysis, "messages">, phase: Phase, type: T): MessageOfType<T> {
+  for (const step of phase.steps) {
+    if (step.type !== type) continue;
+    for (const m of analysis.messages) {
+      if (m.frame === step.frame && m.stream === phase.stream && isMessage(m, type)) return m;
+    }
+  }
+  throw new RangeError(`phase ${phase.id} (${phase.kind}, tcp.stream ${phase.stream}) has no whole ${type} message`);
 }

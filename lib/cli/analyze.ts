@@ -16,12 +16,13 @@ import { formatDuration, formatBytes } from "../analysis/format";
 import { formatIssue, type Issue } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase } from "../analysis/types";
 import { BufferedOutput } from "../output/buffered-output";
-import { messageColumns, packetColumns, phaseColumns } from "../output/columns";
+import { compactColumns, connectionColumns, messageColumns, packetColumns, phaseColumns } from "../output/columns";
 import { csvHeader, writeMessageCsvRow } from "../output/csv";
 import { ByteBuffer } from "../output/byte-buffer";
 import { writeMessageJson, writePacketJson, writePhaseJson } from "../output/json";
 import { PhaseStats } from "../output/phase-stats";
-import { renderTextRow, renderTextTable, writePacketTextRow } from "../output/text-table";
+import { streamingWidths } from "../output/record-table";
+import { renderTextHeader, renderTextTable, writePacketTextRow } from "../output/text-table";
 import { terminalText } from "../text/terminal-text";
 import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
@@ -167,8 +168,6 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
 
 // table ---------------------------------------------------------------------
 
-const rowWidths = [6, 11, 15, 15, 8, 6, 13];
-
 async function runTable(source: Source, options: AnalyzeCommandOptions, out: BufferedOutput, progress: Progress): Promise<CaptureSummary> {
   const phases: Phase[] = [];
   const stats = new PhaseStats();
@@ -191,13 +190,13 @@ async function runTable(source: Source, options: AnalyzeCommandOptions, out: Buf
   };
   if (options.packets) {
     let first = true;
-    const widths = rowWidths.map((w, i) => Math.max(w, packetColumns[i].header.length));
+    const widths = streamingWidths(packetColumns);
     const writeRow = (row: PacketRow, bytes: ByteBuffer) => writePacketTextRow(row, widths, bytes);
     sink.packet = (row: PacketRow) => {
       if (options.stream !== undefined && row.stream !== options.stream) return;
       if (first) {
         first = false;
-        out.line(renderTextRow(Object.fromEntries([]) as never, packetColumns.map((c) => ({ ...c, text: () => c.header })), widths));
+        out.line(renderTextHeader(packetColumns, widths));
       }
       // Written straight into bytes: the same text as renderTextRow(row, packetColumns, widths).
       out.lineWith(writeRow, row);
@@ -235,17 +234,7 @@ async function runTable(source: Source, options: AnalyzeCommandOptions, out: Buf
     out.line("Connections");
     connections.sort((a, b) => a.stream - b.stream);
     out.line(
-      renderTextTable(connections, [
-        { header: "Stream", text: (c) => String(c.stream), numeric: true },
-        { header: "Protocol", text: (c) => (c.mqtt ? `MQTT ${c.mqtt.protocolVersion === 5 ? "5.0" : c.mqtt.protocolVersion === 3 ? "3.1" : "3.1.1"}` : c.protocol) },
-        { header: "Client", text: (c) => `${c.client}:${c.clientPort}` },
-        { header: "Server", text: (c) => `${c.server}:${c.serverPort}` },
-        { header: "Packets", text: (c) => String(c.packets.clientToServer + c.packets.serverToClient), numeric: true },
-        { header: "Initial RTT", text: (c) => formatDuration(c.initialRtt), numeric: true },
-        { header: "State", text: (c) => c.state + (c.closedBy ? ` by ${c.closedBy}` : "") },
-        { header: "Client id", text: (c) => c.mqtt?.clientId ?? "" },
-      ]),
-    );
+      renderTextTable(connections, compactColumns(connectionColumns)),    );
   }
   const issueTotal = Object.values(summary.issueCounts).reduce((a, b) => a + b, 0);
   if (issueTotal > 0) {

@@ -1,32 +1,15 @@
 /**
- * Table columns for the rows the CLI has no shared definition for:
- * connections (as the `analyze` table prints them), issues (Wireshark's
- * Expert Information) and the platform's device log. Packets, phases and MQTT
- * messages use the CLI's own definitions (../output/columns.ts).
+ * Table columns for the rows the CLI has no shared definition for: issues
+ * (Wireshark's Expert Information) and the platform's device log. Packets,
+ * phases, MQTT messages and connections use the CLI's own definitions
+ * (../output/columns.ts).
  */
-import { formatDuration } from "../analysis/format";
 import type { Issue } from "../expert/issues";
-import type { ConnectionSummary, PhaseKind } from "../analysis/types";
+import type { PhaseKind } from "../analysis/types";
 import type { Column } from "../output/columns";
 import { deviceLogEventLabels, type DeviceLogEntry, type DeviceLogEvent } from "../device/log-entry";
 
-function mqttVersion(c: ConnectionSummary): string {
-  if (!c.mqtt) return c.protocol;
-  const v = c.mqtt.protocolVersion;
-  return `MQTT ${v === 5 ? "5.0" : v === 3 ? "3.1" : "3.1.1"}`;
-}
-
-export const connectionColumns: ReadonlyArray<Column<ConnectionSummary>> = [
-  { header: "Stream", text: (c) => String(c.stream), numeric: true, field: "tcp.stream" },
-  { header: "Protocol", text: mqttVersion },
-  { header: "Client", text: (c) => `${c.client}:${c.clientPort}` },
-  { header: "Server", text: (c) => `${c.server}:${c.serverPort}` },
-  { header: "Packets", text: (c) => String(c.packets.clientToServer + c.packets.serverToClient), numeric: true },
-  { header: "Bytes", text: (c) => String(c.bytes.clientToServer + c.bytes.serverToClient), numeric: true },
-  { header: "Initial RTT", text: (c) => formatDuration(c.initialRtt), numeric: true, field: "tcp.analysis.initial_rtt" },
-  { header: "State", text: (c) => c.state + (c.closedBy ? ` by ${c.closedBy}` : "") },
-  { header: "Client id", text: (c) => c.mqtt?.clientId ?? "", field: "mqtt.clientid" },
-];
+export { connectionColumns } from "../output/columns";
 
 export const issueColumns: ReadonlyArray<Column<Issue>> = [
   { header: "No.", text: (i) => (i.frame > 0 ? String(i.frame) : "file"), numeric: true, field: "frame.number" },

@@ -105,13 +105,96 @@ export interface Issue {
   code: IssueCode;
   group: IssueGroup;
   severity: SeverityName;
+  /** Formatted from `data` for the codes that have it (issueSchemas). */
   message: string;
+  /** The typed data of the main codes (not enumerable: left out of JSON); read it with issueData(issue, code). */
+  readonly data?: IssueDataOf<DataIssueCode>;
 }
 
-export function makeIssue(code: IssueCode, frame: number, message: string, stream?: number): Issue {
+/**
+ * Typed data for the main codes, zod style: a schema per code (each field's
+ * kind, checked by parseIssueData) and the message, formatted from the data.
+ * An issue made from data carries it as `issue.data` (read it typed with
+ * issueData). The property is not enumerable, so JSON output and the goldens
+ * stay as they were.
+ */
+const field = { integer: "integer", text: "text", boolean: "boolean" } as const;
+type FieldKind = (typeof field)[keyof typeof field];
+type Infer<S extends Record<string, FieldKind>> = { readonly [K in keyof S]: S[K] extends "integer" ? number : S[K] extends "boolean" ? boolean : string };
+
+interface IssueSchema<S extends Record<string, FieldKind>> {
+  readonly fields: S;
+  readonly message: (data: Infer<S>) => string;
+}
+
+function schema<S extends Record<string, FieldKind>>(fields: S, message: (data: Infer<S>) => string): IssueSchema<S> {
+  return { fields, message };
+}
+
+export const issueSchemas = {
+  "tcp.previous_segment_not_captured": schema(
+    { direction: field.text, missingBytes: field.integer },
+    (d) => `Previous segment(s) not captured (common at capture start): the ${d.direction} stream skips ${d.missingBytes} byte(s)`,
+  ),
+  "tcp.duplicate_ack": schema({ count: field.integer, ackedFrame: field.integer }, (d) => `Duplicate ACK (#${d.count}) of frame ${d.ackedFrame}`),
+  "tcp.reassembly_gap": schema(
+    { direction: field.text, missingBytes: field.integer, mqtt: field.boolean },
+    (d) => `${d.missingBytes} byte(s) of the ${d.direction} stream were not captured; ${d.mqtt ? "MQTT decoding resumes at the next packet boundary" : "decoding resumes after the hole"}`,
+  ),
+  "mqtt.connection_refused": schema(
+    { returnCode: field.integer, protocolVersion: field.integer, description: field.text },
+    (d) => `The server refused the connection: ${d.description} (code ${d.returnCode})`,
+  ),
+  "mqtt.subscription_refused": schema(
+    { messageId: field.integer, refused: field.integer, requested: field.integer },
+    (d) => `SUBACK (id=${d.messageId}) refused ${d.refused} of ${d.requested} subscription(s)`,
+  ),
+} satisfies { [C in IssueCode]?: { readonly fields: Record<string, FieldKind> } };
+
+/** The codes that carry typed data. */
+export type DataIssueCode = keyof typeof issueSchemas;
+/** The data of code C. */
+export type IssueDataOf<C extends DataIssueCode> = Infer<(typeof issueSchemas)[C]["fields"]>;
+
+/** An issue's message with its data, as a reporter hands it to makeIssue. */
+export interface IssueDescription<C extends DataIssueCode = DataIssueCode> {
+  readonly code: C;
+  readonly data: IssueDataOf<C>;
+  readonly text: string;
+}
+
+/** Data for `code`, with its message formatted from it. */
+export function describeIssue<C extends DataIssueCode>(code: C, data: IssueDataOf<C>): IssueDescription<C> {
+  const format = issueSchemas[code].message as (d: IssueDataOf<C>) => string;
+  return { code, data, text: format(data) };
+}
+
+/** Checks `data` against the code's schema: the problems, none when it fits. */
+export function parseIssueData(code: DataIssueCode, data: unknown): string[] {
+  const fields: Record<string, FieldKind> = issueSchemas[code].fields;
+  if (typeof data !== "object" || data === null) return [`${code}: data must be an object`];
+  const record = data as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [name, kind] of Object.entries(fields)) {
+    const value = record[name];
+    const ok = kind === "integer" ? Number.isSafeInteger(value) : kind === "boolean" ? typeof value === "boolean" : typeof value === "string";
+    if (!ok) problems.push(`${code}: ${name} must be ${kind === "integer" ? "an integer" : `a ${kind === "text" ? "string" : kind}`}`);
+  }
+  for (const name of Object.keys(record)) if (!(name in fields)) problems.push(`${code}: unknown field ${name}`);
+  return problems;
+}
+
+/** The typed data of an issue of `code`, when it was made from data. */
+export function issueData<C extends DataIssueCode>(issue: Issue, code: C): IssueDataOf<C> | undefined {
+  return issue.code === code ? (issue as { data?: IssueDataOf<C> }).data : undefined;
+}
+
+export function makeIssue(code: IssueCode, frame: number, message: string | IssueDescription, stream?: number): Issue {
   const entry: ExpertEntry = expertInfo[code];
-  const issue: Issue = { frame, layer: entry.layer, code, group: entry.group, severity: entry.severity, message };
+  const text = typeof message === "string" ? message : message.text;
+  const issue: Issue = { frame, layer: entry.layer, code, group: entry.group, severity: entry.severity, message: text };
   if (stream !== undefined) issue.stream = stream;
+  if (typeof message !== "string") Object.defineProperty(issue, "data", { value: message.data, enumerable: false });
   return issue;
 }
 

@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { Packet } from "mqtt-packet";
-import type { Direction, MqttMessage } from "./types";
+import type { Direction, MqttMessage, MqttMessageDraft } from "./types";
 import { PacketType, packetTypeLabels, packetTypeNames, type PacketTypeName } from "./constants";
 
 /** PUBLISH payloads up to this size are kept as text when they are UTF-8. */
@@ -41,8 +41,8 @@ const typeNameOfCommand: Readonly<Record<Packet["cmd"], PacketTypeName>> = {
 };
 
 /** The fields every message has: where and when it was seen, what it is. */
-function baseMessage(type: MqttMessage["type"], length: number, headerLength: number, context: MessageContext): MqttMessage {
-  const message: MqttMessage = {
+function baseMessage(type: MqttMessage["type"], length: number, headerLength: number, context: MessageContext): MqttMessageDraft {
+  const message: MqttMessageDraft = {
     frame: context.frame,
     time: context.time,
     relativeTime: context.relativeTime,
@@ -126,14 +126,14 @@ export function toMqttMessage(packet: Packet, length: number, headerLength: numb
   }
   const properties = any.properties as Record<string, unknown> | undefined;
   if (properties !== undefined && hasAnyKey(properties)) message.properties = plainProperties(properties);
-  return message;
+  return message as MqttMessage; // the decoder set the fields its type has (types.ts)
 }
 
 /** A record for a packet that could not be decoded: type from the fixed header only. */
 export function malformedMessage(firstByte: number, length: number, headerLength: number, reason: string, context: MessageContext): MqttMessage {
   const message = baseMessage(packetTypeNames[firstByte >> 4] || "RESERVED", length, headerLength, context);
   message.malformed = reason;
-  return message;
+  return message as MqttMessage; // the decoder set the fields its type has (types.ts)
 }
 
 /**
@@ -193,7 +193,7 @@ export function truncatedMessage(bytes: Uint8Array, start: number, end: number, 
     if (id !== undefined) message.messageId = id;
   }
   message.truncated = true;
-  return message;
+  return message as MqttMessage; // the decoder set the fields its type has (types.ts)
 }
 
 /** Past an MQTT 5 property block (a variable byte integer length, §1.5.5, then the properties); `end` when cut. */

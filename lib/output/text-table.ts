@@ -1,8 +1,8 @@
 /** Plain-text tables for the terminal: padded columns, one header line, control characters escaped. */
 import type { PacketRow } from "../analysis/types";
-import { relativeTimeMicros } from "../analysis/format";
-import { decimalDigits, type ByteBuffer } from "./byte-buffer";
-import type { Column } from "./columns";
+import type { ByteBuffer } from "./byte-buffer";
+import { compileTextRowWriter, type Column } from "./record-table";
+import { packetRowTable } from "./records";
 import { terminalText } from "../text/terminal-text";
 
 export interface TextTableOptions {
@@ -47,52 +47,15 @@ export function renderTextRow<T>(row: T, columns: ReadonlyArray<Column<T>>, widt
   return line;
 }
 
+/** The header line of a streaming table: renderTextRow's layout with each header as its cell. */
+export function renderTextHeader<T>(columns: ReadonlyArray<Column<T>>, widths: readonly number[]): string {
+  return renderTextRow(null, columns.map((c): Column<null> => ({ ...c, text: () => c.header })), widths);
+}
+
 /**
  * `renderTextRow(row, packetColumns, widths)` written into bytes, for the
  * CLI's packet list (a line per frame on million-packet captures). Same text;
  * a test compares the two on every fixture packet and on over-long values.
+ * Compiled from the packet-list table (records.ts).
  */
-export function writePacketTextRow(p: PacketRow, widths: readonly number[], out: ByteBuffer): void {
-  writeRightAlignedInteger(p.frame, widths[0], out);
-  writeRightAlignedSeconds(p.relativeTime, widths[1], out);
-  writePadded(p.source, widths[2], false, out);
-  writePadded(p.destination, widths[3], false, out);
-  writePadded(p.protocol, widths[4], false, out);
-  writeRightAlignedInteger(p.length, widths[5], out);
-  writePadded(p.phase ?? "", widths[6], false, out);
-  out.text(terminalText(p.info)); // the Info column carries topics and clientIds: escaped (one regexp test when clean)
-}
-
-/** A cell cut to `width` (with "…") and padded, then the two-space column gap. */
-function writePadded(value: string, width: number, right: boolean, out: ByteBuffer): void {
-  const text = value.length > width ? `${value.slice(0, width - 1)}…` : value;
-  const pad = width - text.length;
-  if (right) out.spaces(pad);
-  out.text(text);
-  out.spaces(right ? 2 : pad + 2);
-}
-
-/** Seconds as toFixed(6) writes them, right-aligned like writePadded(). */
-function writeRightAlignedSeconds(seconds: number, width: number, out: ByteBuffer): void {
-  const micros = relativeTimeMicros(seconds);
-  const length = micros < 0 ? Infinity : decimalDigits(Math.floor(micros / 1e6)) + 7;
-  if (length > width) {
-    writePadded(seconds.toFixed(6), width, true, out);
-    return;
-  }
-  out.spaces(width - length);
-  out.microseconds(micros);
-  out.spaces(2);
-}
-
-function writeRightAlignedInteger(value: number, width: number, out: ByteBuffer): void {
-  const digits = value >= 0 && value <= 0x7fffffff && Number.isInteger(value) ? decimalDigits(value) : Infinity;
-  if (digits > width) {
-    // Fractions, negatives, huge values and numbers wider than the column: as text, cut like any cell.
-    writePadded(String(value), width, true, out);
-    return;
-  }
-  out.spaces(width - digits);
-  out.integer(value);
-  out.spaces(2);
-}
+export const writePacketTextRow: (p: PacketRow, widths: readonly number[], out: ByteBuffer) => void = compileTextRowWriter(packetRowTable);

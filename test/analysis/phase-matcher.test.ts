@@ -28,7 +28,7 @@ function run(specs: Spec[]): { phases: Phase[]; issues: string[]; emittedAfter: 
   });
   specs.forEach((spec, i) => {
     const frame = i + 1;
-    const message: MqttMessage = { frame, time: 1000 + frame, relativeTime: frame, stream: 0, direction: C2S, length: 2, headerLength: 2, protocolVersion: 4, ...spec };
+    const message = { frame, time: 1000 + frame, relativeTime: frame, stream: 0, direction: C2S, length: 2, headerLength: 2, protocolVersion: 4, ...spec } as MqttMessage;
     const record = matcher.match(message);
     if (record) record.addFrame(frame, message.time, message.relativeTime, message.direction === C2S, true, 0, message.length, 0);
     fed++;

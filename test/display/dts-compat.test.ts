@@ -29,7 +29,7 @@ const declarations = join(projectRoot, "dist", "lib", "index.d.ts");
 
 const notebook = `
 import { analyzeCapture, streamCapture, show, showTable, chartBundle, renderSvg, flowGraph, phaseTimeline, latencyChart, bytesChart, sequenceGraph,
-  writeReport, buildReport, packetColumns, phaseColumns, phaseColors, describePhase, formatDuration, type Analysis, type ChartSpec, type DisplayBundle, type Phase } from "iot-wire-lab";
+  writeReport, buildReport, packetColumns, phaseColumns, phaseColors, describePhase, formatDuration, messageOf, isMessage, type Analysis, type ChartSpec, type DisplayBundle, type Phase } from "iot-wire-lab";
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 const analysisIsTyped: IsAny<Analysis> = false;
@@ -53,6 +53,10 @@ async function cell(): Promise<void> {
   showTable(analysis.packets, packetColumns, { maxRows: 50 });
   showTable(analysis.phases, phaseColumns);
   showTable(analysis.issues);
+  // MqttMessage is a union keyed on type: a phase's CONNECT narrows to one whose clientId is a string.
+  const clientId: string = messageOf(analysis, analysis.phases[0], "CONNECT").clientId;
+  const granted: number[] = messageOf(analysis, analysis.phases[1], "SUBACK").granted;
+  const topics: string[] = analysis.messages.flatMap((m) => (isMessage(m, "PUBLISH") ? [m.topic] : []));
   const color: string = phaseColors.publish;
   const line: string = describePhase(analysis.phases[0]) + formatDuration(0.001);
   await writeReport(analysis, "report.html", { title: "Tutorial", maxPackets: 100 });

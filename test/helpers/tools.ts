@@ -54,3 +54,10 @@ export function needPublicCaptures(t: TestContext): string | undefined {
   t.skip(publicCapturesHint());
   return undefined;
 }
+
+/** The display-filter field names tshark registers (`tshark -G fields`). */
+export function tsharkFieldNames(tshark: string): Set<string> {
+  const listed = spawnSync(tshark, ["-G", "fields"], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+  assert.equal(listed.status, 0, listed.stderr);
+  return new Set(listed.stdout.split("\n").map((line) => line.split("\t")[2]));
+}

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { MqttMessage } from "../../lib/analysis/types";
+import type { MqttMessageDraft } from "../../lib/mqtt/types";
 import { messageColumns } from "../../lib/output/columns";
 import { ByteBuffer } from "../../lib/output/byte-buffer";
 import { csvField, csvRow, messageCsvRow, writeMessageCsvRow } from "../../lib/output/csv";
@@ -43,8 +44,8 @@ test("the hand-written message row equals the generic column definitions", async
   const messages: MqttMessage[] = [];
   for (const file of captureFiles()) messages.push(...(await analyzeCapture(file, { packets: false })).messages);
   // Awkward values the captures may not have.
-  messages.push({ frame: 1, time: 1700000000.000001, relativeTime: 0, stream: 0, direction: "client->server", type: "SUBSCRIBE", length: 10, headerLength: 2, protocolVersion: 4, messageId: 1, subscriptions: [{ topic: "a,b", qos: 1 }, { topic: '"q"', qos: 0 }], clientId: "x,y", malformed: "bad, really" });
-  messages.push({ frame: 2, time: 1700000000.9999996, relativeTime: 0, stream: 0, direction: "server->client", type: "CONNACK", length: 4, headerLength: 2, protocolVersion: 4, returnCode: 0, frames: [1, 2] });
+  messages.push({ frame: 1, time: 1700000000.000001, relativeTime: 0, stream: 0, direction: "client->server", type: "SUBSCRIBE", length: 10, headerLength: 2, protocolVersion: 4, messageId: 1, subscriptions: [{ topic: "a,b", qos: 1 }, { topic: '"q"', qos: 0 }], clientId: "x,y", malformed: "bad, really" } as MqttMessage);
+  messages.push({ frame: 2, time: 1700000000.9999996, relativeTime: 0, stream: 0, direction: "server->client", type: "CONNACK", length: 4, headerLength: 2, protocolVersion: 4, returnCode: 0, frames: [1, 2] } as MqttMessage);
   assert.ok(messages.length > 10);
   for (const m of messages) assert.equal(messageCsvRow(m), csvRow(m, messageColumns));
 });
@@ -53,14 +54,16 @@ test("rows written as bytes are the UTF-8 of the generic column definitions' row
   const messages: MqttMessage[] = [];
   for (const file of captureFiles()) messages.push(...(await analyzeCapture(file, { packets: false })).messages);
   const base = { relativeTime: 0, stream: 7, direction: "client->server", headerLength: 2, protocolVersion: 5 } as const;
-  messages.push(
+  // Awkward records that mix the fields of several types, as no decoder builds them.
+  const awkward: MqttMessageDraft[] = [
     { ...base, frame: 1, time: 1700000000.000001, type: "SUBSCRIBE", length: 10, messageId: 65535, subscriptions: [{ topic: "a,b", qos: 1 }, { topic: '"q"', qos: 0 }], clientId: "x,y", malformed: "bad, really" },
     { ...base, frame: 2, time: 1700000000.9999996, type: "CONNACK", length: 4, reasonCode: 0x87, frames: [1, 2, 1234567] },
     { ...base, frame: 3, time: 0.5, type: "PUBLISH", length: 300, topic: "température/Zürich/温度/😀", qos: 2, payloadLength: 0, username: "ünï\ncode" },
     { ...base, frame: 4, time: -1.25, type: "UNSUBSCRIBE", length: 8, unsubscriptions: ["x", "y,z"], username: "line\r\nbreak" },
     { ...base, frame: 9007199254740993, time: 4102444800.1234565, type: "PUBLISH", length: 1.5, topic: "", payloadLength: Number.NaN, clientId: "lone \ud800 surrogate" },
     { ...base, frame: 5, time: 1700000000, type: "PINGREQ", length: 2, stream: 0 },
-  );
+  ];
+  messages.push(...(awkward as MqttMessage[]));
   const out = new ByteBuffer(64);
   for (const m of messages) {
     out.length = 0;
