@@ -57,36 +57,7 @@ export * from "./behaviour/index";
 export { findingColumns, findingColors } from "./behaviour/columns";
 
 // Live capture, the device log beside the packets, and the tutorial run.
-export {
-  startCapture,
-  withCapture,
-  capabilities,
-  rootlessSupport,
-  runRootless,
-  rootlessCommand,
-  insideRootless,
-  resolveCaptureTool,
-  findExecutable,
-  toolVersion,
-  captureFilter,
-  parseCaptureCounts,
-  permissionFixes,
-  installFixes,
-  runningCaptures,
-  defaultLoopback,
-  LiveCaptureError,
-  ROOTLESS_ENV,
-  type LiveCapture,
-  type LiveCaptureOptions,
-  type LiveCaptureResult,
-  type LiveCaptureFormat,
-  type LiveCaptureErrorCode,
-  type StopOptions,
-  type CaptureTool,
-  type CaptureCapabilities,
-  type RootlessSupport,
-  type RootlessCommand,
-} from "./capture/live";
+export * from "./live/index";
 export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./lab/device-log-match";
 export * from "./tutorial/index";
 
