@@ -24,7 +24,7 @@ const allowed: Record<string, string[]> = {
   analysis: ["expert", "capture", "layers", "tcp", "mqtt"],
   output: ["expert", "mqtt", "analysis", "text"],
   behaviour: ["expert", "mqtt", "device", "analysis", "output"],
-  charts: ["expert", "mqtt", "analysis", "output", "behaviour"],
+  charts: ["expert", "mqtt", "simulator", "analysis", "output", "behaviour"],
   display: ["expert", "device", "analysis", "output", "charts"],
   share: ["expert", "capture", "layers", "mqtt", "analysis"],
   lab: ["expert", "capture", "live", "mqtt", "device", "platform", "simulator", "analysis", "output"],
