@@ -1,24 +1,57 @@
 /**
- * iot-wire-lab: the library behind the notebooks and the CLI.
+ * iot-wire-lab: how an MQTT device behaves on the wire, from a capture.
  *
- * The analysis core: capture files → frames → link/IP/TCP → connections and
- * reassembled streams → MQTT messages → phases → tables and charts.
+ * This entry point ("iot-wire-lab") is for analysing a capture: capture files
+ * → frames → link/IP/TCP → connections and reassembled streams → MQTT
+ * messages → phases → behaviour findings, tables, charts and the report.
+ * The lab around it has its own entry points:
+ *
+ * - "iot-wire-lab/lab" (lib/lab/index.ts): device identity and credentials,
+ *   the embedded IoT platform, the device simulator, live capture, and the
+ *   lab that joins them;
+ * - "iot-wire-lab/notebook" (lib/notebook/index.ts): the tutorial notebooks'
+ *   session, exercises and saved captures.
+ *
+ * Every name here is chosen: test/api/entry-points.test.ts pins the list.
  */
+
+// The analysis: the whole capture at once, or as a stream of events; its records and expert info.
 export { analyzeCapture, streamCapture, type AnalyzeCaptureOptions, type StreamCaptureOptions } from "./analysis/analyze";
-export { Analyzer, type AnalyzeOptions, type AnalysisSink } from "./analysis/analyzer";
-export * from "./analysis/types";
+export {
+  phaseKinds,
+  type Analysis,
+  type AnalysisEvent,
+  type CaptureSummary,
+  type ConnectionSummary,
+  type Direction,
+  type MqttMessage,
+  type PacketRow,
+  type Phase,
+  type PhaseKind,
+  type PhaseStatus,
+  type PhaseTraffic,
+  type StreamProtocol,
+} from "./analysis/types";
 export { expertInfo, formatIssue, wiresharkFilterFor, type Issue, type IssueCode, type IssueGroup, type IssueLayer, type SeverityName } from "./expert/issues";
 export { formatDuration, formatBytes } from "./analysis/format";
 export { describePhase, messageOf } from "./analysis/phases";
 export { isMessage, type MessageOfType, type ConnectMessage, type ConnackMessage, type PublishMessage, type SubscribeMessage, type SubackMessage, type DamagedMessage } from "./mqtt/types";
-export { readCapture, detectFormat, type FrameSink } from "./capture/reader";
-export type { CaptureSource } from "./capture/source";
-export type { Frame, CaptureInfo, CaptureInterface } from "./capture/frame";
-export { LinkType, linkTypeName } from "./capture/frame";
-export { CaptureFileError } from "./capture/errors";
+
+// One phase at a time, and the Wireshark display filter that shows it.
+export { packetsOf, focusOn, phasesOf, firstPhase } from "./analysis/focus";
+export { wiresharkFilter, withDecodeAs, acknowledgedBy, type WiresharkFilterOptions } from "./analysis/wireshark-filter";
+
+// Device behaviour checks: findings with their MQTT clause, evidence frames and Wireshark filter.
+export { checkBehaviour, BehaviourChecker, type BehaviourOptions, type BehaviourProfile } from "./behaviour/checker";
+export { BEHAVIOUR_RULES, type Finding, type FindingCode, type FindingData, type FindingSeverity } from "./behaviour/finding";
+export { findingColumns, findingColors } from "./behaviour/columns";
+
+// Frames and bytes by hand: read frames, decode each layer yourself.
 export { readFrames } from "./capture/frames";
-export { encodePcap, encodePcapng } from "./capture/writer";
-export { redactCapture, type RedactOptions, type RedactionReport } from "./share/redact";
+export { takeFrames } from "./capture/take-frames";
+export { LinkType, linkTypeName, type Frame, type CaptureInfo } from "./capture/frame";
+export type { CaptureSource } from "./capture/source";
+export { CaptureFileError } from "./capture/errors";
 export { decodeEthernet, formatMac, EtherType } from "./layers/ethernet";
 export { decodeIpv4, formatIpv4, IpProtocol } from "./layers/ipv4";
 export { decodeIpv6, formatIpv6 } from "./layers/ipv6";
@@ -26,70 +59,29 @@ export { decodeTcp, decodeTcpOptions, TcpFlag } from "./layers/tcp";
 export { decodeMqttPacket } from "./mqtt/decoder";
 export { PacketType, packetTypeNames, packetTypeLabels, connackReturnCodes, reasonCodeNames, describeReturnCode } from "./mqtt/constants";
 export { messageInfo } from "./mqtt/message";
+
+// Sharing a capture without its secrets.
+export { redactCapture, type RedactOptions, type RedactionReport } from "./share/redact";
+
+// Tables and statistics.
 export { packetColumns, phaseColumns, messageColumns, type Column } from "./output/columns";
 export { PhaseStats, type PhaseKindStats } from "./output/phase-stats";
 
-// Device identity and credentials, the embedded IoT platform, the device simulator.
-export * from "./device/index";
-export * from "./platform/index";
-export * from "./simulator/index";
-// The lab joins them: without a broker, a simulation runs against a fresh embedded platform.
-export { simulate, runSimulation, startEmbeddedPlatform } from "./lab/simulate";
-export { startPlatformOnMqttPort, MQTT_PORT, type PlatformOnMqttPort } from "./lab/mqtt-port";
-
-// Charts (vega-lite specs built from an Analysis), notebook display, the HTML report.
+// Charts: vega-lite specs built from an Analysis (and from a simulator run).
 export { flowGraph, type FlowGraphOptions } from "./charts/flow-graph";
 export { phaseTimeline, type PhaseTimelineOptions } from "./charts/phase-timeline";
 export { latencyChart, type LatencyChartOptions } from "./charts/latency-chart";
 export { bytesChart, type BytesChartOptions } from "./charts/bytes-chart";
 export { sequenceGraph, type SequenceGraphOptions } from "./charts/sequence-graph";
-export { behaviourTimeline, SILENCE_CLASSES, type BehaviourTimelineOptions } from "./charts/behaviour-timeline";
-export { phaseColors, phaseColor, phaseColorScale, otherPhaseColor, byteParts, directionLabels } from "./charts/palette";
-export { CHART_FONT, CHART_WIDTH, VEGA_LITE_SCHEMA, type ChartSpec } from "./charts/spec";
-export { show, showTable, chartBundle, tableBundle, columnsFor, describeSpec, VEGA_LITE_V5_MIME, type DisplayBundle, type ShowOptions, type TableOptions } from "./display/show";
-export { renderSvg, renderPng, toVegaLiteV5, VEGA_LITE_V5_SCHEMA, type RenderOptions, type PngImage } from "./display/render";
-export { renderHtmlTable, defaultRowColor, severityColors, tableCss, type HtmlTableOptions } from "./display/html-table";
-export { connectionColumns, issueColumns, deviceLogColumns, deviceLogPhases } from "./display/columns";
-export { escapeHtml } from "./display/html";
+export { behaviourTimeline, type BehaviourTimelineOptions } from "./charts/behaviour-timeline";
+export { eventTimeline, type EventTimelineOptions } from "./charts/event-timeline";
+export { phaseColors, phaseColor } from "./charts/palette";
+export { CHART_WIDTH, type ChartSpec } from "./charts/spec";
+
+// Display in a notebook (vega-lite plus PNG, HTML tables), rendering, hex dumps and the HTML report.
+export { show, showTable, chartBundle, tableBundle, type DisplayBundle, type ShowOptions, type TableOptions } from "./display/show";
+export { renderSvg, renderPng, type RenderOptions, type PngImage } from "./display/render";
+export { renderHtmlTable, type HtmlTableOptions } from "./display/html-table";
+export { connectionColumns, issueColumns } from "./display/columns";
+export { hexDump, type HexDumpOptions } from "./display/hex-dump";
 export { buildReport, writeReport, type ReportOptions, type ReportResult } from "./report/report";
-
-// Device behaviour checks: findings with their MQTT clause, evidence frames and Wireshark filter.
-export * from "./behaviour/index";
-export { findingColumns, findingColors } from "./behaviour/columns";
-
-// Live capture, the device log beside the packets, and the tutorial run.
-export {
-  startCapture,
-  withCapture,
-  capabilities,
-  rootlessSupport,
-  runRootless,
-  rootlessCommand,
-  insideRootless,
-  resolveCaptureTool,
-  findExecutable,
-  toolVersion,
-  captureFilter,
-  parseCaptureCounts,
-  permissionFixes,
-  installFixes,
-  runningCaptures,
-  defaultLoopback,
-  LiveCaptureError,
-  ROOTLESS_ENV,
-  type LiveCapture,
-  type LiveCaptureOptions,
-  type LiveCaptureResult,
-  type LiveCaptureFormat,
-  type LiveCaptureErrorCode,
-  type StopOptions,
-  type CaptureTool,
-  type CaptureCapabilities,
-  type RootlessSupport,
-  type RootlessCommand,
-} from "./capture/live";
-export { matchDeviceLog, deviceLogMatchColumns, type DeviceLogMatch, type MatchDeviceLogOptions } from "./lab/device-log-match";
-export * from "./tutorial/index";
-
-// Helpers for the tutorial notebooks (mode and folders, exercises, Wireshark filters, phases one at a time, replays, bytes by hand).
-export * from "./notebook/index";

@@ -5,13 +5,17 @@
  * - a fenced block opened with ```ts (or ```typescript) is a code cell;
  * - the Markdown between code cells becomes Markdown cells, a new one at
  *   each heading and at a line `<!-- cell -->`;
- * - other fenced blocks (```text, ```sh …) stay in the Markdown.
+ * - other fenced blocks (```text, ```sh …) stay in the Markdown;
+ * - a line `<!-- exercise ID -->` becomes that exercise's question, numbered
+ *   within the notebook: the question is written once, in
+ *   lib/notebook/exercises.ts, where the checker and the answer key read it.
  *
  * Markdown diffs well and reads well in review; the .ipynb files carry the
  * outputs that readers see on GitHub. test/notebooks checks that the two agree.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { exercises } from "../lib/notebook/exercises";
 import { KERNEL_DISPLAY_NAME, KERNEL_NAME } from "./notebook-jupyter";
 
 export interface SourceCell {
@@ -22,10 +26,24 @@ export interface SourceCell {
 const CODE_FENCE = /^```(ts|typescript)\s*$/;
 const ANY_FENCE = /^```/;
 const SPLIT = /^<!--\s*cell\s*-->\s*$/;
+const EXERCISE = /^<!--\s*exercise\s+(\S+)\s*-->\s*$/;
+
+/** The exercise ids a notebook source places, in order. */
+export function exercisesPlaced(text: string): string[] {
+  return text.split(/\r?\n/).flatMap((line) => EXERCISE.exec(line)?.[1] ?? []);
+}
+
+/** A `<!-- exercise ID -->` line as its numbered question: `**2.** Which…`. */
+function exerciseQuestion(id: string, number: number): string {
+  const exercise = exercises.find((e) => e.id === id);
+  if (!exercise) throw new Error(`<!-- exercise ${id} -->: no such exercise in lib/notebook/exercises.ts`);
+  return `**${number}.** ${exercise.question}`;
+}
 
 /** Splits Markdown text into cells. */
 export function parseNotebookSource(text: string): SourceCell[] {
   const lines = text.replace(/\r\n/g, "\n").split("\n");
+  let exerciseNumber = 0;
   const cells: SourceCell[] = [];
   let markdown: string[] = [];
   const flush = () => {
@@ -55,6 +73,11 @@ export function parseNotebookSource(text: string): SourceCell[] {
     }
     if (SPLIT.test(line)) {
       flush();
+      continue;
+    }
+    const exercise = EXERCISE.exec(line);
+    if (exercise) {
+      markdown.push(exerciseQuestion(exercise[1]!, ++exerciseNumber));
       continue;
     }
     if (/^#{1,6}\s/.test(line)) flush();

@@ -33,7 +33,8 @@ import { deviceTopics } from "../lib/device/topics";
 import { startPlatform, type Platform, type PlatformOptions } from "../lib/platform/platform";
 import { SimulationRunError, type SimulationOptions } from "../lib/simulator/simulation";
 import { runSimulation } from "../lib/lab/simulate";
-import { findExecutable, startCapture, toolVersion, type LiveCapture, type LiveCaptureOptions, type LiveCaptureResult } from "../lib/capture/live";
+import { startCapture, type LiveCapture, type LiveCaptureOptions, type LiveCaptureResult } from "../lib/live/capture";
+import { findExecutable, toolVersion } from "../lib/live/tools";
 import { analyzeCapture } from "../lib/analysis/analyze";
 
 const root = join(__dirname, "..", "..");

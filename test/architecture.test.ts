@@ -12,6 +12,7 @@ const allowed: Record<string, string[]> = {
   text: [],
   layers: [],
   capture: ["expert"],
+  live: [],
   tcp: ["layers"],
   // Stream consumers still to be wired into the protocol table (TCP → TLS → WebSocket → MQTT): they import only the record layer's labels.
   tls: ["layers"],
@@ -23,15 +24,15 @@ const allowed: Record<string, string[]> = {
   analysis: ["expert", "capture", "layers", "tcp", "mqtt"],
   output: ["expert", "mqtt", "analysis", "text"],
   behaviour: ["expert", "mqtt", "device", "analysis", "output"],
-  charts: ["expert", "mqtt", "analysis", "output", "behaviour"],
+  charts: ["expert", "mqtt", "simulator", "analysis", "output", "behaviour"],
   display: ["expert", "device", "analysis", "output", "charts"],
   share: ["expert", "capture", "layers", "mqtt", "analysis"],
-  lab: ["expert", "capture", "mqtt", "device", "platform", "simulator", "analysis", "output"],
+  lab: ["expert", "capture", "live", "mqtt", "device", "platform", "simulator", "analysis", "output"],
   report: ["expert", "analysis", "output", "behaviour", "charts", "display", "lab"],
-  tutorial: ["expert", "capture", "mqtt", "device", "platform", "simulator", "analysis", "output", "report", "lab"],
-  workshop: ["expert", "capture", "device", "analysis", "output", "text", "tutorial"],
-  notebook: ["expert", "capture", "mqtt", "device", "platform", "simulator", "analysis", "output", "behaviour", "charts", "display", "lab", "tutorial"],
-  cli: ["expert", "text", "capture", "device", "platform", "simulator", "analysis", "output", "behaviour", "report", "share", "lab", "tutorial", "workshop"],
+  tutorial: ["expert", "capture", "live", "mqtt", "device", "platform", "simulator", "analysis", "output", "report", "lab"],
+  workshop: ["expert", "capture", "live", "device", "analysis", "output", "text", "tutorial"],
+  notebook: ["expert", "capture", "live", "mqtt", "device", "platform", "simulator", "analysis", "output", "behaviour", "charts", "display", "lab", "tutorial"],
+  cli: ["expert", "text", "capture", "live", "device", "platform", "simulator", "analysis", "output", "behaviour", "report", "share", "lab", "tutorial", "workshop"],
 };
 /** Edges that break the graph and are not fixed yet ("from-file -> to-file"); empty now. Never add to it. */
 const knownExceptions = new Set<string>([]);

@@ -14,7 +14,7 @@ import { analyzeCapture } from "../lib/analysis/analyze";
 import { bundledTutorial } from "../lib/tutorial/bundled";
 import { signMqttCredentials } from "../lib/device/credentials";
 import { DeviceRegistry } from "../lib/device/registry";
-import { capabilities, rootlessSupport } from "../lib/capture/live";
+import { capabilities, rootlessSupport } from "../lib/live/index";
 import { listRuns, makeRunFolder, pruneRuns, runFolderName } from "../lib/tutorial/run-folder";
 import { runTutorial } from "../lib/tutorial/tutorial";
 import type { TutorialResult } from "../lib/tutorial/types";

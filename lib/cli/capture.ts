@@ -14,7 +14,7 @@ import {
   startCapture,
   type CaptureCapabilities,
   type CaptureTool,
-} from "../capture/live";
+} from "../live/index";
 
 const USAGE = `usage: iot-wire-lab capture --port N [options] [-- COMMAND [ARGS…]]
 

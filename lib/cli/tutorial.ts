@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { UsageError } from "./errors";
 import { intOption, numberOption, parseCommandLine } from "./device";
-import { capabilities, insideRootless, LiveCaptureError, rootlessSupport, runRootless, type CaptureTool } from "../capture/live";
+import { capabilities, insideRootless, LiveCaptureError, rootlessSupport, runRootless, type CaptureTool } from "../live/index";
 import { DEFAULT_TUTORIAL_SPEED, runTutorial, TutorialError, type TutorialLineKind } from "../tutorial/tutorial";
 import { RUNS_KEPT, runsFolder } from "../tutorial/run-folder";
 import { terminalText } from "../text/terminal-text";

@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { LiveCaptureError, resolveCaptureTool, startCapture, type LiveCapture, type LiveCaptureResult } from "../capture/live";
+import { LiveCaptureError, resolveCaptureTool, startCapture, type LiveCapture, type LiveCaptureResult } from "../live/index";
 import type { DeviceRegistry } from "../device/registry";
 import type { DeviceLogEntry } from "../device/log-entry";
 import { startPlatform, type PlatformOptions } from "../platform/platform";

@@ -42,7 +42,7 @@ export async function answerKey(capturesDir: string): Promise<AnswerKeyEntry[]> 
 
 /** The key as text: one block per exercise, grouped by notebook. */
 export function formatAnswerKey(entries: readonly AnswerKeyEntry[]): string {
-  const lines: string[] = ["Answer key: the notebooks' exercises (check(\"id\", answer) in each notebook)."];
+  const lines: string[] = ["Answer key: the notebooks' exercises (checkExercise(\"id\", answer) in each notebook)."];
   let notebook = "";
   for (const e of entries) {
     if (e.notebook !== notebook) {
@@ -50,7 +50,7 @@ export function formatAnswerKey(entries: readonly AnswerKeyEntry[]): string {
       lines.push("", `Notebook ${notebook}`);
     }
     const answer = e.answer ?? "(no answer: the bundled capture has nothing to answer with)";
-    const on = e.computedOn ? ` (on the bundled ${e.computedOn}; a live capture has its own answer, which check computes)` : "";
+    const on = e.computedOn ? ` (on the bundled ${e.computedOn}; a live capture has its own answer, which checkExercise computes)` : "";
     lines.push(`  ${e.id}: ${e.question}`, `    Answer: ${answer}${on}`, `    Why: ${e.why}`);
   }
   return lines.join("\n");

@@ -1,9 +1,13 @@
 /**
- * The notebooks' exercises, checked in the notebook: `check("04-device-port",
- * 41234, analysis)` prints whether the answer is right, and a hint when it is
- * not. `check` never prints the answer; the instructors' answer key
- * (`npm run answers`, ./answer-key.ts) prints every answer and its why from
- * these same definitions.
+ * The notebooks' exercises, checked in the notebook:
+ * `checkExercise("04-device-port", 41234, analysis)` prints whether the answer
+ * is right, and a hint when it is not. It never prints the answer; the
+ * instructors' answer key (`npm run answers`, ./answer-key.ts) prints every
+ * answer and its why from these same definitions.
+ *
+ * Each exercise is written here only: a notebook's source says where it goes
+ * with a line `<!-- exercise ID -->`, which the notebook build replaces with
+ * the numbered question (scripts/notebook-source.ts).
  *
  * Fixed answers are written here; answers that depend on the reader's own
  * capture are computed from the analysis they pass in. Text answers match in
@@ -16,7 +20,7 @@ export type AnswerKind = "number" | "text" | "boolean";
 
 export interface Exercise {
   id: string;
-  /** The question, as the notebook asks it. */
+  /** The question, in Markdown, as the notebook asks it (the notebook build inserts it, numbered). */
   question: string;
   /** Where to look; never the answer. */
   hint: string;
@@ -40,7 +44,7 @@ export type CheckStatus = "right" | "wrong" | "unanswered" | "needs-analysis" | 
 export interface CheckResult {
   id: string;
   status: CheckStatus;
-  /** What `check` prints. */
+  /** What `checkExercise` prints. */
   message: string;
 }
 
@@ -49,7 +53,7 @@ const teardown = (a: Analysis) => a.phases.find((p) => p.kind === "tcp-teardown"
 export const exercises: readonly Exercise[] = [
   {
     id: "01-no-timestamp-length",
-    question: "Sign a login without a timestamp (timestamp: null) and build its signed string. How many characters shorter is it than `content`?",
+    question: "A device may also sign without a timestamp: pass `timestamp: null`. Build the signed string of such a login (by hand or with `signedString`). How many characters shorter is it than `content`?",
     hint: "signMqttCredentials(device, { timestamp: null }) leaves the timestamp out of the clientId; signedString without a timestamp leaves it out of the signed text. Compare the two strings' .length.",
     kind: "number",
     answer: 22,
@@ -57,7 +61,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "01-hmac-algorithm",
-    question: "To compute an hmacsha256 password by hand, which algorithm name do you give createHmac?",
+    question: "Redo the password by hand for `signmethod=hmacsha256`. Which algorithm name do you give `createHmac`? Check your by-hand password against `signMqttCredentials(device, { timestamp: ts, signMethod: \"hmacsha256\" })`.",
     hint: "In the by-hand cell the algorithm is the first argument of createHmac; SIGN_METHOD maps each signmethod to Node's name for its hash.",
     kind: "text",
     answer: "sha256",
@@ -65,7 +69,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "01-timestamp-changes-password",
-    question: "Sign twice with timestamps one millisecond apart. Are the two passwords different? (true or false)",
+    question: "Sign twice, with timestamps one millisecond apart. Are the two passwords different (`true` or `false`)? Think about it before you try it.",
     hint: "The timestamp is one of the signed parameters: compare signMqttCredentials(device, { timestamp: ts }) with { timestamp: ts + 1 }.",
     kind: "boolean",
     answer: true,
@@ -81,7 +85,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "02-log-entries-count3",
-    question: "If the program published three readings instead of one (count: 3), how many device-log entries would one run leave?",
+    question: "One run leaves four device-log entries. If the program published three readings instead of one (`count: 3`), how many would it leave?",
     hint: "Look at which step of the program each entry of the device log belongs to, then count again for three publishes, or run it: runSimulation({ …, count: 3 }) and read summary.deviceLog.",
     kind: "number",
     answer: 6,
@@ -89,7 +93,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "02-qos0-acks",
-    question: "Run the program with qos: 0. How many \"acked\" events does the device print?",
+    question: "Run the program once more with `qos: 0`. `runSimulation` starts its own embedded platform when you give it none, so this works in any mode: `const quick = await runSimulation({ registry: registry, device: device, qos: 0, speed: 4, seed: lab.seed })`. How many `acked` events are in `quick.events`?",
     hint: "Pass qos: 0 to simulate() and count the events of type \"acked\". What does QoS 0 promise about delivery?",
     kind: "number",
     answer: 0,
@@ -97,7 +101,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "03-capture-or-display",
-    question: "Is `tcp port 1883` a capture filter or a display filter? (answer \"capture\" or \"display\")",
+    question: "Is `tcp port 1883` a capture filter or a display filter? Answer `\"capture\"` or `\"display\"`.",
     hint: "Where does this filter run: in the kernel while packets are being recorded, or in Wireshark on a file that already exists? Look at the command that started dumpcap or tcpdump in this notebook.",
     kind: "text",
     answer: "capture",
@@ -106,7 +110,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "03-pure-acks",
-    question: "How many frames of your capture are pure TCP acknowledgments: no data, and no SYN, FIN or RST?",
+    question: "How many frames of your capture are pure TCP acknowledgments, with no data and no SYN, FIN or RST? Pass `analysis` as the third argument, because the answer depends on your capture.",
     hint: "In the packet list they are the rows whose Info shows only [ACK] and Len=0. In code: analysis.packets, tcpLength 0 and tcpFlags equal to TcpFlag.ACK.",
     kind: "number",
     compute: (a) => a.packets.filter((p) => p.tcpLength === 0 && p.tcpFlags === 0x10).length,
@@ -115,7 +119,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "04-device-port",
-    question: "Which TCP port did the device use for its connection?",
+    question: "Which TCP port did the device use? Answer about this notebook's capture (it depends on the run).",
     hint: "Look at the SYN: the port it comes from is the device's. analysis.connections[0] also has it.",
     kind: "number",
     compute: (a) => a.connections.find((c) => c.mqtt !== undefined)?.clientPort ?? a.connections[0]?.clientPort,
@@ -124,7 +128,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "04-suback-msgtype",
-    question: "What is the mqtt.msgtype number of a SUBACK?",
+    question: "What is the `mqtt.msgtype` number of a SUBACK? (Look at the display filters above.)",
     hint: "The MQTT packet types are numbered in the order of the spec; PacketType in the library lists them.",
     kind: "number",
     answer: 9,
@@ -132,7 +136,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "04-password-field",
-    question: "Which CONNECT field carries the HMAC signature: clientId, username or password?",
+    question: "Which CONNECT field carries the HMAC signature: `clientId`, `username` or `password`?",
     hint: "Compare the three fields of the CONNECT with what signMqttCredentials returned in notebook 01.",
     kind: "text",
     answer: "password",
@@ -149,7 +153,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "05-qos2-extra-bytes",
-    question: "How many more bytes did the QoS 2 exchange put on the wire than the QoS 1 exchange (both directions, TCP acknowledgments included)?",
+    question: "How many more bytes did the QoS 2 exchange put on the wire than the QoS 1 exchange, both directions and TCP acknowledgments included?",
     hint: "Take the publish phases of qos0-1-2.pcapng (phasesOf(qos, \"publish\")) and add clientToServer.bytes and serverToClient.bytes for each.",
     kind: "number",
     compute: (a) => {
@@ -166,7 +170,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "05-ping-bytes",
-    question: "How many bytes did keeping the connection alive cost in keepalive-ping.pcapng: all the ping phases' frames together?",
+    question: "How many bytes did keeping the connection alive cost in `keepalive-ping.pcapng`, all ping phases together?",
     hint: "phasesOf(keepalive, \"ping\"), and for each phase clientToServer.bytes + serverToClient.bytes.",
     kind: "number",
     compute: (a) => {
@@ -178,7 +182,7 @@ export const exercises: readonly Exercise[] = [
   },
   {
     id: "05-fleet-connect-median",
-    question: "What is the median CONNECT → CONNACK time of the fleet, in milliseconds?",
+    question: "What is the median CONNECT → CONNACK time of the fleet above, in milliseconds (to a tenth of a millisecond)?",
     hint: "phasesOf(fleet, \"connect\") gives one phase per device; each has a latency in seconds. Sort them; the median is the middle one (or the mean of the two middle ones).",
     kind: "number",
     tolerance: 0.05,
@@ -247,7 +251,7 @@ export function checkAnswer(id: string, answer: unknown, analysis?: Analysis): C
   if (given === undefined) return { id, status: "wrong", message: `${id}: the answer should be ${kindWords[exercise.kind]}. Hint: ${exercise.hint}` };
   let right: boolean;
   if (exercise.compute) {
-    if (!analysis) return { id, status: "needs-analysis", message: `${id}: this answer depends on your capture: call check("${id}", answer, analysis).` };
+    if (!analysis) return { id, status: "needs-analysis", message: `${id}: this answer depends on your capture: call checkExercise("${id}", answer, analysis).` };
     const value = exercise.compute(analysis);
     const expected = value === undefined ? undefined : normalizeAnswer(exercise.kind, value);
     if (expected === undefined) return { id, status: "wrong", message: `${id}: this analysis has nothing to answer the question with (is it the right capture?). Hint: ${exercise.hint}` };
@@ -260,6 +264,6 @@ export function checkAnswer(id: string, answer: unknown, analysis?: Analysis): C
 }
 
 /** Checks an answer and prints the verdict (right, or a hint). */
-export function check(id: string, answer: unknown, analysis?: Analysis): void {
+export function checkExercise(id: string, answer: unknown, analysis?: Analysis): void {
   console.log(checkAnswer(id, answer, analysis).message);
 }

@@ -1,12 +1,10 @@
-// Helpers for the tutorial notebooks (notebooks/*.ipynb): the session's mode
-// and folders, exercises checked in place, the Wireshark filter of a phase,
-// one phase at a time, replayed simulator runs, and raw bytes by hand.
+// The tutorial notebooks' own helpers: "iot-wire-lab/notebook" (or
+// "../dist/lib/notebook" from notebooks/). The session's mode and folders, the
+// exercises checked in place, the capture notebook 3 hands to notebook 4, and
+// the tutorial's run folders. The analysis is in "iot-wire-lab", the device,
+// platform, simulator and live capture in "iot-wire-lab/lab".
 export * from "./lab";
 export * from "./last-capture";
-export * from "./exercises";
-export * from "../analysis/wireshark-filter";
-export * from "./focus";
-export * from "../lab/replay";
-export * from "./bytes";
-export * from "./event-chart";
-export * from "../lab/record";
+export { checkExercise, checkAnswer, exercises, type Exercise, type AnswerKind, type CheckResult, type CheckStatus } from "./exercises";
+export { BUNDLED_CAPTURE_SPEED } from "../tutorial/tutorial";
+export { makeRunFolder } from "../tutorial/run-folder";

@@ -24,7 +24,7 @@ import { analyzeCapture } from "../analysis/analyze";
 import { matchDeviceLog } from "../lab/device-log-match";
 import { formatBytes, formatDuration } from "../analysis/format";
 import type { Analysis } from "../analysis/types";
-import { insideRootless, LiveCaptureError, resolveCaptureTool, startCapture, type CaptureTool, type LiveCapture, type LiveCaptureResult } from "../capture/live";
+import { insideRootless, LiveCaptureError, resolveCaptureTool, startCapture, type CaptureTool, type LiveCapture, type LiveCaptureResult } from "../live/index";
 import { DeviceRegistry, labHome, RegistryError } from "../device/registry";
 import { DeviceInputError } from "../device/issues";
 import { readDeviceLog, type DeviceLogEntry } from "../platform/device-log";

@@ -1,5 +1,5 @@
 /** What a tutorial run reports about itself (see tutorial.ts). */
-import type { CaptureTool, LiveCaptureFormat } from "../capture/live";
+import type { CaptureTool, LiveCaptureFormat } from "../live/index";
 import type { Analysis } from "../analysis/types";
 import type { DeviceLogMatch } from "../lab/device-log-match";
 import type { DeviceLogEntry } from "../platform/device-log";

@@ -10,8 +10,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { capabilities, installFixes } from "../capture/live";
-import { findTool, thisHost } from "../capture/live-tools";
+import { capabilities } from "../live/capabilities";
+import { findTool, installFixes, thisHost } from "../live/tools";
 import { bundledCapturesDir } from "../tutorial/bundled";
 import { TERMINAL_COLUMNS, wrapText } from "../tutorial/teach";
 import { findJupyterFrontend, jupyterInstallCommands, onPath, type JupyterFrontend } from "./jupyter";

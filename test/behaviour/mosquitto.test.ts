@@ -11,7 +11,7 @@ import { join } from "node:path";
 import * as mqtt from "mqtt";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { checkBehaviour, type Finding } from "../../lib/behaviour";
-import { capabilities, withCapture } from "../../lib/capture/live";
+import { capabilities, withCapture } from "../../lib/live/index";
 import { DeviceRegistry } from "../../lib/device/registry";
 import { runSimulation, type SimulationSummary } from "../../lib/simulator/simulation";
 import { startMosquitto } from "../helpers/mosquitto";

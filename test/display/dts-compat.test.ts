@@ -141,3 +141,34 @@ flowGraph(analysis, { maxArows: 3 });
     assert.match(messages[2], /cell\.ts:5: .*maxArows/);
   });
 });
+
+test("the lab and notebook entry points resolve by package name under tslab's Node10 rules, typed", (t) => {
+  if (!existsSync(tslabTs)) return t.skip("tslab is not installed (npm ci)");
+  const ts = require(tslabTs) as Ts;
+  withPackage((dir) => {
+    const { messages, files } = compile(
+      ts,
+      dir,
+      `import { analyzeCapture, type Analysis } from "iot-wire-lab";
+import { DeviceRegistry, startCapture, simulate, matchDeviceLog, type LiveCapture, type Platform, type SimulatorEvent } from "iot-wire-lab/lab";
+import { notebookLab, checkExercise, type NotebookLab } from "iot-wire-lab/notebook";
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+const typed: [IsAny<LiveCapture>, IsAny<Platform>, IsAny<SimulatorEvent>, IsAny<NotebookLab>, IsAny<DeviceRegistry>] = [false, false, false, false, false];
+
+async function cell(): Promise<void> {
+  const lab: NotebookLab = notebookLab();
+  const capture: LiveCapture = await startCapture({ port: 1883 });
+  const analysis: Analysis = await analyzeCapture((await capture.stop()).file);
+  const matches: number = matchDeviceLog(analysis, []).length;
+  const run = simulate({ speed: lab.speed });
+  checkExercise("04-device-port", 1883, analysis);
+  void [typed, matches, run];
+}
+void cell();
+`,
+    );
+    assert.deepEqual(messages, []);
+    for (const part of ["lib/lab/index.d.ts", "lib/notebook/index.d.ts", "lib/live/capture.d.ts"]) assert.ok(files.some((f) => f.endsWith(`dist/${part}`)), `dist/${part} was read`);
+  });
+});

@@ -3,10 +3,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { answerKey, formatAnswerKey } from "../../lib/notebook/answer-key";
 import { checkAnswer, exercises, normalizeAnswer, spellingKey } from "../../lib/notebook/exercises";
+import { notebookSources } from "../../scripts/notebook-jupyter";
+import { cellSource, exercisesPlaced, readNotebookSource } from "../../scripts/notebook-source";
 import { fixtureDir, projectRoot } from "../helpers/fixtures";
 
 /** The fixed answers, written again here so the test does not trust the library's own. */
@@ -124,4 +127,24 @@ test("npm run answers prints the key", () => {
   assert.match(run.stdout, /^Answer key/);
   assert.match(run.stdout, /01-hmac-algorithm: .*\n {4}Answer: sha256\n {4}Why: /);
   assert.equal((run.stdout.match(/\n {4}Answer: /g) ?? []).length, exercises.length);
+});
+
+test("each exercise is written once: its notebook places it by id, and the build shows the numbered question before its checkExercise cell", () => {
+  const placed: string[] = [];
+  for (const file of notebookSources()) {
+    const name = basename(file, ".md");
+    const markdown = readFileSync(file, "utf8");
+    const ids = exercisesPlaced(markdown);
+    placed.push(...ids);
+    for (const id of ids) assert.equal(id.slice(0, 2), name.slice(0, 2), `${id} is placed in ${name}`);
+    const cells = readNotebookSource(file).cells.map((c) => ({ type: c.cell_type, text: cellSource(c) }));
+    ids.forEach((id, i) => {
+      const exercise = exercises.find((e) => e.id === id)!;
+      assert.ok(!markdown.includes(exercise.question), `${name}.md repeats the text of ${id}: write it only in lib/notebook/exercises.ts`);
+      const at = cells.findIndex((c) => c.type === "markdown" && c.text.includes(`**${i + 1}.** ${exercise.question}`));
+      assert.ok(at >= 0, `${name}: question ${i + 1} (${id}) is in the built notebook`);
+      assert.match(cells[at + 1]?.text ?? "", new RegExp(`^checkExercise\\("${id}", `), `${name}: the cell after question ${i + 1} checks ${id}`);
+    });
+  }
+  assert.deepEqual(placed, exercises.map((e) => e.id), "every exercise placed once, in order");
 });

@@ -7,9 +7,10 @@ import { analyzeCapture } from "../../lib/analysis/analyze";
 import { flowGraph } from "../../lib/charts/flow-graph";
 import { renderSvg } from "../../lib/display/render";
 import { decodeEthernet } from "../../lib/layers/ethernet";
-import { hexDump, takeFrames } from "../../lib/notebook/bytes";
-import { eventTimeline } from "../../lib/notebook/event-chart";
-import { firstPhase, focusOn, packetsOf, phasesOf } from "../../lib/notebook/focus";
+import { takeFrames } from "../../lib/capture/take-frames";
+import { hexDump } from "../../lib/display/hex-dump";
+import { eventTimeline } from "../../lib/charts/event-timeline";
+import { firstPhase, focusOn, packetsOf, phasesOf } from "../../lib/analysis/focus";
 import { replayEvents, replaySimulation } from "../../lib/lab/replay";
 import { fixtureDir } from "../helpers/fixtures";
 

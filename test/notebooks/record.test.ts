@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
-import { capabilities } from "../../lib/capture/live";
+import { capabilities } from "../../lib/live/index";
 import { DeviceRegistry } from "../../lib/device/registry";
 import { recordSimulation } from "../../lib/lab/record";
 import { inCI, needTool } from "../helpers/tools";

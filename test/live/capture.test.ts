@@ -9,18 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeCapture } from "../../lib/analysis/analyze";
 import { phaseKinds, type PhaseKind } from "../../lib/analysis/types";
-import {
-  capabilities,
-  findExecutable,
-  LiveCaptureError,
-  parseCaptureCounts,
-  rootlessCommand,
-  rootlessSupport,
-  runningCaptures,
-  startCapture,
-  withCapture,
-  type CaptureTool,
-} from "../../lib/capture/live";
+import { capabilities } from "../../lib/live/capabilities";
+import { LiveCaptureError } from "../../lib/live/errors";
+import { parseCaptureCounts, startCapture, withCapture } from "../../lib/live/capture";
+import { rootlessCommand, rootlessSupport } from "../../lib/live/rootless";
+import { runningCaptures } from "../../lib/live/supervisor";
+import { findExecutable, type CaptureTool } from "../../lib/live/tools";
 import { DeviceRegistry } from "../../lib/device/registry";
 import { startPlatform } from "../../lib/platform/platform";
 import { runSimulation } from "../../lib/simulator/simulation";
@@ -118,7 +112,7 @@ test("stop() leaves no capture process behind when the body throws, and stop() t
 test("a capture outlives neither a process that exits without stopping it nor one killed with SIGKILL", async (t) => {
   if (!needTool(t, "dumpcap") || !needCaptureRights(t)) return;
   const dir = tempDir(t);
-  const live = join(__dirname, "..", "..", "lib", "capture", "live.js");
+  const live = join(__dirname, "..", "..", "lib", "live", "capture.js");
   for (const ending of ["process.exit(0)", "process.kill(process.pid, 'SIGKILL')"]) {
     const script = `const { startCapture } = require(${JSON.stringify(live)});
       startCapture({ port: 1, tool: "dumpcap", file: ${JSON.stringify(join(dir, "forgotten.pcapng"))} }).then((c) => {

@@ -21,33 +21,20 @@
  *   R/D (pcap:K/dumpcap:…)", where K is the kernel's drop count.
  * - Both reinstall their SIGINT handler, so a SIGINT ignored by the shell that
  *   starts them still stops them cleanly.
- * - Capturing needs CAP_NET_RAW (and CAP_NET_ADMIN for some interfaces). Debian
- *   gives dumpcap these as file capabilities for members of the `wireshark`
- *   group; `setcap` does the same by hand.
- * - Rootless mode (Linux): `unshare -rn` makes a user namespace in which we are
- *   root, and a network namespace with its own loopback. There dumpcap can
- *   capture `lo` as an unprivileged user. tcpdump cannot: it tries to give its
- *   savefile to its own user ("Couldn't change ownership of savefile").
- *   Everything that talks on the captured port must run in the same namespace,
- *   so the whole command re-executes inside it (see runRootless).
  *
- * What differs per operating system (tool folders, the loopback's name, no
- * `sh` on Windows) is decided in live-tools.ts.
- *
- * No capture process outlives its owner: each tool runs under a small shell
- * supervisor whose standard input is a pipe from this process. When this
- * process goes away (exit, crash, even SIGKILL) the pipe closes and the
- * supervisor stops the tool. A process "exit" hook also stops every capture
- * still running, and withCapture() always stops the capture it started.
+ * Which tool and where (tools.ts), the rights to capture and the rootless
+ * mode (rootless.ts, capabilities.ts) and the process lifecycle
+ * (supervisor.ts) are decided beside this file.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { Readable } from "node:stream";
-import { captureLaunch, findTool, installAdvice, loopbackInterface, permissionAdvice, thisHost, toolOrder } from "./live-tools";
+import { LiveCaptureError } from "./errors";
+import { insideRootless, isPermissionMessage, permissionFixes } from "./rootless";
+import { captureLaunch, drain, trackCapture, type RunningCapture } from "./supervisor";
+import { defaultLoopback, findExecutable, installFixes, thisHost, toolOrder, type CaptureTool } from "./tools";
 
-export type CaptureTool = "dumpcap" | "tcpdump";
 export type LiveCaptureFormat = "pcap" | "pcapng";
 
 export interface LiveCaptureOptions {
@@ -115,342 +102,6 @@ export interface LiveCapture {
   readonly running: boolean;
   /** Flushes and stops the tool (SIGINT, then waits for it to exit). Safe to call more than once. */
   stop(options?: StopOptions): Promise<LiveCaptureResult>;
-}
-
-export type LiveCaptureErrorCode = "no-tool" | "permission" | "no-interface" | "rootless" | "bad-option" | "failed";
-
-/** A live capture that cannot start or did not work; the message says what to do. */
-export class LiveCaptureError extends Error {
-  override name = "LiveCaptureError";
-  readonly code: LiveCaptureErrorCode;
-  /** Commands or steps that fix it, most direct first. */
-  readonly fixes: string[];
-  /** What the tool printed, when it ran. */
-  readonly stderr: string | undefined;
-
-  constructor(code: LiveCaptureErrorCode, summary: string, fixes: string[] = [], stderr?: string) {
-    super(fixes.length > 0 ? `${summary}\n${fixes.map((f) => `  - ${f}`).join("\n")}` : summary);
-    this.code = code;
-    this.fixes = fixes;
-    this.stderr = stderr;
-  }
-}
-
-/**
- * "1" in the environment of a command re-executed inside `unshare -rn`; "0"
- * turns the rootless mode off (it is then never chosen automatically).
- */
-export const ROOTLESS_ENV = "IOT_WIRE_LAB_ROOTLESS";
-
-/** Is this process the re-executed one, inside the private namespace? */
-export function insideRootless(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env[ROOTLESS_ENV] === "1";
-}
-
-/** The loopback's capture name: lo (Linux), lo0 (macOS, BSDs), \\Device\\NPF_Loopback (Windows, Npcap). */
-export function defaultLoopback(platform: NodeJS.Platform = process.platform): string {
-  return loopbackInterface({ platform });
-}
-
-// ---- finding tools ----------------------------------------------------------
-
-/** The absolute path of an executable, searching PATH and the system's usual tool folders (see live-tools.ts). */
-export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return findTool(name, { ...thisHost(), env });
-}
-
-/** The first line of `TOOL --version`, e.g. "tcpdump version 4.99.3". */
-export function toolVersion(path: string): string | undefined {
-  const run = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 5000 });
-  const text = `${run.stdout ?? ""}\n${run.stderr ?? ""}`;
-  const line = text.split("\n").find((l) => /version|\d+\.\d+/i.test(l) && !/running as user/i.test(l));
-  return line?.trim();
-}
-
-// ---- what is possible here --------------------------------------------------
-
-export interface RootlessSupport {
-  possible: boolean;
-  /** Why not, or how. */
-  reason: string;
-}
-
-export interface CaptureCapabilities {
-  platform: NodeJS.Platform;
-  /** The loopback interface's name here. */
-  loopback: string;
-  tools: { dumpcap?: string; tcpdump?: string };
-  /** uid 0. */
-  root: boolean;
-  /** CAP_NET_RAW / CAP_NET_ADMIN in this process's effective set (Linux; root normally has both). */
-  capNetRaw: boolean;
-  capNetAdmin: boolean;
-  /** How each tool is privileged by itself: its file capabilities ("cap_net_admin,cap_net_raw=eip") or "setuid root". */
-  toolPrivileges: { dumpcap?: string; tcpdump?: string };
-  /** This user is in the `wireshark` group (which Debian's dumpcap is restricted to). */
-  wiresharkGroup: boolean;
-  /** This process runs inside the rootless namespace. */
-  insideRootless: boolean;
-  rootless: RootlessSupport;
-  /** The best guess, without trying, of whether a live capture works, with which tool and why. */
-  live: { possible: boolean; tool?: CaptureTool; via?: "root" | "process-capabilities" | "tool-privileges" | "rootless-namespace"; reason: string };
-  /** What to do when live capture is not possible (empty when it is). */
-  fixes: string[];
-}
-
-/** Effective capability bits of this process, from /proc/self/status (Linux). */
-function effectiveCapabilities(): bigint | undefined {
-  try {
-    const status = readFileSync("/proc/self/status", "utf8");
-    const match = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
-    return match ? BigInt(`0x${match[1]}`) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// capability.h: CAP_NET_ADMIN is 12, CAP_NET_RAW is 13.
-const CAP_NET_ADMIN = 12n;
-const CAP_NET_RAW = 13n;
-
-function fileCapabilities(path: string): string | undefined {
-  try {
-    if ((statSync(path).mode & 0o4000) !== 0) return "setuid root";
-  } catch {
-    return undefined;
-  }
-  const getcap = findExecutable("getcap");
-  if (!getcap) return undefined;
-  const run = spawnSync(getcap, [path], { encoding: "utf8", timeout: 5000 });
-  const text = (run.stdout ?? "").trim();
-  // getcap prints "PATH cap_net_admin,cap_net_raw=eip" (libcap 2.4x) or "PATH = cap_…+eip" (older).
-  const caps = text.slice(path.length).replace(/^\s*=?\s*/, "");
-  return /cap_net_raw/.test(caps) ? caps : undefined;
-}
-
-function inGroup(name: string): boolean {
-  if (typeof process.getgroups !== "function") return false;
-  try {
-    const line = readFileSync("/etc/group", "utf8")
-      .split("\n")
-      .find((l) => l.startsWith(`${name}:`));
-    if (!line) return false;
-    const gid = Number(line.split(":")[2]);
-    return process.getgroups().includes(gid);
-  } catch {
-    return false;
-  }
-}
-
-let rootlessCache: RootlessSupport | undefined;
-
-/**
- * Can this machine run the rootless mode? Linux, unshare, ip (or ifconfig) and
- * dumpcap present, and the kernel allows an unprivileged user namespace (tried
- * once with `unshare -rn true`, then remembered).
- */
-export function rootlessSupport(): RootlessSupport {
-  if (rootlessCache) return rootlessCache;
-  rootlessCache = checkRootless();
-  return rootlessCache;
-}
-
-function checkRootless(): RootlessSupport {
-  if (process.platform !== "linux") return { possible: false, reason: "rootless mode needs Linux user and network namespaces" };
-  if (insideRootless()) return { possible: true, reason: "already inside the rootless namespace" };
-  if (process.env[ROOTLESS_ENV] === "0") return { possible: false, reason: `turned off by ${ROOTLESS_ENV}=0` };
-  const unshare = findExecutable("unshare");
-  if (!unshare) return { possible: false, reason: "unshare is not installed (sudo apt-get install util-linux)" };
-  if (!findExecutable("ip") && !findExecutable("ifconfig")) return { possible: false, reason: "neither ip nor ifconfig is installed to bring the namespace's loopback up (sudo apt-get install iproute2)" };
-  if (!findExecutable("dumpcap")) return { possible: false, reason: "rootless mode needs dumpcap (tcpdump cannot write its file there): sudo apt-get install tshark" };
-  const run = spawnSync(unshare, ["-rn", "true"], { encoding: "utf8", timeout: 5000 });
-  if (run.status !== 0) {
-    const why = (run.stderr ?? "").trim().split("\n")[0] || `exit code ${run.status}`;
-    return {
-      possible: false,
-      reason: `this kernel or container does not allow unprivileged user namespaces (unshare -rn: ${why}); on Debian/Ubuntu: sudo sysctl -w kernel.unprivileged_userns_clone=1 (or kernel.apparmor_restrict_unprivileged_userns=0)`,
-    };
-  }
-  return { possible: true, reason: "unshare -rn works: dumpcap can capture the loopback of a private network namespace" };
-}
-
-export function capabilities(): CaptureCapabilities {
-  const tools: CaptureCapabilities["tools"] = {};
-  const dumpcap = findExecutable("dumpcap");
-  const tcpdump = findExecutable("tcpdump");
-  if (dumpcap) tools.dumpcap = dumpcap;
-  if (tcpdump) tools.tcpdump = tcpdump;
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
-  const caps = effectiveCapabilities();
-  const has = (bit: bigint) => (caps === undefined ? root : ((caps >> bit) & 1n) === 1n);
-  const capNetRaw = has(CAP_NET_RAW);
-  const capNetAdmin = has(CAP_NET_ADMIN);
-  const toolPrivileges: CaptureCapabilities["toolPrivileges"] = {};
-  if (dumpcap) {
-    const p = fileCapabilities(dumpcap);
-    if (p) toolPrivileges.dumpcap = p;
-  }
-  if (tcpdump) {
-    const p = fileCapabilities(tcpdump);
-    if (p) toolPrivileges.tcpdump = p;
-  }
-  const inside = insideRootless();
-  const rootless = rootlessSupport();
-  const preferred: CaptureTool | undefined = dumpcap ? "dumpcap" : tcpdump ? "tcpdump" : undefined;
-  let live: CaptureCapabilities["live"];
-  if (!preferred) {
-    live = { possible: false, reason: "neither dumpcap nor tcpdump is installed" };
-  } else if (inside) {
-    live = dumpcap
-      ? { possible: true, tool: "dumpcap", via: "rootless-namespace", reason: "inside the rootless namespace, where dumpcap may capture its loopback" }
-      : { possible: false, reason: "inside the rootless namespace only dumpcap can capture, and it is not installed" };
-  } else if (capNetRaw) {
-    live = { possible: true, tool: preferred, via: root ? "root" : "process-capabilities", reason: root ? "running as root" : "this process has CAP_NET_RAW" };
-  } else if (toolPrivileges.dumpcap && dumpcap) {
-    live = { possible: true, tool: "dumpcap", via: "tool-privileges", reason: `dumpcap is privileged (${toolPrivileges.dumpcap})` };
-  } else if (toolPrivileges.tcpdump && tcpdump) {
-    live = { possible: true, tool: "tcpdump", via: "tool-privileges", reason: `tcpdump is privileged (${toolPrivileges.tcpdump})` };
-  } else if (process.platform === "win32" && dumpcap) {
-    live = { possible: true, tool: "dumpcap", via: "tool-privileges", reason: "on Windows Npcap decides who may capture: dumpcap will be tried" };
-  } else if (process.platform === "darwin" && bpfReadable()) {
-    live = { possible: true, tool: preferred, via: "tool-privileges", reason: "the BPF devices are readable (ChmodBPF)" };
-  } else if (rootless.possible && dumpcap) {
-    live = { possible: true, tool: "dumpcap", via: "rootless-namespace", reason: "no capture permission here, but the rootless mode works" };
-  } else {
-    live = { possible: false, reason: "no permission to capture: not root, no CAP_NET_RAW, and the capture tools are not privileged" };
-  }
-  const fixes = live.possible && live.via !== "rootless-namespace" ? [] : !preferred ? installFixes() : permissionFixes(rootless);
-  return {
-    platform: process.platform,
-    loopback: defaultLoopback(),
-    tools,
-    root,
-    capNetRaw,
-    capNetAdmin,
-    toolPrivileges,
-    wiresharkGroup: inGroup("wireshark"),
-    insideRootless: inside,
-    rootless,
-    live,
-    fixes,
-  };
-}
-
-function bpfReadable(): boolean {
-  try {
-    accessSync("/dev/bpf0", fsConstants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** How to get a capture tool. */
-export function installFixes(platform: NodeJS.Platform = process.platform): string[] {
-  return installAdvice({ platform });
-}
-
-/** How to get permission to capture. */
-export function permissionFixes(rootless: RootlessSupport = rootlessSupport(), platform: NodeJS.Platform = process.platform): string[] {
-  const advice = permissionAdvice({ platform });
-  if (advice) return advice;
-  const fixes = [
-    "give dumpcap the capture capabilities: sudo setcap cap_net_raw,cap_net_admin+eip $(command -v dumpcap)",
-    "or join the wireshark group: sudo usermod -aG wireshark $USER, then log out and log in again (on Debian/Ubuntu first: sudo dpkg-reconfigure wireshark-common, answer Yes)",
-  ];
-  fixes.push(
-    rootless.possible
-      ? "or use the rootless mode, which needs no privileges: add --rootless (e.g. iot-wire-lab tutorial --rootless)"
-      : `or use the rootless mode (--rootless) where the kernel allows it; here: ${rootless.reason}`,
-  );
-  fixes.push("or run the command as root (sudo)");
-  return fixes;
-}
-
-/** "Permission denied" and "You don't have permission" as tcpdump, dumpcap and libpcap word them. */
-export function isPermissionMessage(text: string): boolean {
-  return /you don't have permission|permission denied|operation not permitted|not permitted to capture|EACCES|EPERM/i.test(text);
-}
-
-// ---- rootless re-execution ----------------------------------------------------
-
-export interface RootlessCommand {
-  command: string;
-  args: string[];
-}
-
-/**
- * `unshare -rn sh -c 'bring lo up; exec "$@"' sh COMMAND ARGS…`: the command
- * runs as root of a new user namespace (mapped to the calling user), in a new
- * network namespace whose loopback is brought up first.
- */
-export function rootlessCommand(command: string, args: readonly string[]): RootlessCommand {
-  const unshare = findExecutable("unshare") ?? "unshare";
-  const ip = findExecutable("ip");
-  const ifconfig = findExecutable("ifconfig");
-  const up = ip ? `"${ip}" link set lo up` : ifconfig ? `"${ifconfig}" lo up` : "ip link set lo up";
-  return { command: unshare, args: ["-rn", "sh", "-c", `${up} && exec "$@"`, "iot-wire-lab-rootless", command, ...args] };
-}
-
-/**
- * Runs a command inside `unshare -rn` with IOT_WIRE_LAB_ROOTLESS=1 in its
- * environment, its stdio joined to ours; resolves to its exit code. A CLI
- * re-executes itself this way (the flag tells the inner run not to do it again).
- */
-export function runRootless(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {
-  const support = rootlessSupport();
-  if (!support.possible) return Promise.reject(new LiveCaptureError("rootless", `rootless mode is not possible here: ${support.reason}`));
-  const { command: unshare, args: unshareArgs } = rootlessCommand(command, args);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(unshare, unshareArgs, { stdio: "inherit", env: { ...(options.env ?? process.env), [ROOTLESS_ENV]: "1" } });
-    // Ctrl-C reaches the child directly (same process group); we only wait for it.
-    const ignore = () => undefined;
-    process.on("SIGINT", ignore);
-    const done = () => process.off("SIGINT", ignore);
-    child.once("error", (error) => {
-      done();
-      reject(new LiveCaptureError("rootless", `cannot run unshare: ${error.message}`));
-    });
-    child.once("exit", (code, signal) => {
-      done();
-      resolvePromise(code ?? (signal === "SIGINT" ? 130 : 1));
-    });
-  });
-}
-
-// ---- starting and stopping --------------------------------------------------
-
-interface Running {
-  supervisor: ChildProcess;
-  toolPid: number;
-}
-
-const running = new Set<Running>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const r of running) {
-      try {
-        // Never pid 0 (that would be our whole process group): before the pid is known, the supervisor stops the tool.
-        if (r.toolPid > 0) process.kill(r.toolPid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      try {
-        r.supervisor.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
-/** Captures still running in this process (for tests and diagnostics). */
-export function runningCaptures(): number {
-  return running.size;
 }
 
 /**
@@ -572,10 +223,10 @@ export async function startCapture(options: LiveCaptureOptions): Promise<LiveCap
   const args = toolArgs(tool, options, iface, file, filter);
   const command = [path, ...args];
 
-  // POSIX: under the supervisor shell; Windows: the tool itself (live-tools.ts).
+  // POSIX: under the supervisor shell; Windows: the tool itself (supervisor.ts).
   const launch = captureLaunch(command, thisHost(), options.shell);
   const supervisor = spawn(launch.command, launch.args, { stdio: ["pipe", "pipe", "pipe"] });
-  const record: Running = { supervisor, toolPid: launch.supervised ? 0 : supervisor.pid ?? 0 };
+  const record: RunningCapture = { supervisor, toolPid: launch.supervised ? 0 : supervisor.pid ?? 0 };
   let stderr = "";
   let stdout = "";
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -589,12 +240,11 @@ export async function startCapture(options: LiveCaptureOptions): Promise<LiveCap
     if (record.toolPid === 0 && stdout.includes("\n")) record.toolPid = Number(stdout.split("\n")[0]) || 0;
   });
   supervisor.stdin!.on("error", () => undefined); // EPIPE once the supervisor is gone
-  running.add(record);
-  installExitHook();
+  const tracked = trackCapture(record);
   const ended = (code: number | null, signal: NodeJS.Signals | null) => {
     if (exited) return;
     exited = { code, signal };
-    running.delete(record);
+    tracked.untrack();
     for (const wake of exitWaiters.splice(0)) wake();
   };
   supervisor.once("exit", ended);
@@ -721,15 +371,6 @@ export async function startCapture(options: LiveCaptureOptions): Promise<LiveCap
     },
     stop,
   };
-}
-
-/** Waits until a stream has delivered everything (after the process exited). */
-function drain(stream: Readable | null): Promise<void> {
-  if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
-  return new Promise((r) => {
-    stream.once("end", r);
-    stream.once("close", r);
-  });
 }
 
 /**

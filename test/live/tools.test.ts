@@ -3,8 +3,9 @@
 // faked, so every system's choice is tested on any machine.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { captureLaunch, findTool, installAdvice, loopbackInterface, NPCAP_LOOPBACK, permissionAdvice, toolOrder, type CaptureHost } from "../../lib/capture/live-tools";
-import { installFixes, permissionFixes } from "../../lib/capture/live";
+import { captureLaunch } from "../../lib/live/supervisor";
+import { permissionAdvice, permissionFixes } from "../../lib/live/rootless";
+import { findTool, installAdvice, installFixes, loopbackInterface, NPCAP_LOOPBACK, toolOrder, type CaptureHost } from "../../lib/live/tools";
 
 function fakeHost(platform: NodeJS.Platform, files: string[], env: NodeJS.ProcessEnv = {}): CaptureHost {
   const present = new Set(files);
@@ -24,7 +25,7 @@ test("Linux: tools from PATH, else the sbin folders; loopback lo; started under 
   assert.equal(launch.supervised, true);
   assert.deepEqual(launch.args.slice(2), ["iot-wire-lab-capture", "/usr/bin/dumpcap", "-i", "lo", "-f", "tcp port 1883", "-w", "/tmp/c.pcapng"]);
   assert.match(installAdvice(host).join("\n"), /sudo apt-get install tshark/);
-  assert.equal(permissionAdvice(host), undefined, "Linux's permission fixes (setcap, wireshark group, rootless) stay in live.ts");
+  assert.equal(permissionAdvice(host), undefined, "Linux's permission fixes (setcap, wireshark group, rootless) come from permissionFixes");
   assert.match(permissionFixes({ possible: true, reason: "" }, "linux").join("\n"), /setcap cap_net_raw,cap_net_admin\+eip/);
 });
 

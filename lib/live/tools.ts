@@ -1,9 +1,9 @@
 /**
- * Which capture tool to run, where it lives and how to start it, for each
- * operating system. Pure decisions over a `CaptureHost` (the platform, the
- * environment and a file check), so the choices for Linux, macOS and Windows
- * are all unit-tested on any machine; lib/capture/live.ts runs them with
- * `thisHost()`.
+ * Which capture tool to run, where it lives, and how to get one, for each
+ * operating system. The decisions are pure functions of a `CaptureHost` (the
+ * platform, the environment and a file check), so the choices for Linux,
+ * macOS and Windows are all unit-tested on any machine; the rest of lib/live/
+ * runs them with `thisHost()`.
  *
  * Facts per system:
  *
@@ -20,10 +20,11 @@
  *   `\Device\NPF_Loopback`, when installed with "Support loopback traffic".
  *   There is no `sh`: the tool starts directly, never through a shell.
  */
+import { spawnSync } from "node:child_process";
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { posix, win32 } from "node:path";
 
-export type CaptureToolName = "dumpcap" | "tcpdump";
+export type CaptureTool = "dumpcap" | "tcpdump";
 
 /** What the decisions depend on; `thisHost()` is the real machine. */
 export interface CaptureHost {
@@ -87,51 +88,28 @@ export function findTool(name: string, host: CaptureHost = thisHost()): string |
 }
 
 /** The tools to try, in order. Windows has only dumpcap; inside the rootless namespace only dumpcap works. */
-export function toolOrder(wanted: "auto" | CaptureToolName, host: Pick<CaptureHost, "platform">, insideRootless = false): CaptureToolName[] {
+export function toolOrder(wanted: "auto" | CaptureTool, host: Pick<CaptureHost, "platform">, insideRootless = false): CaptureTool[] {
   if (wanted !== "auto") return [wanted];
   if (insideRootless || host.platform === "win32") return ["dumpcap"];
   return ["dumpcap", "tcpdump"];
 }
 
-/**
- * The supervisor shell (POSIX systems). fd 3 keeps our pipe (an asynchronous
- * list's stdin is /dev/null, POSIX sh §2.9.3); the watcher reads it until EOF,
- * which comes when we close it or die, and then stops the tool. The shell
- * itself ignores SIGINT so that Ctrl-C in a terminal stops only the tool, and
- * it exits with the tool's status after the tool has finished writing. It
- * echoes the tool's pid first.
- */
-export const SUPERVISOR = [
-  "exec 3<&0",
-  "trap '' INT",
-  '"$@" </dev/null &',
-  "tool=$!",
-  'echo "$tool"',
-  '{ while read -r _ <&3; do :; done; kill -TERM "$tool" 2>/dev/null; } &',
-  "watcher=$!",
-  'wait "$tool"',
-  "status=$?",
-  'kill "$watcher" 2>/dev/null',
-  'exit "$status"',
-].join("\n");
-
-export interface CaptureLaunch {
-  /** What to spawn. */
-  command: string;
-  args: string[];
-  /** Started under the supervisor shell, which prints the tool's pid on stdout first. */
-  supervised: boolean;
+/** The loopback's capture name: lo (Linux), lo0 (macOS, BSDs), \\Device\\NPF_Loopback (Windows, Npcap). */
+export function defaultLoopback(platform: NodeJS.Platform = process.platform): string {
+  return loopbackInterface({ platform });
 }
 
-/**
- * How to start `[toolPath, ...args]`: under the supervisor shell on POSIX
- * systems, directly on Windows (no `sh` there; the tool is this process's own
- * child, stopped by the process exit hook).
- */
-export function captureLaunch(toolCommand: readonly string[], host: Pick<CaptureHost, "platform">, shell = "sh"): CaptureLaunch {
-  const [tool, ...args] = toolCommand;
-  if (host.platform === "win32") return { command: tool!, args, supervised: false };
-  return { command: shell, args: ["-c", SUPERVISOR, "iot-wire-lab-capture", ...toolCommand], supervised: true };
+/** The absolute path of an executable, searching PATH and the system's usual tool folders (see extraToolDirs). */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findTool(name, { ...thisHost(), env });
+}
+
+/** The first line of `TOOL --version`, e.g. "tcpdump version 4.99.3". */
+export function toolVersion(path: string): string | undefined {
+  const run = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 5000 });
+  const text = `${run.stdout ?? ""}\n${run.stderr ?? ""}`;
+  const line = text.split("\n").find((l) => /version|\d+\.\d+/i.test(l) && !/running as user/i.test(l));
+  return line?.trim();
 }
 
 /** How to get a capture tool, for this system. */
@@ -151,20 +129,7 @@ export function installAdvice(host: Pick<CaptureHost, "platform">): string[] {
   return ["install Wireshark's dumpcap: sudo apt-get install tshark", "or install tcpdump: sudo apt-get install tcpdump", "(Fedora: sudo dnf install wireshark-cli tcpdump)"];
 }
 
-/** How to get the right to capture, for macOS and Windows (Linux: see permissionFixes in live.ts). */
-export function permissionAdvice(host: Pick<CaptureHost, "platform">): string[] | undefined {
-  if (host.platform === "win32") {
-    return [
-      "run the terminal as Administrator (right-click → Run as administrator), or",
-      "reinstall Npcap without \"Restrict Npcap driver's access to Administrators only\", and with \"Support loopback traffic\"",
-    ];
-  }
-  if (host.platform === "darwin") {
-    return [
-      "let your user read the BPF devices: run \"Install ChmodBPF.pkg\" from the Wireshark disk image (it adds you to the access_bpf group), then log out and in",
-      "or for this session only: sudo chmod o+r /dev/bpf*",
-      "or run the command with sudo",
-    ];
-  }
-  return undefined;
+/** How to get a capture tool, on this machine's system. */
+export function installFixes(platform: NodeJS.Platform = process.platform): string[] {
+  return installAdvice({ platform });
 }

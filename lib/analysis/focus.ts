@@ -3,7 +3,7 @@
  * to its frames, which every chart builder accepts as it is (a flow graph of
  * just the handshake, the bytes of just the CONNECT…).
  */
-import type { Analysis, PacketRow, Phase, PhaseKind } from "../analysis/types";
+import type { Analysis, PacketRow, Phase, PhaseKind } from "./types";
 
 /** The packet-list rows of a phase (or several), in frame order. */
 export function packetsOf(analysis: Analysis, phases: Phase | readonly Phase[]): PacketRow[] {

@@ -1,22 +1,7 @@
 /**
- * Raw bytes for the "by hand" moments: the first frames of a capture as
- * plain copies, and a hex dump laid out like Wireshark's bytes pane.
+ * Raw bytes for the "by hand" moments: a hex dump laid out like Wireshark's
+ * bytes pane.
  */
-import type { Frame } from "../capture/frame";
-import { readFrames } from "../capture/frames";
-import type { CaptureSource } from "../capture/source";
-
-/** The first `count` frames of a capture, each with its own copy of the bytes (readFrames reuses its buffer). */
-export async function takeFrames(source: CaptureSource, count = 1): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  if (count <= 0) return frames;
-  for await (const frame of readFrames(source)) {
-    frames.push({ ...frame, bytes: Uint8Array.from(frame.bytes) });
-    if (frames.length >= count) break;
-  }
-  return frames;
-}
-
 export interface HexDumpOptions {
   /** First byte to show (default 0). */
   start?: number;

@@ -4,9 +4,9 @@
  * program planned its steps (3 s, 5 s and 8 s after the CONNACK, divided by
  * the speed). Plan and reality side by side.
  */
-import { baseConfig, chartTitle, fitWidth, toChartSpec, tooltip, type TopLevelSpec } from "../charts/common";
-import { phaseColors } from "../charts/palette";
-import { CHART_WIDTH, VEGA_LITE_SCHEMA, type ChartSpec } from "../charts/spec";
+import { baseConfig, chartTitle, fitWidth, toChartSpec, tooltip, type TopLevelSpec } from "./common";
+import { phaseColors } from "./palette";
+import { CHART_WIDTH, VEGA_LITE_SCHEMA, type ChartSpec } from "./spec";
 import type { SimulatorEvent, SimulatorEventType } from "../simulator/events";
 import { TUTORIAL_SCRIPT } from "../simulator/device-run";
 
