@@ -40,8 +40,14 @@ import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, 
 export interface AnalyzeOptions {
   /** Extra ports that carry plain MQTT (1883 always does). */
   mqttPorts?: number[];
-  /** Ports that carry MQTT over TLS (default [8883]); reported as TLS. */
+  /** Ports that carry TLS (default [8883]); any port is also recognised by a ClientHello. */
   tlsPorts?: number[];
+  /**
+   * Path of an NSS key log (SSLKEYLOGFILE / NODE_OPTIONS=--tls-keylog=FILE) to
+   * decrypt TLS with. Secrets in a pcapng's Decryption Secrets Blocks are
+   * read without it. A key log is a secret: it is never echoed in output.
+   */
+  tlsKeylog?: string;
   /** Recognise MQTT on other ports by a CONNECT at the start of a stream (default true). */
   heuristics?: boolean;
   /** Replace CONNECT passwords with "<redacted N bytes>" (for sharing results). */
