@@ -100,6 +100,8 @@ export interface PhaseTraffic {
   mqttHeaderBytes: number;
   /** PUBLISH application payload bytes. */
   payloadBytes: number;
+  /** Bytes of the layers under MQTT: TLS records (handshake, headers, tags), WebSocket frame headers, the HTTP upgrade. Absent for plain MQTT. */
+  layerBytes?: number;
 }
 
 export type PhaseStatus = "complete" | "unanswered" | "refused" | "request-not-captured" | "incomplete" | "reset";
@@ -164,7 +166,7 @@ export interface ConnectionSummary {
   /**
    * What runs above TCP, outermost first, when more than one layer does:
    * ["TLS", "MQTT"], ["WebSocket", "MQTT"], ["TLS", "WebSocket", "MQTT"].
-   * Absent for a single protocol (plain MQTT or TCP), where it would be [protocol].
+   * Present whenever TLS or WebSocket runs (["TLS"] for TLS without keys); absent for plain MQTT or TCP.
    */
   layers?: StreamProtocol[];
   /** The TLS handshake, when the stream runs TLS. */

@@ -178,6 +178,7 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
     transientFrames: true,
     info: analyzer.info.bind(analyzer),
     issue: analyzer.issue.bind(analyzer),
+    secrets: analyzer.secrets.bind(analyzer),
     frame: (frame: Parameters<Analyzer["frame"]>[0]) => {
       progress.frames++;
       analyzer.frame(frame);
