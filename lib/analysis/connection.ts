@@ -641,6 +641,11 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (label !== "") {
       this.current.layerProtocols.push(protocol);
       this.current.layerLabels.push(label);
+      // Past its handshake the layer's records are not the handshake's: later ACKs do not go to it.
+      if (half.lastPhase && half.lastPhase.settled && this.isLayerHandshake(half.lastPhase)) {
+        if (this.lastPhase === half.lastPhase) this.lastPhase = undefined;
+        half.lastPhase = undefined;
+      }
     }
     // A unit whose data already went up with a message completed in this frame (a WebSocket frame ends after its payload): its header joins that message's phase.
     const last = half.lastPhase;
