@@ -163,6 +163,7 @@ function writeTraffic(t: PhaseTraffic, out: ByteBuffer): void {
   out.number(t.mqttHeaderBytes);
   out.text(',"payloadBytes":');
   out.number(t.payloadBytes);
+  writeNumberField(',"layerBytes":', t.layerBytes, out);
   out.byte(0x7d);
 }
 
@@ -235,5 +236,7 @@ export function writePhaseJson(p: Phase, out: ByteBuffer): void {
   writeNameField(',"initiator":', p.initiator, out);
   writeNameField(',"closedBy":', p.closedBy, out);
   writeBooleanField(',"halfClose":', p.halfClose, out);
+  writeValueField(',"tls":', p.tls, out);
+  writeValueField(',"websocket":', p.websocket, out);
   out.byte(0x7d);
 }
