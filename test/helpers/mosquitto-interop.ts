@@ -15,9 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SecureVersion } from "node:tls";
 import * as mqtt from "mqtt";
-import { startCapture, type LiveCaptureResult } from "../../lib/capture/live";
+import assert from "node:assert/strict";
+import { capabilities, startCapture, type LiveCaptureResult } from "../../lib/capture/live";
 import { freePort } from "./mosquitto";
 import { testCertificate } from "./tls-conversation";
+import { inCI } from "./tools";
 
 export interface InteropBroker {
   /** Plain MQTT listener: Mosquitto 2.0.11 needs one beside a websockets listener (see startInteropBroker). */
@@ -213,3 +215,13 @@ export async function recordDeviceRuns(port: number, transports: Transport[], fi
 
 /** The TLS 1.2 suite of the recordings: ECDHE with the ECDSA certificate and AES-128-GCM. */
 export const TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256";
+
+/** Live capture rights here? (CI runs as root; a developer may not.) Skips locally, fails in CI. */
+export function needCaptureRights(t: { skip(message: string): void }): boolean {
+  const caps = capabilities();
+  if (caps.live.possible && caps.live.via !== "rootless-namespace") return true;
+  const message = `no capture rights here (${caps.live.reason}); run as root or see \`iot-wire-lab capture --capabilities\``;
+  if (inCI) assert.fail(message);
+  t.skip(message);
+  return false;
+}
