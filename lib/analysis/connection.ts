@@ -641,6 +641,11 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (label !== "") {
       this.current.layerProtocols.push(protocol);
       this.current.layerLabels.push(label);
+      // Past its handshake the layer's records are not the handshake's: later ACKs do not go to it.
+      if (half.lastPhase && half.lastPhase.settled && this.isLayerHandshake(half.lastPhase)) {
+        if (this.lastPhase === half.lastPhase) this.lastPhase = undefined;
+        half.lastPhase = undefined;
+      }
     }
     // A unit whose data already went up with a message completed in this frame (a WebSocket frame ends after its payload): its header joins that message's phase.
     const last = half.lastPhase;
@@ -668,6 +673,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     half.pendingLayerBytes = 0;
     this.frameCounted = true;
     if (!result.phase) result.phase = kind;
+    inFrameOrder(record);
     half.lastPhase = record;
     this.lastPhase = record;
   }
@@ -694,7 +700,10 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   }
 
   layeredPdu(fromClient: boolean, bytes: Uint8Array, start: number, end: number, headerLength: number, frames: number[] | undefined, tentative: boolean): boolean {
-    return this.decodePdu(fromClient ? this.client : this.server, bytes, start, end, headerLength, 0, frames, tentative, undefined);
+    const half = fromClient ? this.client : this.server;
+    const decoded = this.decodePdu(half, bytes, start, end, headerLength, 0, frames, tentative, undefined);
+    if (half.lastPhase) inFrameOrder(half.lastPhase);
+    return decoded;
   }
 
   private isLayerHandshake(record: PhaseRecord): boolean {
@@ -849,5 +858,19 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       if (this.mqtt.username !== undefined) summary.mqtt.username = this.mqtt.username;
     }
     return summary;
+  }
+}
+
+/**
+ * A layer's frames may join a phase late (a record's first segments wait for
+ * the message it carries while ACKs are counted at once): keep `frames` sorted.
+ */
+function inFrameOrder(record: PhaseRecord): void {
+  const frames = record.phase.frames;
+  for (let i = 1; i < frames.length; i++) {
+    if (frames[i] < frames[i - 1]) {
+      frames.sort((a, b) => a - b);
+      return;
+    }
   }
 }
