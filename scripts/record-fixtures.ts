@@ -93,6 +93,8 @@ interface ManifestEntry {
   sha256: string;
   /** Packets the capture tool reported. */
   packets?: number;
+  /** What the file shows, for files recorded by another script (record-interop-fixtures.ts). */
+  description?: string;
 }
 
 interface Manifest {
@@ -216,7 +218,7 @@ function deviceLogDescription(captureFiles: readonly string[]): string {
 
 /** A device log's description when its scenario was not re-recorded this time (--only): its captures share its name. */
 function describeFile(file: string, manifest: Manifest): string {
-  const described = DESCRIPTIONS[file];
+  const described = DESCRIPTIONS[file] ?? manifest.files[file]?.description;
   if (described) return described;
   const log = /^(.*)-device-log\.jsonl$/.exec(file);
   const captures = log ? Object.keys(manifest.files).filter((f) => f.startsWith(`${log[1]}.pcap`)) : [];
@@ -508,8 +510,14 @@ function writeReadme(manifest: Manifest): void {
     "Re-record (as root, or with capture rights for tcpdump and dumpcap; about 35 s):",
     "",
     "    npm run fixtures                          # everything",
-    "    npm run fixtures -- --only qos,fleet      # some: tutorial, any-sll2, merged, mqtt5, qos, keepalive, fleet, refused, misbehaving",
+    "    npm run fixtures -- --only qos,fleet      # some: tutorial, any-sll2, merged, mqtt5, qos, keepalive, fleet, refused, misbehaving, tls, ws",
     "    npm run fixtures -- --readme              # only this README, from fixtures.json",
+    "",
+    "The `mosquitto-*` files are third-party interop captures: Debian's Mosquitto (TLS on 8883, websockets on",
+    "9001) and MQTT.js, recorded by `npm run fixtures:interop` (scripts/record-interop-fixtures.ts, with the",
+    "helper the interop tests use live, test/helpers/mosquitto-interop.ts), then `npm run fixtures -- --readme`.",
+    "Their `.keylog` files are throwaway lab keys: the broker certificate and the secrets were made for that one",
+    "recording and protect nothing else. Never commit a real device's key log.",
     "",
     "## Files",
     "",

@@ -167,6 +167,11 @@ function phaseFilter(phase: Phase, analysis: Analysis, acks: boolean): string {
     const flags = phase.closedBy === "rst" ? RST : FIN | RST;
     key = phase.closedBy === "rst" ? "tcp.flags.reset == 1" : "tcp.flags.fin == 1 || tcp.flags.reset == 1";
     keyMatches = (f) => ((f.packet?.tcpFlags ?? 0) & flags) !== 0;
+  } else if (analysis.connections.find((c) => c.stream === phase.stream)?.layers?.includes("WebSocket")) {
+    // Wireshark's MQTT dissector does not register on WebSocket ("WebSocket Binary" is as far as it goes),
+    // so no mqtt.* field matches there: the messages are named by frame number below.
+    key = "";
+    keyMatches = () => false;
   } else {
     const types = typesOfPhase(phase, facts);
     key = msgtypes(types);
