@@ -19,11 +19,17 @@
  *   node dist/scripts/record-fixtures.js [--port N] [--only NAME,NAME] [--readme]
  *
  * --only re-records some scenarios (tutorial, any-sll2, merged, mqtt5, qos,
- * keepalive, fleet, refused, misbehaving); --readme only rewrites README.md.
+ * keepalive, fleet, refused, misbehaving, tls, ws); --readme only rewrites README.md.
+ *
+ * tls: the key log of the run is written to a temporary 0600 file, embedded
+ * into the pcapng with `editcap --inject-secrets tls,KEYLOG` and deleted: the
+ * only keys ever bundled are these, the session keys of a lab run against the
+ * lab's own certificate.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import * as mqtt from "mqtt";
@@ -45,6 +51,9 @@ const MANIFEST = join(OUT, "fixtures.json");
 /** 2024-01-15 08:00:00 UTC: the timestamp signed into every clientId. */
 const FIXED_CLOCK = Date.UTC(2024, 0, 15, 8, 0, 0);
 const PRODUCT_KEY = "a1WireLabDm";
+/** The platform's TLS and WebSocket ports in the tls and ws recordings (the cloud's 8883; EMQX's 8083). */
+const TLS_PORT = 8883;
+const WS_PORT = 8083;
 const DEMO_DEVICES = ["demo-device", "other-device", "fleet-0001", "fleet-0002", "fleet-0003", "fleet-0004", "fleet-0005"];
 
 /** What each file shows, for README.md. */
@@ -68,6 +77,10 @@ const DESCRIPTIONS: Record<string, string> = {
     "tcp.stream 0: the demo device logs in with a password signed by a wrong deviceSecret and gets CONNACK return code 4 (bad user name or password); the device closes the connection. tcp.stream 1: a good login that subscribes to another device's topic (SUBACK 0x80, failure) and publishes to another device's topic, which the platform answers by closing the connection (MQTT 3.1.1 has no negative PUBACK).",
   "misbehaving.pcapng":
     "Four faulty devices at once against the platform (speed 4), for `iot-wire-lab check` and notebook 5: demo-device connects with a 2 s keep-alive and falls silent until the platform closes the connection (then runs the seed program); other-device is dropped right after three CONNACKs and retries after a fixed 0.25 s each time (no back-off); fleet-0001 is taken over by a twin with the same clientId and takes it back (a takeover loop); fleet-0002 writes its QoS 1 PUBLISH twice with the same packet id and no DUP flag.",
+  "tutorial-tls.pcapng":
+    "The seed program over TLS 1.3 (speed 4) against the platform's TLS listener (port 8883, the lab's self-signed certificate, clientId securemode=2): TCP handshake, TLS handshake (ClientHello → server Finished), then CONNECT … DISCONNECT as TLS application data and close_notify alerts. The run's NSS key log is embedded as a Decryption Secrets Block (pcapng §4.7, secrets type TLSK), so Wireshark and the analysis decrypt it with no option; `redact` leaves the block out of a shared copy.",
+  "tutorial-ws.pcapng":
+    "The seed program over WebSocket (speed 4) against the platform's WebSocket listener (ws://…:8083/mqtt): TCP handshake, HTTP GET with Upgrade: websocket and Sec-WebSocket-Protocol: mqtt, 101 Switching Protocols, then each MQTT packet in a binary WebSocket frame (masked from the device, RFC 6455 §5.3), a close frame and the FIN teardown.",
   "demo-registry.json":
     "The made-up demo product (productKey a1WireLabDm) and its devices: demo-device, other-device and fleet-0001 … fleet-0005. The secrets are derived from the device names (sha256 of a fixed text), so the file can be rebuilt identically; they exist only for this lab, and no tool prints them.",
 };
@@ -81,6 +94,8 @@ interface ManifestEntry {
   sha256: string;
   /** Packets the capture tool reported. */
   packets?: number;
+  /** What the file shows, for files recorded by another script (record-interop-fixtures.ts). */
+  description?: string;
 }
 
 interface Manifest {
@@ -168,6 +183,8 @@ async function record(
   platformOptions: Partial<PlatformOptions>,
   scenario: (platform: Platform) => Promise<void>,
   deviceSide: string,
+  /** The port the devices use (default the platform's MQTT port; the TLS or WebSocket one for those runs). */
+  capturePort: number = manifest.port,
 ): Promise<LiveCaptureResult[]> {
   const logName = `${name}-device-log.jsonl`;
   const logFile = join(OUT, logName);
@@ -181,7 +198,7 @@ async function record(
     for (const spec of captures) {
       const file = join(OUT, spec.file);
       rmSync(file, { force: true });
-      running.push(await startCapture({ port: manifest.port, file, ...spec.options }));
+      running.push(await startCapture({ port: capturePort, file, ...spec.options }));
     }
     await scenario(platform);
   } finally {
@@ -202,7 +219,7 @@ function deviceLogDescription(captureFiles: readonly string[]): string {
 
 /** A device log's description when its scenario was not re-recorded this time (--only): its captures share its name. */
 function describeFile(file: string, manifest: Manifest): string {
-  const described = DESCRIPTIONS[file];
+  const described = DESCRIPTIONS[file] ?? manifest.files[file]?.description;
   if (described) return described;
   const log = /^(.*)-device-log\.jsonl$/.exec(file);
   const captures = log ? Object.keys(manifest.files).filter((f) => f.startsWith(`${log[1]}.pcap`)) : [];
@@ -234,7 +251,7 @@ async function main(): Promise<string[]> {
     writeReadme(manifest);
     return [];
   }
-  const names = ["tutorial", "any-sll2", "merged", "mqtt5", "qos", "keepalive", "fleet", "refused", "misbehaving"];
+  const names = ["tutorial", "any-sll2", "merged", "mqtt5", "qos", "keepalive", "fleet", "refused", "misbehaving", "tls", "ws"];
   const only = values.only ? values.only.split(",") : undefined;
   for (const n of only ?? []) if (!names.includes(n)) throw new Error(`unknown scenario ${n} (one of ${names.join(", ")})`);
   const want = (name: string) => !only || only.includes(name);
@@ -290,6 +307,50 @@ async function main(): Promise<string[]> {
       simulation(registry, platform, { device: demo, speed: 4, seed: 2024, protocolVersion: 5 }).then(() => undefined),
     `${seedRun}, speed 4, seed 2024, protocolVersion 5`);
     recorded.push("tutorial-mqtt5.pcapng");
+  }
+
+  if (want("tls")) {
+    log("tutorial-tls: the seed program over TLS at speed 4, the key log embedded with editcap --inject-secrets");
+    const scratch = mkdtempSync(join(tmpdir(), "iwl-fixtures-tls-"));
+    const keylog = join(scratch, "tls-keylog.txt");
+    const raw = join(OUT, "tutorial-tls-raw.pcapng");
+    try {
+      await record(
+        manifest,
+        "tutorial-tls",
+        registry,
+        [{ file: "tutorial-tls-raw.pcapng", options: { tool: "dumpcap" } }],
+        { tls: true, tlsPort: TLS_PORT },
+        (platform) => simulation(registry, platform, { device: demo, speed: 4, seed: 2024, tls: true, keylog }).then(() => undefined),
+        `${seedRun}, speed 4, seed 2024, tls: true, keylog: KEYLOG (startPlatform({ tls: true, tlsPort: ${TLS_PORT} }))`,
+        TLS_PORT,
+      );
+      DESCRIPTIONS["tutorial-tls-device-log.jsonl"] = deviceLogDescription(["tutorial-tls.pcapng"]);
+      const args = [editcap, "--inject-secrets", `tls,${keylog}`, raw, join(OUT, "tutorial-tls.pcapng")];
+      run(args);
+      const entry = manifest.files["tutorial-tls-raw.pcapng"]!;
+      delete manifest.files["tutorial-tls-raw.pcapng"];
+      note(manifest, "tutorial-tls.pcapng", [...entry.commands.map((c) => c.replace("tutorial-tls-raw.pcapng", "RAW.pcapng")), shell(args).replace(keylog, "KEYLOG").replace("tutorial-tls-raw.pcapng", "RAW.pcapng")], entry.packets);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+      rmSync(raw, { force: true });
+    }
+    recorded.push("tutorial-tls.pcapng");
+  }
+
+  if (want("ws")) {
+    log("tutorial-ws: the seed program over WebSocket at speed 4");
+    await record(
+      manifest,
+      "tutorial-ws",
+      registry,
+      [{ file: "tutorial-ws.pcapng", options: { tool: "dumpcap" } }],
+      { websocket: true, wsPort: WS_PORT },
+      (platform) => simulation(registry, platform, { device: demo, speed: 4, seed: 2024, transport: "ws" }).then(() => undefined),
+      `${seedRun}, speed 4, seed 2024, transport: "ws" (startPlatform({ websocket: true, wsPort: ${WS_PORT} }))`,
+      WS_PORT,
+    );
+    recorded.push("tutorial-ws.pcapng");
   }
 
   if (want("qos")) {
@@ -450,8 +511,14 @@ function writeReadme(manifest: Manifest): void {
     "Re-record (as root, or with capture rights for tcpdump and dumpcap; about 35 s):",
     "",
     "    npm run fixtures                          # everything",
-    "    npm run fixtures -- --only qos,fleet      # some: tutorial, any-sll2, merged, mqtt5, qos, keepalive, fleet, refused, misbehaving",
+    "    npm run fixtures -- --only qos,fleet      # some: tutorial, any-sll2, merged, mqtt5, qos, keepalive, fleet, refused, misbehaving, tls, ws",
     "    npm run fixtures -- --readme              # only this README, from fixtures.json",
+    "",
+    "The `mosquitto-*` files are third-party interop captures: Debian's Mosquitto (TLS on 8883, websockets on",
+    "9001) and MQTT.js, recorded by `npm run fixtures:interop` (scripts/record-interop-fixtures.ts, with the",
+    "helper the interop tests use live, test/helpers/mosquitto-interop.ts), then `npm run fixtures -- --readme`.",
+    "Their `.keylog` files are throwaway lab keys: the broker certificate and the secrets were made for that one",
+    "recording and protect nothing else. Never commit a real device's key log.",
     "",
     "## Files",
     "",

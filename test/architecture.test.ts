@@ -14,14 +14,14 @@ const allowed: Record<string, string[]> = {
   capture: ["expert"],
   live: [],
   tcp: ["layers"],
-  // Stream consumers still to be wired into the protocol table (TCP → TLS → WebSocket → MQTT): they import only the record layer's labels.
+  // Stream layers under MQTT (TCP → TLS → WebSocket → MQTT): pure sessions, wired into the stream table by analysis/.
   tls: ["layers"],
   websocket: [],
   mqtt: ["expert", "layers", "tcp"],
   device: ["mqtt"],
   platform: ["device", "mqtt", "text"],
   simulator: ["device"],
-  analysis: ["expert", "capture", "layers", "tcp", "mqtt"],
+  analysis: ["expert", "capture", "layers", "tcp", "tls", "websocket", "mqtt"],
   output: ["expert", "mqtt", "analysis", "text"],
   behaviour: ["expert", "mqtt", "device", "analysis", "output"],
   charts: ["expert", "mqtt", "simulator", "analysis", "output", "behaviour"],
@@ -32,7 +32,7 @@ const allowed: Record<string, string[]> = {
   tutorial: ["expert", "capture", "live", "mqtt", "device", "platform", "simulator", "analysis", "output", "report", "lab"],
   workshop: ["expert", "capture", "live", "device", "analysis", "output", "text", "tutorial"],
   notebook: ["expert", "capture", "live", "mqtt", "device", "platform", "simulator", "analysis", "output", "behaviour", "charts", "display", "lab", "tutorial"],
-  cli: ["expert", "text", "capture", "live", "device", "platform", "simulator", "analysis", "output", "behaviour", "report", "share", "lab", "tutorial", "workshop"],
+  cli: ["expert", "text", "capture", "live", "tls", "device", "platform", "simulator", "analysis", "output", "behaviour", "report", "share", "lab", "tutorial", "workshop"],
 };
 /** Edges that break the graph and are not fixed yet ("from-file -> to-file"); empty now. Never add to it. */
 const knownExceptions = new Set<string>([]);

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as mqtt from "mqtt";
@@ -168,4 +168,31 @@ test("platform start and platform log: a refused login with escape sequences in 
     assert.ok(text.includes("\\x1b]0;pwned\\a\\x1b[2J\\r\\n2026"), `${name}: ${text}`);
     assert.ok(!/\n2026-01-01 00:00:00\.000 online +forged/.test(text), `${name}: a forged row`);
   }
+});
+
+test("platform start --tls --ws: devices log in over mqtts (trusting the lab certificate) and ws", async (t) => {
+  const dir = tempDir(t);
+  const registryPath = join(dir, "registry.json");
+  const device = DeviceRegistry.load(registryPath).create({ deviceName: "device1" });
+  const args = ["platform", "start", "--port", "0", "--tls", "--tls-port", "0", "--ws", "--ws-port", "0", "--wss-port", "0", "--registry", registryPath, "--log", join(dir, "log.jsonl")];
+  const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IOT_WIRE_LAB_HOME: dir } });
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  const output = { text: "" };
+  child.stdout!.on("data", (d: Buffer) => (output.text += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output.text += d.toString()));
+  const [, tlsUrl, wsUrl] = await waitForLine(child, output, /listening on mqtt:\/\/\S+, (mqtts:\/\/127\.0\.0\.1:\d+), (ws:\/\/127\.0\.0\.1:\d+\/mqtt), wss:/, 15000);
+  const [, certPath] = await waitForLine(child, output, /certificate (\S+platform-cert\.pem)/);
+  assert.ok(certPath!.startsWith(dir), "the certificate is kept under the lab folder");
+  const ca = readFileSync(certPath!, "utf8");
+  const overTls = await mqtt.connectAsync(tlsUrl!, { ...signMqttCredentials(device, { tls: true }), ca, reconnectPeriod: 0 });
+  await overTls.endAsync();
+  const overWs = await mqtt.connectAsync(wsUrl!, { ...signMqttCredentials(device), reconnectPeriod: 0 });
+  await overWs.endAsync();
+  await waitForLine(child, output, /online[^\n]*\n[^]*offline[^\n]*\n[^]*online[^]*offline/);
+  const exited = exitOf(child);
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  assert.doesNotMatch(output.text, /PRIVATE KEY/);
 });

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeConnectError } from "../lib/simulator";
@@ -68,4 +68,39 @@ test("simulate --no-backoff --duplicate-client-id --resend-without-dup: the faul
   // One reading, sent twice: published once by the program, acknowledged once.
   assert.match(out.stdout, /\/device1: ok, published 1, acked 1/);
   assert.match(simulateCli(home, "--help").stdout, /--keepalive-violation/);
+});
+
+test("simulate --tls --keylog: the device trusts the lab certificate, logs in with securemode=2 and writes a 0600 NSS key log it never prints", (t) => {
+  const home = mkdtempSync(join(tmpdir(), "iwl-simulate-tls-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const keylog = join(home, "keys.log");
+  const out = simulateCli(home, "--tls", "--keylog", keylog, "--speed", "20", "--json");
+  assert.equal(out.status, 0, out.stderr);
+  const summary = out.stdout.trim().split("\n").map((l) => JSON.parse(l)).at(-1).summary;
+  assert.match(summary.broker.url, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(summary.devices[0].clientId, /\|securemode=2,/);
+  assert.equal(summary.devices[0].acked, 1);
+  assert.equal(statSync(keylog).mode & 0o777, 0o600);
+  const lines = readFileSync(keylog, "utf8").trim().split("\n");
+  const labels = new Set(lines.map((l) => l.split(" ")[0]));
+  for (const label of ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"]) assert.ok(labels.has(label), `the key log has ${label}`);
+  for (const line of lines) {
+    assert.match(line, /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64,96}$/);
+    assert.ok(!out.stdout.includes(line.split(" ")[2]!), "a secret was printed");
+  }
+});
+
+test("simulate --transport ws runs the device program over WebSocket; --broker ws:// is accepted", (t) => {
+  const home = mkdtempSync(join(tmpdir(), "iwl-simulate-ws-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const out = simulateCli(home, "--transport", "ws", "--speed", "20");
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^broker ws:\/\/127\.0\.0\.1:\d+\/mqtt \(embedded platform\)/m);
+  assert.match(out.stdout, /\/device1: ok, published 1, acked 1/);
+  const bad = simulateCli(home, "--transport", "quic");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--transport must be tcp or ws/);
+  const unreachable = simulateCli(home, "--broker", "ws://127.0.0.1:1/mqtt", "--speed", "20");
+  assert.equal(unreachable.status, 1);
+  assert.match(unreachable.stderr, /ws:\/\/127\.0\.0\.1:1\/mqtt/);
 });

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -377,4 +377,36 @@ test("run folders: named by time, only the newest 10 kept, nothing else touched;
   assert.equal(listRuns(runs).length, 10);
   assert.equal(listRuns(runs).pop(), result.runDir);
   assert.equal(result.pruned.length, 1);
+});
+
+test("npm start -- --tls: live over TLS, the key log saved beside the capture (0600, never printed) and the analysis decrypted", (t) => {
+  if (!liveOrSkip(t)) return;
+  const dir = tempDir(t);
+  const out = join(dir, "run");
+  const run = tutorial(join(dir, "home"), ["--tls", "--speed", "20", "--out", out]);
+  assert.equal(run.status, 0, run.stderr);
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  assert.equal(summary.capture.source, "live");
+  assert.equal(summary.capture.keylog, "tls-keylog.txt");
+  assert.match(summary.platform.deviceUrl, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
+  const keylog = join(out, "tls-keylog.txt");
+  assert.equal(statSync(keylog).mode & 0o777, 0o600);
+  const phases = summary.analysis.phases.map((p: { kind: string }) => p.kind);
+  for (const kind of ["tcp-handshake", "tls-handshake", "connect", "subscribe", "publish", "disconnect"]) assert.ok(phases.includes(kind), `phase ${kind} in ${phases}`);
+  assert.ok(summary.analysis.capture.mqttMessages >= 7, "the MQTT messages were decrypted");
+  assert.match(prose(run.stdout), /securemode=2/);
+  for (const line of readFileSync(keylog, "utf8").trim().split("\n")) assert.ok(!run.stdout.includes(line.split(" ")[2]!), "a TLS secret was printed");
+});
+
+test("npm start -- --transport ws: live over WebSocket, the MQTT found behind the Upgrade", (t) => {
+  if (!liveOrSkip(t)) return;
+  const dir = tempDir(t);
+  const out = join(dir, "run");
+  const run = tutorial(join(dir, "home"), ["--transport", "ws", "--speed", "20", "--out", out]);
+  assert.equal(run.status, 0, run.stderr);
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  assert.match(summary.platform.deviceUrl, /^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/);
+  const phases = summary.analysis.phases.map((p: { kind: string }) => p.kind);
+  for (const kind of ["ws-handshake", "connect", "publish", "disconnect"]) assert.ok(phases.includes(kind), `phase ${kind} in ${phases}`);
+  assert.equal(summary.analysis.issues.filter((i: { code: string }) => i.code === "mqtt.malformed").length, 0);
 });

@@ -12,6 +12,7 @@
  * memory bounded by the number of connections open (or lately closed) rather
  * than the file size.
  */
+import { readFileSync } from "node:fs";
 import type { FrameAnnotatorSpec } from "../capture/annotations";
 import type { CaptureInfo, Frame } from "../capture/frame";
 import { linkTypeName } from "../capture/frame";
@@ -24,7 +25,6 @@ import { decodeTcpOptions, TcpFlag, type TcpHeader } from "../layers/tcp";
 import { tcpFlagsText, tcpOptionsText } from "../layers/tcp-info";
 import { decodeUdp } from "../layers/udp";
 import { DecodedAhead } from "../mqtt/decoded-ahead";
-import { looksLikeConnect } from "../mqtt/connect-header";
 import { messageInfo } from "../mqtt/message";
 import { defaultReassemblyLimits, type ReassemblyLimits } from "../tcp/reassembly";
 import { ConnectionTable } from "../tcp/connection-table";
@@ -33,6 +33,11 @@ import { hashAddressWords, readAddressWords, tupleKey, type Address } from "../t
 import { ClosedConnection } from "./closed-connection";
 import { decodedAheadFor, mqttReadAhead } from "./read-ahead";
 import { StreamProtocolTable } from "../tcp/stream-consumer";
+import { KeyLog } from "../tls/keylog";
+import { mqttProtocol } from "./mqtt-layer";
+import type { LayerHost } from "./stream-layer";
+import { tlsProtocol } from "./tls-layer";
+import { webSocketProtocol } from "./websocket-layer";
 import { TcpConnection, type ConnectionListener, type ConnectionOptions, type SegmentResult } from "./connection";
 import { makeIssue, type Issue, type IssueCode } from "../expert/issues";
 import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, StreamProtocol } from "./types";
@@ -40,8 +45,14 @@ import type { CaptureSummary, ConnectionSummary, MqttMessage, PacketRow, Phase, 
 export interface AnalyzeOptions {
   /** Extra ports that carry plain MQTT (1883 always does). */
   mqttPorts?: number[];
-  /** Ports that carry MQTT over TLS (default [8883]); reported as TLS. */
+  /** Ports that carry TLS (default [8883]); any port is also recognised by a ClientHello. */
   tlsPorts?: number[];
+  /**
+   * Path of an NSS key log (SSLKEYLOGFILE / NODE_OPTIONS=--tls-keylog=FILE) to
+   * decrypt TLS with. Secrets in a pcapng's Decryption Secrets Blocks are
+   * read without it. A key log is a secret: it is never echoed in output.
+   */
+  tlsKeylog?: string;
   /** Recognise MQTT on other ports by a CONNECT at the start of a stream (default true). */
   heuristics?: boolean;
   /** Replace CONNECT passwords with "<redacted N bytes>" (for sharing results). */
@@ -68,6 +79,8 @@ export interface AnalysisSink {
 
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MQTT_TLS_PORT = 8883;
+/** pcapng Decryption Secrets Block type of a TLS key log ("TLSK", pcapng §4.7). */
+export const TLS_KEY_LOG_SECRETS = 0x544c534b;
 
 const SWEEP_EVERY_FRAMES = 1 << 16;
 
@@ -89,7 +102,9 @@ export class Analyzer implements FrameSink, ConnectionListener {
   private readonly mqttPorts: Set<number>;
   private readonly tlsPorts: Set<number>;
   private readonly heuristics: boolean;
-  private readonly protocols: StreamProtocolTable<StreamProtocol>;
+  private readonly protocols: StreamProtocolTable<StreamProtocol, LayerHost>;
+  /** TLS secrets: the --tls-keylog file and the capture's Decryption Secrets Blocks. */
+  private keyLog: KeyLog | undefined;
   private readonly connectionOptions: ConnectionOptions;
   private readonly closedMemory: number;
   /** Connections by 4-tuple: open ones, and closed ones remembered for late segments. */
@@ -124,17 +139,21 @@ export class Analyzer implements FrameSink, ConnectionListener {
     this.tlsPorts = new Set(options.tlsPorts ?? [DEFAULT_MQTT_TLS_PORT]);
     for (const port of this.mqttPorts) this.tlsPorts.delete(port);
     this.heuristics = options.heuristics ?? true;
+    if (options.tlsKeylog !== undefined) this.readKeyLog(options.tlsKeylog);
+    const maxPacketLength = options.maxPacketLength ?? 16 * 1024 * 1024;
     // Which protocol runs on a stream, as data (see tcp/stream-consumer.ts):
-    // MQTT over TLS on its ports, plain MQTT on its ports and, with heuristics,
-    // on any port whose client opens with a CONNECT.
-    this.protocols = new StreamProtocolTable<StreamProtocol>()
-      .register({ name: "TLS", ports: [...this.tlsPorts] })
-      .register({ name: "MQTT", ports: [...this.mqttPorts], heuristic: this.heuristics ? looksLikeConnect : undefined });
+    // TLS on its ports or by a ClientHello, plain MQTT on its ports and, with
+    // heuristics, on any port whose client opens with a CONNECT, WebSocket by
+    // its HTTP Upgrade. The layers pick what they carry from the same table.
+    this.protocols = new StreamProtocolTable<StreamProtocol, LayerHost>()
+      .register(tlsProtocol([...this.tlsPorts], (random) => this.keyLog?.lookup(random)))
+      .register(mqttProtocol([...this.mqttPorts], this.heuristics, maxPacketLength))
+      .register(webSocketProtocol());
     this.closedMemory = options.closedConnectionMemory ?? 120;
     this.connectionOptions = {
       redactPasswords: options.redactPasswords ?? false,
       defaultMqttVersion: options.defaultMqttVersion ?? 4,
-      maxPacketLength: options.maxPacketLength ?? 16 * 1024 * 1024,
+      maxPacketLength,
       reassemblyLimits: options.reassemblyLimits ?? defaultReassemblyLimits,
       protocols: this.protocols,
     };
@@ -151,6 +170,35 @@ export class Analyzer implements FrameSink, ConnectionListener {
   issue(issue: Issue): void {
     this.issueCounts[issue.code] = (this.issueCounts[issue.code] ?? 0) + 1;
     this.sink.issue?.(issue);
+  }
+
+  /** Decryption secrets carried by the capture (pcapng DSB): a TLS key log is added to the one given. */
+  secrets(type: number, data: Uint8Array): void {
+    if (type !== TLS_KEY_LOG_SECRETS) return;
+    this.addKeyLog(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1"), "the capture's Decryption Secrets Block");
+  }
+
+  private readKeyLog(path: string): void {
+    let text: string;
+    try {
+      text = readFileSync(path, "latin1");
+    } catch (error) {
+      this.report("tls.keylog", 0, `The TLS key log ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): TLS is not decrypted`);
+      return;
+    }
+    this.addKeyLog(text, `the key log ${path}`);
+  }
+
+  /** Adds key log lines; bad lines are counted in one issue that names line numbers only (a key log is a secret). */
+  private addKeyLog(text: string, where: string): void {
+    const keyLog = (this.keyLog ??= new KeyLog());
+    const before = keyLog.problems.length;
+    keyLog.add(text);
+    const bad = keyLog.problems.slice(before);
+    if (bad.length > 0) {
+      const lines = bad.slice(0, 5).map((p) => p.line).join(", ");
+      this.report("tls.keylog", 0, `${bad.length} line(s) of ${where} are not NSS key log lines (line ${lines}${bad.length > 5 ? ", …" : ""}); the other lines are used`);
+    }
   }
 
   frame(frame: Frame): void {
@@ -391,7 +439,6 @@ export class Analyzer implements FrameSink, ConnectionListener {
     if (protocol === undefined && !this.heuristics) protocol = "TCP";
     const connection = new TcpConnection(this.nextStream++, isV4 ? 4 : 6, client, server, roles, protocol, frame.frame, frame.time, this, this.connectionOptions);
     this.connectionCount++;
-    if (protocol === "TLS") this.report("tls.encrypted", frame.frame, `tcp.stream ${connection.stream} is MQTT over TLS (port ${server.port}): reported as TLS; its messages are encrypted and not decoded`, connection.stream);
     this.table.add(key, connection);
     return connection;
   }
@@ -428,11 +475,14 @@ export class Analyzer implements FrameSink, ConnectionListener {
     if (result.messages.length > 0) {
       protocol = "MQTT";
       const messages = result.messages;
-      info = result.analysisPrefix + messageInfo(messages[0]);
+      // Over WebSocket, Wireshark's Info for the frame first (as its column reads for WebSocket), then the MQTT.
+      info = result.analysisPrefix + (result.layerLabels.length > 0 ? layerInfo(result, "WebSocket", ", ") : "") + messageInfo(messages[0]);
       for (let i = 1; i < messages.length; i++) info += ", " + messageInfo(messages[i]);
-    } else if (result.tlsRecords.length > 0) {
-      protocol = "TLS";
-      info = result.analysisPrefix + result.tlsRecords.join(", ");
+    } else if (result.layerLabels.length > 0) {
+      // The top layer that ended a unit here names the row, as in Wireshark (HTTP over WebSocket's TLS, …).
+      const protocols = result.layerProtocols;
+      protocol = protocols.includes("HTTP") ? "HTTP" : protocols.includes("WebSocket") ? "WebSocket" : protocols[protocols.length - 1];
+      info = result.analysisPrefix + layerInfo(result, protocol, "");
     } else if (result.partialPdu) {
       info = `${result.analysisPrefix}[TCP segment of a reassembled PDU]`;
     } else {
@@ -467,4 +517,14 @@ export class Analyzer implements FrameSink, ConnectionListener {
     if (result.phase) row.phase = result.phase;
     this.sink.packet!(row);
   }
+}
+
+/** The labels of one layer's units in the row's frame, joined as Wireshark's Info column joins them. */
+function layerInfo(result: SegmentResult, protocol: string, suffix: string): string {
+  let text = "";
+  for (let i = 0; i < result.layerLabels.length; i++) {
+    if (result.layerProtocols[i] !== protocol) continue;
+    text += (text === "" ? "" : ", ") + result.layerLabels[i];
+  }
+  return text === "" ? "" : text + suffix;
 }

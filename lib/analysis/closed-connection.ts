@@ -61,7 +61,8 @@ export class ClosedConnection extends ConnectionIdentity {
     const receiverScale = fromClient ? this.serverWindowScale : this.clientWindowScale;
     result.fromClient = fromClient;
     result.messages = [];
-    result.tlsRecords = [];
+    result.layerProtocols = [];
+    result.layerLabels = [];
     result.partialPdu = false;
     result.relativeSeq = (tcp.seq - senderBase) >>> 0;
     result.relativeAck = tcp.flags & TcpFlag.ACK ? (tcp.ack - receiverBase) >>> 0 : 0;

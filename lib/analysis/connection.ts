@@ -1,13 +1,13 @@
 /**
  * One TCP connection (one Wireshark tcp.stream) as it unfolds: roles, the
  * three-way handshake, per-direction sequence analysis and reassembly, the
- * application protocol on top (MQTT, or TLS on 8883), the phases, and the
- * teardown. The analyzer feeds it one segment at a time; it reports messages,
+ * application protocol on top (MQTT inline, the fast path; or a stack of
+ * consumers from the stream table: TLS → WebSocket → MQTT, see
+ * stream-layer.ts), the phases, and the teardown. The analyzer feeds it one segment at a time; it reports messages,
  * phases and issues through the analyzer's sink and frees its buffers as soon
  * as the connection closes.
  */
 import { TcpFlag, type TcpHeader } from "../layers/tcp";
-import { TlsRecordFramer, type TlsRecordSink } from "../layers/tls";
 import type { DecodedAhead } from "../mqtt/decoded-ahead";
 import { MqttFramer, startsWithWholePacket, type PduSink } from "../mqtt/framer";
 import { MqttSession, type PacketPlace } from "../mqtt/session";
@@ -18,11 +18,13 @@ import { HandshakeEvent, TcpHandshake } from "../tcp/handshake";
 import { finsAcknowledged, sendsAfterPeerFin, stateAfterFin, TeardownEvent, teardownEvent } from "../tcp/teardown";
 import { TcpDirection } from "../tcp/direction";
 import type { RoleEvidence } from "../tcp/roles";
-import type { StreamProtocolTable } from "../tcp/stream-consumer";
+import type { StreamConsumer } from "../tcp/stream-consumer";
+import { looksLikeUpgradeRequest } from "../websocket/http-upgrade";
 import { ConnectionIdentity, type Endpoint } from "../tcp/connection-identity";
 import { describeIssue, makeIssue, type Issue, type IssueCode, type IssueDescription } from "../expert/issues";
 import { PhaseMatcher, seconds, type PhaseMatcherHost } from "./phase-matcher";
 import { PhaseRecord, phaseOfPacketType } from "./phases";
+import type { HandshakeDetails, LayerHandshakeKind, LayerHost, LayerTable } from "./stream-layer";
 import type { ConnectionSummary, MqttMessage, Phase, PhaseKind, PhaseStatus, StreamProtocol } from "./types";
 
 /** What the connection reports to, implemented by the analyzer. */
@@ -40,7 +42,7 @@ export interface ConnectionOptions {
   maxPacketLength: number;
   reassemblyLimits: ReassemblyLimits;
   /** Which protocol runs on a stream whose server port did not say (its heuristics). */
-  protocols: StreamProtocolTable<StreamProtocol>;
+  protocols: LayerTable;
 }
 
 
@@ -55,8 +57,9 @@ export interface SegmentResult {
   analysisPrefix: string;
   /** MQTT messages completed in this frame. */
   messages: MqttMessage[];
-  /** TLS record labels that started in this frame. */
-  tlsRecords: string[];
+  /** Units of the layers under MQTT that ended in this frame: Wireshark's Protocol column for each ("TLSv1.3", "WebSocket", "HTTP"), and its Info label. */
+  layerProtocols: string[];
+  layerLabels: string[];
   /** The frame carried MQTT bytes of a packet that is not complete yet. */
   partialPdu: boolean;
   phase: PhaseKind | undefined;
@@ -69,7 +72,8 @@ export const sharedResult: SegmentResult = {
   window: 0,
   analysisPrefix: "",
   messages: [],
-  tlsRecords: [],
+  layerProtocols: [],
+  layerLabels: [],
   partialPdu: false,
   phase: undefined,
 };
@@ -77,11 +81,22 @@ export const sharedResult: SegmentResult = {
 /** Shared empty containers for closed connections (nothing is added to them). */
 const noNumbers: number[] = [];
 
+/** Frames waiting for the message they carry part of, per direction, at most (a stream whose records cannot be opened adds none). */
+const MAX_PARTIAL_FRAMES = 4096;
+
 /** One direction of the connection: its TCP state (tcp/direction.ts), and the protocol on top. */
-class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSink {
+class Half extends TcpDirection implements ReassemblySink, PduSink {
   readonly connection: TcpConnection;
+  /** Plain MQTT over TCP: the framer, fed straight from reassembly (the fast path). */
   framer: MqttFramer | undefined;
-  tls: TlsRecordFramer | undefined;
+  /** Otherwise the layer on TCP from the stream table (TLS, WebSocket), which feeds what it carries. */
+  layer: StreamConsumer | undefined;
+  /** The layer hands this direction's bytes up (decrypted, unframed). */
+  carrying = false;
+  /** Layer bytes (record and frame headers, tags) not yet credited to a phase. */
+  pendingLayerBytes = 0;
+  /** Frame in which this side last completed a message. */
+  lastMessageFrame = 0;
   /** Phase of the last message this side completed (its ACKs go there). */
   lastPhase: PhaseRecord | undefined;
   /** Frames that carried only part of a packet still being assembled: their overhead waits for the packet's phase. */
@@ -96,7 +111,7 @@ class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSin
   // ReassemblySink: in-order bytes go to the protocol framer.
   data(bytes: Uint8Array, start: number, end: number, frame: number): void {
     if (this.framer) this.framer.push(bytes, start, end, frame);
-    else if (this.tls) this.tls.push(bytes, start, end, frame);
+    else if (this.layer) this.layer.data(bytes, start, end, frame);
   }
 
   gap(length: number, frame: number, cutBySnapshot = false): void {
@@ -109,7 +124,7 @@ class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSin
     } else {
       this.framer?.gap();
     }
-    this.tls?.gap();
+    this.layer?.gap(length, frame);
     this.partialFrames.length = 0;
     this.partialOverhead.length = 0;
     this.connection.report(
@@ -135,15 +150,10 @@ class Half extends TcpDirection implements ReassemblySink, PduSink, TlsRecordSin
   resynchronised(byteCount: number, frame: number): void {
     this.connection.report("mqtt.resync", frame, `MQTT decoding of the ${this.direction} stream resumed at a packet boundary after skipping ${byteCount} byte(s)`);
   }
-
-  // TlsRecordSink
-  record(label: string, _frame: number): void {
-    this.connection.current.tlsRecords.push(label);
-  }
 }
 
 /** The connection itself (its endpoints and their matching: tcp/connection-identity.ts). */
-export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHost {
+export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHost, LayerHost {
   readonly ipVersion: 4 | 6;
   readonly roles: RoleEvidence;
   readonly client: Half;
@@ -178,6 +188,13 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
 
   /** Sequence analysis findings, reused for every segment (tcp/sequence-analysis.ts). */
   private readonly sequence = new SequenceAnalysis();
+
+  // Layers under MQTT (stream-layer.ts): what runs, their shared sessions, their handshake phases.
+  private layers: StreamProtocol[] | undefined;
+  private layerState: Map<StreamProtocol, unknown> | undefined;
+  private tlsPhase: PhaseRecord | undefined;
+  private wsPhase: PhaseRecord | undefined;
+  private layerDetails: { tls?: ConnectionSummary["tls"]; websocket?: ConnectionSummary["websocket"] } | undefined;
 
   // Counters (kept by the sequence analysis).
   retransmissions = 0;
@@ -295,7 +312,10 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     result.analysisPrefix = "";
     // The arrays are read before the next segment and never kept: empty them in place.
     if (result.messages.length > 0) result.messages.length = 0;
-    if (result.tlsRecords.length > 0) result.tlsRecords = [];
+    if (result.layerLabels.length > 0) {
+      result.layerLabels = [];
+      result.layerProtocols = [];
+    }
     result.partialPdu = false;
     result.phase = undefined;
     this.frameNumber = frame;
@@ -332,7 +352,7 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     if (wireLength > 0 && (analysis.flags & SequenceFlag.keepAlive) === 0) {
       if (this.protocol === undefined) this.decideProtocol(bytes, payloadStart, payloadEnd, fromClient);
       if (sendsAfterPeerFin(receiver)) this.markHalfClose();
-      const reassembler = sender.reassembler ?? this.createReassembler(sender);
+      const reassembler = sender.reassembler ?? this.createReassembler(sender, bytes, payloadStart, payloadEnd);
       const dataSeq = analysis.dataSeq;
       // Bytes before this segment that the receiver already acknowledged were
       // sent but never captured: no point waiting for them.
@@ -430,11 +450,19 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     this.protocol = (fromClient ? this.options.protocols.byHeuristic(bytes, start, end)?.name : undefined) ?? "TCP";
   }
 
-  private createReassembler(half: Half): StreamReassembler {
+  private createReassembler(half: Half, bytes: Uint8Array, start: number, end: number): StreamReassembler {
     const reassembler = new StreamReassembler(half, this.options.reassemblyLimits);
+    if (this.protocol === "MQTT" && half.fromClient && !this.server.reassembler && looksLikeUpgradeRequest(bytes, start, end)) {
+      // A port given as MQTT that carries MQTT over WebSocket: the HTTP must not reach the MQTT framer.
+      this.protocol = "WebSocket";
+      this.report("mqtt.websocket_port", this.frameNumber, `tcp.stream ${this.stream} on MQTT port ${this.serverPort} opens with a WebSocket upgrade: decoded as MQTT over WebSocket`);
+    }
     if (this.protocol === "MQTT") half.framer = new MqttFramer(half, { maxPacketLength: this.options.maxPacketLength });
-    else if (this.protocol === "TLS") half.tls = new TlsRecordFramer(half);
-    else reassembler.trackOnly = true;
+    else if (this.protocol === "TLS" || this.protocol === "WebSocket") {
+      const table = this.options.protocols;
+      half.layer = table.byName(this.protocol)?.create?.({ stream: this.stream, clientPort: this.clientPort, serverPort: this.serverPort, fromClient: half.fromClient, host: this }, table);
+    }
+    if (!half.framer && !half.layer) reassembler.trackOnly = true;
     if (half.sawSyn) reassembler.start(seqAdd(half.isn, 1));
     else if (half.sentAny) reassembler.start(half.nextSeq);
     half.reassembler = reassembler;
@@ -442,14 +470,14 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   }
 
   /** Decode one framed MQTT packet from `half`'s stream (see mqtt/session.ts). */
-  decodePdu(half: Half, bytes: Uint8Array, start: number, end: number, headerLength: number, _lastFrame: number, frames: number[] | undefined, tentative: boolean): boolean {
+  decodePdu(half: Half, bytes: Uint8Array, start: number, end: number, headerLength: number, _lastFrame: number, frames: number[] | undefined, tentative: boolean, ahead: DecodedAhead | undefined = this.frameAhead): boolean {
     const place = this.packetPlace;
     place.frame = this.frameNumber;
     place.frames = frames;
     place.time = this.frameTime;
     place.relativeTime = this.frameRelative;
     place.direction = half.direction;
-    const message = this.mqtt.decode(bytes, start, end, headerLength, place, this.frameAhead, tentative);
+    const message = this.mqtt.decode(bytes, start, end, headerLength, place, ahead, tentative);
     if (message === undefined) return false;
     this.onMessage(half, message, bytes[start] >> 4);
     return true;
@@ -477,13 +505,14 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     // (and frames that carried only earlier parts of it) to the first phase.
     const payload = message.payloadLength ?? 0;
     if (record) {
-      if (half.partialFrames.length > 0) {
-        for (let i = 0; i < half.partialFrames.length; i++) record.addFrame(half.partialFrames[i], this.frameTime, this.frameRelative, half.fromClient, true, half.partialOverhead[i], 0, 0);
-        half.partialFrames.length = 0;
-        half.partialOverhead.length = 0;
-      }
+      if (half.partialFrames.length > 0) this.creditPartialFrames(half, record);
       const countFrame = !this.frameCounted;
       record.addFrame(this.frameNumber, this.frameTime, this.frameRelative, half.fromClient, countFrame, countFrame ? this.frameOverhead : 0, message.length - payload, payload);
+      if (half.pendingLayerBytes !== 0) {
+        record.addLayerBytes(half.fromClient, half.pendingLayerBytes);
+        half.pendingLayerBytes = 0;
+      }
+      half.lastMessageFrame = this.frameNumber;
       this.frameCounted = true;
       if (!result.phase) result.phase = record.kind;
       half.lastPhase = record;
@@ -491,6 +520,113 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     }
     this.listener.message(message);
     this.matcher.emitSettled(false);
+  }
+
+  /** Frames that carried only part of what completed now: they join its phase. */
+  private creditPartialFrames(half: Half, record: PhaseRecord): void {
+    for (let i = 0; i < half.partialFrames.length; i++) record.addFrame(half.partialFrames[i], this.frameTime, this.frameRelative, half.fromClient, true, half.partialOverhead[i], 0, 0);
+    half.partialFrames.length = 0;
+    half.partialOverhead.length = 0;
+  }
+
+  // LayerHost (stream-layer.ts): what TLS and WebSocket report -----------------
+
+  get relativeTime(): number {
+    return this.frameRelative;
+  }
+
+  shared<T>(key: StreamProtocol, make: () => T): T {
+    const state = (this.layerState ??= new Map());
+    let value = state.get(key) as T | undefined;
+    if (value === undefined) {
+      value = make();
+      state.set(key, value);
+    }
+    return value;
+  }
+
+  addLayer(layer: StreamProtocol): void {
+    const layers = (this.layers ??= []);
+    if (!layers.includes(layer)) layers.push(layer);
+  }
+
+  unit(fromClient: boolean, protocol: string, label: string, overhead: number): void {
+    const half = fromClient ? this.client : this.server;
+    if (label !== "") {
+      this.current.layerProtocols.push(protocol);
+      this.current.layerLabels.push(label);
+      // Past its handshake the layer's records are not the handshake's: later ACKs do not go to it.
+      if (half.lastPhase && half.lastPhase.settled && this.isLayerHandshake(half.lastPhase)) {
+        if (this.lastPhase === half.lastPhase) this.lastPhase = undefined;
+        half.lastPhase = undefined;
+      }
+    }
+    // A unit whose data already went up with a message completed in this frame (a WebSocket frame ends after its payload): its header joins that message's phase.
+    const last = half.lastPhase;
+    if (overhead > 0 && half.lastMessageFrame === this.frameNumber && last && !last.emitted && !this.isLayerHandshake(last)) last.addLayerBytes(fromClient, overhead);
+    else half.pendingLayerBytes += overhead;
+  }
+
+  layerHandshakeStep(kind: LayerHandshakeKind, fromClient: boolean, rowProtocol: string, label: string, bytes: number): void {
+    const half = fromClient ? this.client : this.server;
+    let record = kind === "tls-handshake" ? this.tlsPhase : this.wsPhase;
+    if (!record) {
+      record = this.matcher.newPhase(kind, this.frameNumber, this.frameTime, this.frameRelative);
+      if (kind === "tls-handshake") this.tlsPhase = record;
+      else this.wsPhase = record;
+    }
+    const result = this.current;
+    result.layerProtocols.push(rowProtocol);
+    result.layerLabels.push(label);
+    if (record.emitted) return;
+    if (half.partialFrames.length > 0) this.creditPartialFrames(half, record);
+    record.addStep(label.trim(), this.frameNumber, this.frameTime, this.frameRelative, half.direction);
+    const countFrame = !this.frameCounted;
+    record.addFrame(this.frameNumber, this.frameTime, this.frameRelative, fromClient, countFrame, countFrame ? this.frameOverhead : 0, 0, 0);
+    record.addLayerBytes(fromClient, bytes + half.pendingLayerBytes);
+    half.pendingLayerBytes = 0;
+    this.frameCounted = true;
+    if (!result.phase) result.phase = kind;
+    inFrameOrder(record);
+    half.lastPhase = record;
+    this.lastPhase = record;
+  }
+
+  layerHandshakeDone(kind: LayerHandshakeKind, status: PhaseStatus, latency: number | undefined, details: HandshakeDetails): void {
+    let record = kind === "tls-handshake" ? this.tlsPhase : this.wsPhase;
+    if (!record) {
+      record = this.matcher.newPhase(kind, this.frameNumber, this.frameTime, this.frameRelative);
+      if (kind === "tls-handshake") this.tlsPhase = record;
+      else this.wsPhase = record;
+    }
+    if (latency !== undefined) record.phase.latency = seconds(latency);
+    Object.assign(record.phase, details);
+    Object.assign((this.layerDetails ??= {}), details);
+    this.matcher.settle(record, status, this.matcher.messageCount);
+  }
+
+  carrying(fromClient: boolean): void {
+    (fromClient ? this.client : this.server).carrying = true;
+  }
+
+  problem(code: IssueCode, frame: number, message: string): void {
+    this.report(code, frame > 0 ? frame : this.frameNumber || this.lastFrame, message);
+  }
+
+  layeredPdu(fromClient: boolean, bytes: Uint8Array, start: number, end: number, headerLength: number, frames: number[] | undefined, tentative: boolean): boolean {
+    const half = fromClient ? this.client : this.server;
+    const decoded = this.decodePdu(half, bytes, start, end, headerLength, 0, frames, tentative, undefined);
+    if (half.lastPhase) inFrameOrder(half.lastPhase);
+    return decoded;
+  }
+
+  private isLayerHandshake(record: PhaseRecord): boolean {
+    return record === this.tlsPhase || record === this.wsPhase;
+  }
+
+  /** A layer's handshake is under way: frames holding part of its records belong to it. */
+  private layerHandshakeOpen(): boolean {
+    return (this.tlsPhase !== undefined && !this.tlsPhase.settled) || (this.wsPhase !== undefined && !this.wsPhase.settled);
   }
 
   /** Credit the frame to a phase when no message did. */
@@ -525,6 +661,14 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       result.partialPdu = true;
       result.phase = sender.framer.partialType > 0 ? phaseOfPacketType[sender.framer.partialType] : undefined;
       return;
+    } else if (wireLength > 0 && sender.layer !== undefined && (sender.carrying || this.layerHandshakeOpen() || (!this.tlsPhase && !this.wsPhase))) {
+      // Part of a record or frame (or of what it carries): credited with the message or handshake step it completes.
+      if (sender.partialFrames.length < MAX_PARTIAL_FRAMES) {
+        sender.partialFrames.push(frame);
+        sender.partialOverhead.push(this.frameOverhead);
+      }
+      result.partialPdu = true;
+      return;
     } else if (wireLength === 0) {
       // A pure ACK: it acknowledges the other side's latest message.
       record = receiver.lastPhase ?? this.lastPhase;
@@ -550,8 +694,10 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
   /** The connection is over (closed, or the capture ended): flush, emit, release. */
   finish(): void {
     if (this.released) return;
+    for (const half of [this.client, this.server]) half.reassembler?.flush();
+    for (const half of [this.client, this.server]) half.layer?.end();
+    for (const layerPhase of [this.tlsPhase, this.wsPhase]) if (layerPhase && !layerPhase.settled) this.matcher.settle(layerPhase, "incomplete", this.matcher.messageCount, false);
     for (const half of [this.client, this.server]) {
-      half.reassembler?.flush();
       if (half.framer?.hasPartial) {
         this.report("mqtt.incomplete", this.lastFrame, `The ${half.direction} stream ends inside an MQTT packet (${half.framer.partialBytes} byte(s) of it captured)`);
       }
@@ -561,13 +707,13 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       // The teardown is emitted when the connection ends, with every packet of it.
       this.matcher.settle(td, td.phase.closedBy === "rst" ? "reset" : this.client.finAcked && this.server.finAcked ? "complete" : "incomplete", this.matcher.messageCount, false);
     }
-    this.matcher.emitSettled(true, [this.handshakePhase, this.teardownPhase]);
+    this.matcher.emitSettled(true, [this.handshakePhase, this.tlsPhase, this.wsPhase, this.teardownPhase]);
     this.listener.connection(this.summary());
     for (const half of [this.client, this.server]) {
       half.reassembler?.release();
       half.reassembler = undefined;
       half.framer = undefined;
-      half.tls = undefined;
+      half.layer = undefined;
       half.lastPhase = undefined;
       half.partialFrames = noNumbers;
       half.partialOverhead = noNumbers;
@@ -576,13 +722,17 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     this.lastPhase = undefined;
     this.handshakePhase = undefined;
     this.teardownPhase = undefined;
+    this.tlsPhase = undefined;
+    this.wsPhase = undefined;
+    this.layerState = undefined;
     this.released = true;
   }
 
   summary(): ConnectionSummary {
+    const layers = this.layers;
     const summary: ConnectionSummary = {
       stream: this.stream,
-      protocol: this.protocol ?? "TCP",
+      protocol: layers ? layers[layers.length - 1] : this.protocol ?? "TCP",
       client: this.clientText,
       clientPort: this.clientPort,
       server: this.serverText,
@@ -606,7 +756,12 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     };
     if (this.initialRtt !== undefined) summary.initialRtt = this.initialRtt;
     if (this.closedBy) summary.closedBy = this.closedBy;
-    if (this.protocol === "MQTT") {
+    if (layers) {
+      summary.layers = layers.slice();
+      if (this.layerDetails?.tls) summary.tls = this.layerDetails.tls;
+      if (this.layerDetails?.websocket) summary.websocket = this.layerDetails.websocket;
+    }
+    if (summary.protocol === "MQTT") {
       summary.mqtt = {
         protocolVersion: this.mqtt.level || this.mqtt.defaultLevel,
         versionFromConnect: this.mqtt.levelFromConnect,
@@ -616,5 +771,19 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
       if (this.mqtt.username !== undefined) summary.mqtt.username = this.mqtt.username;
     }
     return summary;
+  }
+}
+
+/**
+ * A layer's frames may join a phase late (a record's first segments wait for
+ * the message it carries while ACKs are counted at once): keep `frames` sorted.
+ */
+function inFrameOrder(record: PhaseRecord): void {
+  const frames = record.phase.frames;
+  for (let i = 1; i < frames.length; i++) {
+    if (frames[i] < frames[i - 1]) {
+      frames.sort((a, b) => a - b);
+      return;
+    }
   }
 }

@@ -114,6 +114,14 @@ export class PhaseRecord {
     traffic.bytes += tcpIpBytes + mqttHeaderBytes + payloadBytes;
   }
 
+  /** Bytes of the layers under MQTT (TLS records, WebSocket frames, the HTTP upgrade) toward this phase. */
+  addLayerBytes(fromClient: boolean, bytes: number): void {
+    if (this.emitted || bytes === 0) return;
+    const traffic = fromClient ? this.phase.clientToServer : this.phase.serverToClient;
+    traffic.layerBytes = (traffic.layerBytes ?? 0) + bytes;
+    traffic.bytes += bytes;
+  }
+
   addStep(type: string, frame: number, time: number, relativeTime: number, direction: Direction): void {
     this.steps.push({ type, frame, time, relativeTime, direction });
     this.extendTo(frame, time, relativeTime);

@@ -10,11 +10,13 @@ import type { Direction, MqttMessage } from "../mqtt/types";
 export type { Direction, MqttMessage } from "../mqtt/types";
 
 
-/** What a connection carries, as far as we can tell. */
-export type StreamProtocol = "MQTT" | "TLS" | "TCP";
+/** What a connection carries, as far as we can tell (one layer of the stack above TCP). */
+export type StreamProtocol = "MQTT" | "TLS" | "WebSocket" | "TCP";
 
 export type PhaseKind =
   | "tcp-handshake"
+  | "tls-handshake"
+  | "ws-handshake"
   | "connect"
   | "subscribe"
   | "unsubscribe"
@@ -24,7 +26,7 @@ export type PhaseKind =
   | "disconnect"
   | "tcp-teardown";
 
-export const phaseKinds: readonly PhaseKind[] = ["tcp-handshake", "connect", "subscribe", "unsubscribe", "publish", "ping", "auth", "disconnect", "tcp-teardown"];
+export const phaseKinds: readonly PhaseKind[] = ["tcp-handshake", "tls-handshake", "ws-handshake", "connect", "subscribe", "unsubscribe", "publish", "ping", "auth", "disconnect", "tcp-teardown"];
 
 /** One row of the packet list, like Wireshark's top pane. */
 export interface PacketRow {
@@ -55,6 +57,38 @@ export interface PacketRow {
   tcpFlags?: number;
 }
 
+/** A TLS handshake as the `tls-handshake` phase and the connection summary report it. */
+export interface TlsHandshakeInfo {
+  /** Negotiated version as Wireshark names it ("TLSv1.3", "TLSv1.2"); absent when the ServerHello was not seen. */
+  version?: string;
+  /** Negotiated cipher suite (IANA name, e.g. "TLS_AES_128_GCM_SHA256"). */
+  cipherSuite?: string;
+  /** SNI from the ClientHello (tls.handshake.extensions_server_name). */
+  serverName?: string;
+  /** ALPN the server chose (TLS 1.3: read from EncryptedExtensions, so only when decrypted). */
+  alpn?: string;
+  /** Session resumption (TLS 1.3 PSK accepted, TLS 1.2 session id / ticket). */
+  resumed: boolean;
+  /** The client sent 0-RTT early data. */
+  earlyData: boolean;
+  /** Server flights up to its Finished (1 for TLS 1.3, 2 for a full TLS 1.2 handshake). */
+  roundTrips: number;
+  /** The key log had this connection's secrets: its records were decrypted. */
+  decrypted: boolean;
+}
+
+/** A WebSocket opening handshake as the `ws-handshake` phase and the connection summary report it. */
+export interface WebSocketHandshakeInfo {
+  /** Request target of the GET ("/mqtt"). */
+  path: string;
+  /** Sec-WebSocket-Protocol the server chose ("mqtt"). */
+  protocol?: string;
+  /** permessage-deflate was agreed. */
+  deflate: boolean;
+  /** HTTP status of the response (101 when accepted); absent when no response was captured. */
+  status?: number;
+}
+
 /** Bytes and packets of a phase in one direction. */
 export interface PhaseTraffic {
   packets: number;
@@ -66,6 +100,8 @@ export interface PhaseTraffic {
   mqttHeaderBytes: number;
   /** PUBLISH application payload bytes. */
   payloadBytes: number;
+  /** Bytes of the layers under MQTT: TLS records (handshake, headers, tags), WebSocket frame headers, the HTTP upgrade. Absent for plain MQTT. */
+  layerBytes?: number;
 }
 
 export type PhaseStatus = "complete" | "unanswered" | "refused" | "request-not-captured" | "incomplete" | "reset";
@@ -112,6 +148,10 @@ export interface Phase {
   /** tcp-handshake: SYN → SYN/ACK and SYN/ACK → ACK, seconds. */
   synToSynAck?: number;
   synAckToAck?: number;
+  /** tls-handshake: version, cipher suite, SNI, ALPN, resumption (latency: ClientHello → server Finished). */
+  tls?: TlsHandshakeInfo;
+  /** ws-handshake: path, subprotocol, compression (latency: GET → 101). */
+  websocket?: WebSocketHandshakeInfo;
   /** tcp-teardown */
   initiator?: "client" | "server";
   closedBy?: "fin" | "rst";
@@ -121,7 +161,18 @@ export interface Phase {
 /** A TCP connection (Wireshark's tcp.stream). */
 export interface ConnectionSummary {
   stream: number;
+  /** The top protocol found: "MQTT" when MQTT was decoded, "TLS" when encrypted and not decrypted, … */
   protocol: StreamProtocol;
+  /**
+   * What runs above TCP, outermost first, when more than one layer does:
+   * ["TLS", "MQTT"], ["WebSocket", "MQTT"], ["TLS", "WebSocket", "MQTT"].
+   * Present whenever TLS or WebSocket runs (["TLS"] for TLS without keys); absent for plain MQTT or TCP.
+   */
+  layers?: StreamProtocol[];
+  /** The TLS handshake, when the stream runs TLS. */
+  tls?: TlsHandshakeInfo;
+  /** The WebSocket upgrade, when the stream runs WebSocket. */
+  websocket?: WebSocketHandshakeInfo;
   client: string;
   clientPort: number;
   server: string;

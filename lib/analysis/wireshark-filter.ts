@@ -25,7 +25,7 @@ import type { Analysis, PacketRow, Phase, PhaseKind } from "../analysis/types";
 import { PacketType } from "../mqtt/constants";
 
 /** mqtt.msgtype values of each kind of phase (MQTT 5 §2.1.2; 3.1.1 §2.2.1). */
-export const phaseMessageTypes: Readonly<Record<Exclude<PhaseKind, "tcp-handshake" | "tcp-teardown">, readonly number[]>> = {
+export const phaseMessageTypes: Readonly<Record<Exclude<PhaseKind, "tcp-handshake" | "tls-handshake" | "ws-handshake" | "tcp-teardown">, readonly number[]>> = {
   connect: [PacketType.CONNECT, PacketType.CONNACK],
   subscribe: [PacketType.SUBSCRIBE, PacketType.SUBACK],
   unsubscribe: [PacketType.UNSUBSCRIBE, PacketType.UNSUBACK],
@@ -63,6 +63,10 @@ function kindFilter(kind: PhaseKind): string {
       return "tcp.flags.syn == 1";
     case "tcp-teardown":
       return "tcp.flags.fin == 1 || tcp.flags.reset == 1";
+    case "tls-handshake":
+      return "tls.handshake || tls.change_cipher_spec";
+    case "ws-handshake":
+      return "http.request.method == \"GET\" || http.response.code == 101";
     default:
       return msgtypes(phaseMessageTypes[kind]);
   }
@@ -163,6 +167,11 @@ function phaseFilter(phase: Phase, analysis: Analysis, acks: boolean): string {
     const flags = phase.closedBy === "rst" ? RST : FIN | RST;
     key = phase.closedBy === "rst" ? "tcp.flags.reset == 1" : "tcp.flags.fin == 1 || tcp.flags.reset == 1";
     keyMatches = (f) => ((f.packet?.tcpFlags ?? 0) & flags) !== 0;
+  } else if (analysis.connections.find((c) => c.stream === phase.stream)?.layers?.includes("WebSocket")) {
+    // Wireshark's MQTT dissector does not register on WebSocket ("WebSocket Binary" is as far as it goes),
+    // so no mqtt.* field matches there: the messages are named by frame number below.
+    key = "";
+    keyMatches = () => false;
   } else {
     const types = typesOfPhase(phase, facts);
     key = msgtypes(types);

@@ -12,6 +12,8 @@ export interface FramesOptions {
   /** Receives problems with the file (a cut-short record, a damaged block). */
   onIssue?: (issue: Issue) => void;
   onInfo?: (info: CaptureInfo) => void;
+  /** Receives each pcapng Decryption Secrets Block (§4.7): its secrets type and bytes (a secret: never print them). */
+  onSecrets?: (secretsType: number, data: Uint8Array) => void;
 }
 
 export async function* readFrames(source: CaptureSource, options: FramesOptions = {}): AsyncGenerator<Frame, void, undefined> {
@@ -26,6 +28,7 @@ export async function* readFrames(source: CaptureSource, options: FramesOptions 
     {
       info: (info) => options.onInfo?.(info),
       issue: (issue) => options.onIssue?.(issue),
+      ...(options.onSecrets ? { secrets: options.onSecrets } : {}),
       frame: (frame) => {
         batch.push(frame);
       },

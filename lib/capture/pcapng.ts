@@ -7,8 +7,9 @@
  * section and fixes its byte order through the magic 0x1A2B3C4D (§4.1);
  * Interface Description Blocks declare link type, snapshot length and
  * timestamp resolution per interface (§4.2); packets arrive in Enhanced (§4.3),
- * Simple (§4.4) or the obsolete Packet Blocks (Appendix A). Everything else
- * (name resolution, statistics, decryption secrets, custom blocks) is skipped.
+ * Simple (§4.4) or the obsolete Packet Blocks (Appendix A). Decryption
+ * Secrets Blocks (§4.7) are handed to the sink's `secrets` as they come.
+ * Everything else (name resolution, statistics, custom blocks) is skipped.
  */
 import { makeIssue, type Issue } from "../expert/issues";
 import { emptyRecordRunMessage, linkTypeName, MAX_EMPTY_RECORD_RUN, splitTimestamp, type CaptureInfo, type CaptureInterface, type Frame } from "./frame";
@@ -153,12 +154,28 @@ export class PcapngReader implements FormatReader {
         case BlockType.packetObsolete:
           this.readObsoletePacket(start, length);
           break;
+        case BlockType.decryptionSecrets:
+          this.readDecryptionSecrets(start, length);
+          break;
         default:
           // NRB, ISB, DSB, systemd journal, custom and unknown blocks carry no
           // packets; skipping them is what the spec asks of readers (§3.1).
           break;
       }
     }
+  }
+
+  /** §4.7: Secrets Type (4) · Secrets Length (4) · secrets, padded to 32 bits · options. */
+  private readDecryptionSecrets(start: number, length: number): void {
+    if (!this.sink.secrets) return;
+    const view = this.view;
+    const secretsLength = length >= 20 ? view.getUint32(start + 12, this.littleEndian) : -1;
+    if (secretsLength < 0 || 16 + secretsLength + 4 > length) {
+      this.sink.issue(makeIssue("file.bad_block", 0, `Decryption Secrets Block after frame ${this.frameNumber} claims ${secretsLength} bytes of secrets in a ${length}-byte block; skipped`));
+      return;
+    }
+    const type = view.getUint32(start + 8, this.littleEndian);
+    this.sink.secrets(type, this.buffer.slice(start + 16, start + 16 + secretsLength));
   }
 
   private readSectionHeader(start: number, length: number): void {

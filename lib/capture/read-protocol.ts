@@ -17,6 +17,8 @@ export type WorkerMessage =
   /** The reader fills in its CaptureInfo as it goes (pcapng interfaces): the final version. */
   | { kind: "info-final"; info: CaptureInfo }
   | { kind: "issue"; issue: Issue }
+  /** A Decryption Secrets Block's contents (sent as soon as read: ahead of the frames that need them). */
+  | { kind: "secrets"; secretsType: number; data: Uint8Array }
   /** `annotations`: the annotator's arrays and strings for these frames, when there is an annotator. */
   | { kind: "batch"; buffer: ArrayBuffer; table: Float64Array; count: number; annotations?: { arrays: Int32Array[]; strings: string[] } }
   | { kind: "progress"; bytesRead: number; totalBytes: number | undefined }

@@ -57,6 +57,7 @@ function run(port: MessagePort, input: WorkerInput): void {
       port.postMessage({ kind: "info", info: first } satisfies WorkerMessage);
     },
     issue: (issue) => port.postMessage({ kind: "issue", issue } satisfies WorkerMessage),
+    secrets: (secretsType, data) => port.postMessage({ kind: "secrets", secretsType, data } satisfies WorkerMessage),
     frame: (frame: Frame) => {
       const buffer = frame.bytes.buffer as ArrayBuffer;
       // A frame in a new buffer means the reader has let go of the previous

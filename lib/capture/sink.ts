@@ -15,6 +15,13 @@ export interface FrameSink {
   frame(frame: Frame): void;
   issue(issue: Issue): void;
   /**
+   * Secrets a capture file carries for decrypting its traffic (a pcapng
+   * Decryption Secrets Block, §4.7): `type` is its Secrets Type (e.g.
+   * 0x544c534b "TLSK", a TLS key log) and `data` its bytes, a copy the sink
+   * may keep. What they mean is the sink's business; readers only hand them on.
+   */
+  secrets?(type: number, data: Uint8Array): void;
+  /**
    * Set when the sink never keeps a Frame object past the call: the reader
    * then reuses one object for every frame (the bytes are never reused).
    */

@@ -82,6 +82,9 @@ export function readCaptureThreaded(path: string, sink: FrameSink, options: Read
         case "issue":
           sink.issue(message.issue);
           return;
+        case "secrets":
+          sink.secrets?.(message.secretsType, message.data);
+          return;
         case "progress":
           lastBytesRead = message.bytesRead;
           totalBytes = message.totalBytes;

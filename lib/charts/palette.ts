@@ -8,6 +8,8 @@ import { phaseKinds, type Direction, type PhaseKind } from "../analysis/types";
 
 export const phaseColors: Readonly<Record<PhaseKind, string>> = {
   "tcp-handshake": "#7b8794",
+  "tls-handshake": "#5c6f82",
+  "ws-handshake": "#9aa5b1",
   connect: "#3b6fb6",
   auth: "#2a9d8f",
   subscribe: "#8e5cc2",

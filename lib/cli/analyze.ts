@@ -7,7 +7,7 @@
  * be held in memory (the JSON sections other than `packets` are spooled to a
  * temporary folder and appended at the end).
  */
-import { createReadStream, mkdtempSync, rmSync, writeSync, openSync, closeSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeSync, openSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readCapture } from "../capture/reader";
@@ -24,6 +24,7 @@ import { PhaseStats } from "../output/phase-stats";
 import { streamingWidths } from "../output/record-table";
 import { renderTextHeader, renderTextTable, writePacketTextRow } from "../output/text-table";
 import { terminalText } from "../text/terminal-text";
+import { KeyLog } from "../tls/keylog";
 import { integerOption, parseCommandArgs, portOptions } from "./args";
 import { UsageError } from "./errors";
 import { checkOutputPath, commitPartial, discardPartial, partialPath } from "./output-path";
@@ -38,7 +39,11 @@ options:
                                   json: {packets, messages, phases, connections, issues, capture}
                                   jsonl: one event per line; csv: the MQTT message table
   --mqtt-port N         also decode port N as MQTT (repeatable; 1883 always is)
-  --tls-port N          treat port N as MQTT over TLS (default 8883)
+  --tls-port N          treat port N as TLS (repeatable; default 8883; a ClientHello is
+                        recognised on any port)
+  --tls-keylog FILE     decrypt TLS with this NSS key log (NODE_OPTIONS=--tls-keylog=FILE
+                        for MQTT.js, SSLKEYLOGFILE for others); pcapng Decryption
+                        Secrets Blocks are read without it
   --no-heuristics       do not detect MQTT on other ports by its CONNECT
   --mqtt-version V      version for streams whose CONNECT was not captured: 3.1, 3.1.1 (default) or 5
   --show-passwords      print CONNECT passwords in clear (json, jsonl); by default
@@ -66,6 +71,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help"
       format: { type: "string", default: "table" },
       "mqtt-port": { type: "string", multiple: true },
       "tls-port": { type: "string", multiple: true },
+      "tls-keylog": { type: "string" },
       "no-heuristics": { type: "boolean", default: false },
       "mqtt-version": { type: "string" },
       "show-passwords": { type: "boolean", default: false },
@@ -92,6 +98,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help"
   };
   if (values["show-passwords"] && values.redact) throw new UsageError("--show-passwords and --redact contradict each other");
   if (values["tls-port"]) analyze.tlsPorts = portOptions(values["tls-port"], "--tls-port");
+  if (values["tls-keylog"] !== undefined) analyze.tlsKeylog = keyLogOption(values["tls-keylog"]);
   if (values["mqtt-version"] !== undefined) {
     const versions: Record<string, 3 | 4 | 5> = { "3.1": 3, "3": 3, "3.1.1": 4, "4": 4, "5": 5, "5.0": 5 };
     const v = versions[values["mqtt-version"]];
@@ -101,6 +108,25 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeCommandOptions | "help"
   let stream: number | undefined;
   if (values.stream !== undefined) stream = integerOption(values.stream, "--stream", 0, Number.MAX_SAFE_INTEGER);
   return { file: parsed.positionals[0], format: format as AnalyzeCommandOptions["format"], analyze, packets: !values["no-packets"], stream, output: values.output };
+}
+
+/**
+ * A key log file that can be read and holds at least one NSS key log line.
+ * Its contents are secrets: a refusal names the file and the line number, never a line.
+ */
+function keyLogOption(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "latin1");
+  } catch (error) {
+    throw new UsageError(`--tls-keylog: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const keyLog = KeyLog.parse(text);
+  if (keyLog.size === 0) {
+    const first = keyLog.problems[0];
+    throw new UsageError(`--tls-keylog: ${file} is not an NSS key log${first ? ` (line ${first.line}: ${first.message.split(" ")[0] === "unknown" ? "unknown label" : first.message})` : " (no CLIENT_RANDOM or *_TRAFFIC_SECRET lines)"}`);
+  }
+  return file;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -153,6 +179,7 @@ async function drive(source: Source, options: AnalyzeCommandOptions, sink: Analy
     transientFrames: true,
     info: analyzer.info.bind(analyzer),
     issue: analyzer.issue.bind(analyzer),
+    secrets: analyzer.secrets.bind(analyzer),
     frame: (frame: Parameters<Analyzer["frame"]>[0]) => {
       progress.frames++;
       analyzer.frame(frame);

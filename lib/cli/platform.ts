@@ -7,6 +7,7 @@ import { asUsageError, intOption, openRegistry, parseCommandLine } from "./devic
 import { labHome, defaultRegistryPath } from "../device/registry";
 import { startPlatform, PlatformError } from "../platform/platform";
 import { PLATFORM_KEEPALIVE } from "../platform/login";
+import { labCertificatePath } from "../platform/certificate";
 import { DEFAULT_SIGNATURE_MAX_AGE_MS } from "../device/explain";
 import { formatDeviceLogLine, formatDeviceLogTable, parseDeviceLog, type DeviceLogEntry } from "../platform/device-log";
 
@@ -20,6 +21,13 @@ commands:
   start   run the embedded IoT platform until Ctrl-C (or SIGTERM)
             --port N            default 1883 (0 picks a free port)
             --host H            default 127.0.0.1
+            --tls               also MQTT over TLS (securemode=2) with the lab
+                                certificate (made at first use under the lab folder)
+            --tls-port N        default 8883
+            --ws                also MQTT over WebSocket at ws://HOST:PORT/mqtt
+                                (with --tls also wss://HOST:WSS-PORT/mqtt)
+            --ws-port N         default 8083
+            --wss-port N        default 8084
             --registry FILE     default ${defaultRegistryPath()}
             --log FILE          device log (JSON lines), default ${defaultDeviceLogPath()}
             --keepalive-min S, --keepalive-max S   default ${PLATFORM_KEEPALIVE.min} and ${PLATFORM_KEEPALIVE.max}
@@ -58,7 +66,20 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   const log = (values.log as string | undefined) ?? defaultDeviceLogPath();
   let platform;
   try {
-    platform = await startPlatform({ registry, port, host: (values.host as string | undefined) ?? "127.0.0.1", keepalive: { min, max }, maxQos: maxQos as 1 | 2, deviceLog: log, signatureMaxAgeMs });
+    platform = await startPlatform({
+      registry,
+      port,
+      host: (values.host as string | undefined) ?? "127.0.0.1",
+      keepalive: { min, max },
+      maxQos: maxQos as 1 | 2,
+      deviceLog: log,
+      signatureMaxAgeMs,
+      tls: values.tls === true,
+      websocket: values.ws === true,
+      tlsPort: intOption(values["tls-port"] as string | undefined, "tls-port", { min: 0, max: 65535 }),
+      wsPort: intOption(values["ws-port"] as string | undefined, "ws-port", { min: 0, max: 65535 }),
+      wssPort: intOption(values["wss-port"] as string | undefined, "wss-port", { min: 0, max: 65535 }),
+    });
   } catch (error) {
     if (error instanceof PlatformError) {
       console.error(`iot-wire-lab platform: ${error.message}`);
@@ -67,7 +88,8 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
     throw asUsageError(error);
   }
   const json = values.json === true;
-  console.log(`IoT platform listening on ${platform.url}`);
+  console.log(`IoT platform listening on ${platform.endpoints.map((e) => e.url).join(", ")}`);
+  if (platform.certificate) console.log(`  certificate ${labCertificatePath()} (devices trust it as their CA)`);
   console.log(`  registry    ${registry.path} (${registry.size} device${registry.size === 1 ? "" : "s"}; re-read when it changes)`);
   console.log(`  device log  ${log}`);
   console.log(`  keepalive   ${min}..${max} s, QoS up to ${maxQos}`);
@@ -133,6 +155,11 @@ export async function run(argv: string[]): Promise<number> {
       "keepalive-max": { type: "string" },
       "max-qos": { type: "string" },
       "signature-max-age": { type: "string" },
+      tls: { type: "boolean" },
+      ws: { type: "boolean" },
+      "tls-port": { type: "string" },
+      "ws-port": { type: "string" },
+      "wss-port": { type: "string" },
       file: { type: "string" },
       follow: { type: "boolean", short: "f" },
       json: { type: "boolean" },

@@ -1,5 +1,6 @@
 // `iot-wire-lab simulate`: run the tutorial's device program (or a fleet of
 // it) and print what happens as it happens.
+import { readFileSync } from "node:fs";
 import { UsageError } from "./errors";
 import { asUsageError, intOption, numberOption, openRegistry, parseCommandLine } from "./device";
 import { defaultRegistryPath } from "../device/registry";
@@ -17,9 +18,17 @@ Runs the tutorial's device: connect with signed credentials, subscribe to
 /PK/NAME/user/update after 5 s, disconnect after 8 s.
 
 broker (default: an embedded platform started for the run):
-  --broker URL             any mqtt:// or mqtts:// broker (e.g. a local Mosquitto)
+  --broker URL             any mqtt://, mqtts://, ws:// or wss:// broker (e.g. a local Mosquitto)
   --cloud REGION           the product's real endpoint in REGION (e.g. cn-shanghai), over TLS
   --no-tls                 with --cloud: plain TCP (securemode=3)
+  --tls                    the embedded platform's TLS port (securemode=2), trusting the
+                           lab certificate
+  --transport tcp|ws       the embedded platform over TCP (default) or WebSocket
+                           (ws://…/mqtt; wss:// with --tls)
+  --ca FILE                PEM certificate(s) to trust over TLS (default: the lab
+                           certificate for the embedded platform, else the system's)
+  --keylog FILE            append the TLS secrets to FILE (NSS key log, mode 0600) so
+                           a capture can be decrypted; a secret: never share it
 device:
   --device NAME            registry device (made if absent), default device1
   --product-key PK         its product
@@ -66,6 +75,10 @@ export async function run(argv: string[]): Promise<number> {
       broker: { type: "string" },
       cloud: { type: "string" },
       "no-tls": { type: "boolean" },
+      tls: { type: "boolean" },
+      transport: { type: "string" },
+      ca: { type: "string" },
+      keylog: { type: "string" },
       device: { type: "string" },
       "product-key": { type: "string" },
       registry: { type: "string" },
@@ -97,7 +110,22 @@ export async function run(argv: string[]): Promise<number> {
   const broker = str("broker");
   const cloud = str("cloud");
   if (broker && cloud) throw new UsageError("give --broker or --cloud, not both");
-  if (broker && !/^mqtts?:\/\/[^/]+/.test(broker)) throw new UsageError(`--broker must be an mqtt:// or mqtts:// URL, got ${JSON.stringify(broker)}`);
+  if (broker && !/^(mqtts?|wss?):\/\/[^/]+/.test(broker)) throw new UsageError(`--broker must be an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(broker)}`);
+  const transport = str("transport");
+  if (transport !== undefined && transport !== "tcp" && transport !== "ws") throw new UsageError(`--transport must be tcp or ws, got ${JSON.stringify(transport)}`);
+  if (transport && (broker || cloud)) throw new UsageError("--transport chooses the embedded platform's listener; with --broker give a ws:// or wss:// URL instead");
+  if (line.flag("tls") && broker) throw new UsageError("--tls chooses the embedded platform's TLS port; with --broker give an mqtts:// or wss:// URL instead");
+  if (line.flag("tls") && line.flag("no-tls")) throw new UsageError("give --tls or --no-tls, not both");
+  const caFile = str("ca");
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read --ca ${caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--ca ${caFile} holds no PEM certificate`);
+  }
   if (cloud && !REGION_PATTERN.test(cloud)) throw new UsageError(`--cloud must be a region id such as cn-shanghai, got ${JSON.stringify(cloud)}`);
   const qos = intOption(str("qos"), "qos", { min: 0, max: 2 }) as 0 | 1 | 2 | undefined;
   const json = line.flag("json");
@@ -108,7 +136,10 @@ export async function run(argv: string[]): Promise<number> {
     simulation = simulate({
       broker,
       cloud,
-      tls: line.flag("no-tls") ? false : undefined,
+      tls: line.flag("no-tls") ? false : line.flag("tls") ? true : undefined,
+      ...(transport ? { transport } : {}),
+      ...(ca !== undefined ? { ca } : {}),
+      ...(str("keylog") ? { keylog: str("keylog") } : {}),
       registry,
       device: str("device"),
       productKey: str("product-key"),

@@ -29,6 +29,10 @@ options:
   --no-capture         do not capture: analyse the bundled capture (data/captures/tutorial.pcapng)
   --rootless           capture without privileges inside a private user+network namespace (Linux)
   --tool T             auto (default: dumpcap, else tcpdump), dumpcap or tcpdump
+  --tls                the device over TLS (the platform's securemode=2 listener, the lab
+                       certificate); the key log is saved beside the capture as
+                       tls-keylog.txt (a secret) and the analysis decrypts with it
+  --transport T        tcp (default) or ws: MQTT over WebSocket (wss with --tls)
   --mqtt-version V     3.1.1 (default) or 5
   --qos N              0, 1 (default) or 2
   --seed N             seed of the readings (default random)
@@ -60,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
       rootless: { type: "boolean" },
       tool: { type: "string" },
       "mqtt-version": { type: "string" },
+      tls: { type: "boolean" },
+      transport: { type: "string" },
       qos: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
@@ -78,6 +84,8 @@ export async function run(argv: string[]): Promise<number> {
   const protocolVersion = mqttVersion(line.string("mqtt-version"));
   const tool = line.string("tool") ?? "auto";
   if (tool !== "auto" && tool !== "dumpcap" && tool !== "tcpdump") throw new UsageError(`--tool must be auto, dumpcap or tcpdump, got ${JSON.stringify(tool)}`);
+  const transport = line.string("transport") ?? "tcp";
+  if (transport !== "tcp" && transport !== "ws") throw new UsageError(`--transport must be tcp or ws, got ${JSON.stringify(transport)}`);
   const noCapture = line.flag("no-capture");
   const rootless = line.flag("rootless");
   if (noCapture && rootless) throw new UsageError("--rootless is for capturing; it makes no sense with --no-capture");
@@ -121,6 +129,8 @@ export async function run(argv: string[]): Promise<number> {
       qos,
       seed,
       wide,
+      tls: line.flag("tls"),
+      transport,
       log,
     });
     if (json) console.log(JSON.stringify(result));

@@ -23,7 +23,7 @@ export type IssueGroup =
   | "comment";
 
 /** Layers named in issues, outermost first. */
-export type IssueLayer = "file" | "frame" | "link" | "ip" | "tcp" | "tls" | "mqtt";
+export type IssueLayer = "file" | "frame" | "link" | "ip" | "tcp" | "tls" | "websocket" | "mqtt";
 
 interface ExpertEntry {
   readonly layer: IssueLayer;
@@ -80,7 +80,21 @@ export const expertInfo = {
   "tcp.connection_reset": { layer: "tcp", group: "sequence", severity: "warning", summary: "Connection reset (RST)", wiresharkField: "tcp.connection.rst" },
   "tcp.reassembly_gap": { layer: "tcp", group: "reassemble", severity: "warning", summary: "Bytes of this stream were never captured; decoding resumes after the hole" },
   // TLS.
-  "tls.encrypted": { layer: "tls", group: "undecoded", severity: "note", summary: "MQTT over TLS (port 8883): the messages are encrypted and are not decoded" },
+  "tls.encrypted": { layer: "tls", group: "undecoded", severity: "note", summary: "Encrypted: give a key log (NODE_OPTIONS=--tls-keylog=FILE for MQTT.js, SSLKEYLOGFILE for others) to see the MQTT inside", wiresharkField: "tls.app_data" },
+  "tls.alert": { layer: "tls", group: "response-code", severity: "warning", summary: "A TLS alert other than close_notify (its name and level in the message)", wiresharkField: "tls.alert_message" },
+  "tls.close_notify": { layer: "tls", group: "sequence", severity: "chat", summary: "A TLS close_notify alert: one side closes the TLS session", wiresharkField: "tls.alert_message.desc" },
+  "tls.decryption_failed": { layer: "tls", group: "undecoded", severity: "warning", summary: "A protected record could not be opened with the logged keys (wrong key log, or a damaged record); decoding goes on after it" },
+  "tls.malformed": { layer: "tls", group: "malformed", severity: "error", summary: "A malformed TLS record or handshake message; decoding goes on at the next plausible record", wiresharkField: "_ws.malformed" },
+  "tls.unsupported_cipher": { layer: "tls", group: "undecoded", severity: "warning", summary: "The negotiated cipher suite cannot be decrypted here", wiresharkField: "tls.handshake.ciphersuite" },
+  "tls.keylog": { layer: "file", group: "comment", severity: "warning", summary: "The TLS key log (--tls-keylog or the capture's Decryption Secrets Block) could not be read, or has lines that are not NSS key log lines" },
+  // WebSocket (RFC 6455), as in packet-websocket.c.
+  "websocket.malformed": { layer: "websocket", group: "malformed", severity: "error", summary: "A malformed WebSocket frame; the rest of this direction is not decoded", wiresharkField: "_ws.malformed" },
+  "websocket.upgrade_refused": { layer: "websocket", group: "response-code", severity: "warning", summary: "The server answered the WebSocket upgrade with another status than 101", wiresharkField: "http.response.code" },
+  "websocket.not_upgraded": { layer: "websocket", group: "protocol", severity: "note", summary: "The stream was expected to open with a WebSocket upgrade (HTTP) but does not; it is not decoded as WebSocket" },
+  "websocket.unmasked": { layer: "websocket", group: "protocol", severity: "warning", summary: "A client frame without a mask, or a masked server frame (RFC 6455 §5.1)", wiresharkField: "websocket.mask" },
+  "websocket.close": { layer: "websocket", group: "sequence", severity: "chat", summary: "A WebSocket close frame, with its status code", wiresharkField: "websocket.payload.close" },
+  "websocket.ping": { layer: "websocket", group: "sequence", severity: "chat", summary: "A WebSocket ping (a keep-alive separate from MQTT's PINGREQ)", wiresharkField: "websocket.payload.ping" },
+  "websocket.inflate_failed": { layer: "websocket", group: "malformed", severity: "error", summary: "A permessage-deflate message could not be inflated; its data is lost", wiresharkField: "_ws.malformed" },
   // MQTT, as in packet-mqtt.c.
   "mqtt.malformed": { layer: "mqtt", group: "malformed", severity: "error", summary: "Malformed MQTT packet", wiresharkField: "_ws.malformed" },
   "mqtt.connect_missing": { layer: "mqtt", group: "protocol", severity: "note", summary: "Unknown version (missing the CONNECT packet?); decoding with the default version", wiresharkField: "mqtt.unknown_version" },
@@ -90,6 +104,7 @@ export const expertInfo = {
   "mqtt.subscription_refused": { layer: "mqtt", group: "response-code", severity: "warning", summary: "The server refused a subscription (SUBACK failure code)" },
   "mqtt.unanswered": { layer: "mqtt", group: "sequence", severity: "note", summary: "A request with no response in the capture" },
   "mqtt.incomplete": { layer: "mqtt", group: "reassemble", severity: "note", summary: "The stream ends inside an MQTT packet" },
+  "mqtt.websocket_port": { layer: "mqtt", group: "protocol", severity: "note", summary: "A port given as MQTT carries MQTT over WebSocket: decoded as WebSocket, then MQTT" },
   "mqtt.unexpected_response": { layer: "mqtt", group: "sequence", severity: "note", summary: "A response whose request was not seen" },
 } as const satisfies Record<string, ExpertEntry>;
 

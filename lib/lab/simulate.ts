@@ -8,7 +8,7 @@ import { startPlatform } from "../platform/platform";
 import { Simulation, type SimulationOptions, type SimulationSummary, type StartSimulationPlatform } from "../simulator/simulation";
 
 /** Starts the embedded platform for a run that was given no broker. */
-export const startEmbeddedPlatform: StartSimulationPlatform = (options) => startPlatform(options);
+export const startEmbeddedPlatform: StartSimulationPlatform = (options) => startPlatform({ ...options, tlsPort: 0, wsPort: 0, wssPort: 0 });
 
 /** Starts a simulation (events flow at once); without a broker, against a fresh embedded platform. */
 export function simulate(options: SimulationOptions = {}): Simulation {

@@ -158,6 +158,7 @@ const phaseTrafficFields = [
   { name: "tcpIpBytes", json: "number" },
   { name: "mqttHeaderBytes", json: "number" },
   { name: "payloadBytes", json: "number" },
+  { name: "layerBytes", json: "number", optional: true },
 ] as const satisfies ReadonlyArray<FieldSpec<PhaseTraffic>>;
 const phaseTrafficCovered: EveryField<PhaseTraffic, typeof phaseTrafficFields> = true;
 
@@ -205,6 +206,8 @@ const phaseFields = [
   { name: "initiator", json: "name", optional: true },
   { name: "closedBy", json: "name", optional: true },
   { name: "halfClose", json: "boolean", optional: true },
+  { name: "tls", json: "value", optional: true },
+  { name: "websocket", json: "value", optional: true },
 ] as const satisfies ReadonlyArray<FieldSpec<Phase>>;
 const phaseCovered: EveryField<Phase, typeof phaseFields> = true;
 

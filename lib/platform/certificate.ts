@@ -54,12 +54,17 @@ function readPair(keyPath: string, certPath: string, now: Date): Omit<LabCertifi
   }
 }
 
+/** Where the lab certificate (the PEM devices trust) is kept. */
+export function labCertificatePath(folder = join(labHome(), "tls")): string {
+  return join(folder, "platform-cert.pem");
+}
+
 /** The platform's certificate and key, made and saved on first use. */
 export async function labCertificate(options: LabCertificateOptions = {}): Promise<LabCertificate> {
   const folder = options.folder ?? join(labHome(), "tls");
   const now = options.now ?? new Date();
   const keyPath = join(folder, "platform-key.pem");
-  const certPath = join(folder, "platform-cert.pem");
+  const certPath = labCertificatePath(folder);
   const existing = readPair(keyPath, certPath, now);
   if (existing) return { ...existing, created: false };
 

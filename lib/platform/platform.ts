@@ -33,6 +33,8 @@
  */
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
+import { labCertificate } from "./certificate";
+import { createTransportServer, DEFAULT_TRANSPORT_PORT, TRANSPORT_SCHEME, WEBSOCKET_PATH, type PlatformTransport, type TlsPair } from "./listeners";
 import * as mqttPacket from "mqtt-packet";
 import type { IConnectPacket, IPublishPacket } from "mqtt-packet";
 import { DEFAULT_SIGNATURE_MAX_AGE_MS, type DeviceSource } from "../device/explain";
@@ -45,7 +47,7 @@ import { decideLogin, PLATFORM_KEEPALIVE, type KeepaliveRange, type LoginDecisio
 import { statusNotice, statusTopic } from "./status-notice";
 import { propertyPostReply, propertyPostReplyTopic } from "./thing-model";
 import { DEFAULT_MAX_PACKET_SIZE } from "./packet-size";
-import { V5_REASON, WireConnection, type WirePacket } from "./wire-connection";
+import { V5_REASON, WireConnection, type DeviceStream, type WirePacket } from "./wire-connection";
 
 // aedes 1.x is an ES module. Node 20.19+ loads it with require() (the package's
 // engines field asks for that), which keeps this module CommonJS and loadable
@@ -65,6 +67,24 @@ export interface PlatformOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
+  /**
+   * Also listen for MQTT over TLS (the cloud's `securemode=2` port), with the
+   * lab certificate (certificate.ts) unless `tlsCertificate` is given. With
+   * `websocket` too, WebSocket inside TLS (wss) is served as well.
+   */
+  tls?: boolean;
+  /** Port of the TLS listener: default 8883, 0 picks a free port. */
+  tlsPort?: number;
+  /** The TLS key and certificate (default: the lab certificate, made at first use). */
+  tlsCertificate?: TlsPair;
+  /** Folder of the lab certificate (default `<lab home>/tls`). */
+  certificateFolder?: string;
+  /** Also serve MQTT over WebSocket at ws://host:wsPort/mqtt. */
+  websocket?: boolean;
+  /** Port of the WebSocket listener: default 8083, 0 picks a free port. */
+  wsPort?: number;
+  /** Port of the WebSocket-inside-TLS listener (tls and websocket both on): default 8084, 0 picks a free port. */
+  wssPort?: number;
   /** Accepted keep-alive range in seconds; default 30..1200 as on the platform. */
   keepalive?: KeepaliveRange;
   /** JSON-lines file the device log is appended to. */
@@ -121,11 +141,29 @@ export interface PlatformMessage {
   retain: boolean;
 }
 
+/** One port the platform listens on. */
+export interface PlatformEndpoint {
+  transport: PlatformTransport;
+  port: number;
+  /** `mqtt://…`, `mqtts://…`, `ws://…/mqtt` or `wss://…/mqtt` */
+  url: string;
+}
+
 export interface Platform {
   readonly host: string;
   readonly port: number;
   /** `mqtt://host:port` */
   readonly url: string;
+  /** Every port it listens on, plain TCP first. */
+  readonly endpoints: readonly PlatformEndpoint[];
+  /** `mqtts://host:tlsPort` when TLS is on. */
+  readonly tlsUrl?: string;
+  /** `ws://host:wsPort/mqtt` when WebSocket is on. */
+  readonly wsUrl?: string;
+  /** `wss://host:wssPort/mqtt` when TLS and WebSocket are both on. */
+  readonly wssUrl?: string;
+  /** The PEM certificate devices trust (their `ca`) when TLS is on; never the key. */
+  readonly certificate?: string;
   readonly deviceLog: DeviceLog;
   /** Devices logged in now. */
   online(): OnlineDevice[];
@@ -201,6 +239,12 @@ class IotPlatform extends EventEmitter implements Platform {
   private readonly clock: () => number;
   private broker!: AedesBroker;
   private server!: Server;
+  private readonly extraServers: Server[] = [];
+  endpoints: PlatformEndpoint[] = [];
+  tlsUrl: string | undefined;
+  wsUrl: string | undefined;
+  wssUrl: string | undefined;
+  certificate: string | undefined;
   private readonly sockets = new Set<Socket>();
   /** Every connection's session; entries go with their connection (aedes reports a disconnect after the socket closed). */
   private readonly sessionByConn = new WeakMap<WireConnection, Session>();
@@ -255,26 +299,70 @@ class IotPlatform extends EventEmitter implements Platform {
       if (session) session.closeReason ??= errorReason(error);
     });
 
-    this.server = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        const why = error.code === "EADDRINUSE" ? "address already in use" : error.code === "EACCES" ? "permission denied" : error.message;
-        reject(new PlatformError(`cannot listen on ${this.host}:${this.options.port ?? 0}: ${why}`));
-      };
-      this.server.once("error", onError);
-      this.server.listen(this.options.port ?? 0, this.host, () => {
-        this.server.off("error", onError);
-        resolve();
-      });
-    }).catch(async (error: unknown) => {
+    try {
+      this.server = createServer((socket) => this.accept(socket, {}, "tcp"));
+      this.port = await this.listen(this.server, this.options.port ?? 0);
+      this.endpoints.push({ transport: "tcp", port: this.port, url: this.urlOf("tcp", this.port) });
+      const extra: PlatformTransport[] = [];
+      if (this.options.tls) extra.push("tls");
+      if (this.options.websocket) extra.push("ws");
+      if (this.options.tls && this.options.websocket) extra.push("wss");
+      let pair: TlsPair | undefined;
+      if (this.options.tls) {
+        pair = this.options.tlsCertificate ?? (await labCertificate(this.options.certificateFolder ? { folder: this.options.certificateFolder } : {}));
+        this.certificate = pair.cert;
+      }
+      for (const transport of extra) {
+        const server = createTransportServer({
+          transport: transport as Exclude<PlatformTransport, "tcp">,
+          tls: pair,
+          maxMessageBytes: this.maxPacketSize,
+          accept: (stream, peer, kind) => this.accept(stream, peer, kind),
+          track: (socket) => this.track(socket),
+        }) as unknown as Server;
+        this.extraServers.push(server);
+        const wanted = transport === "tls" ? this.options.tlsPort : transport === "ws" ? this.options.wsPort : this.options.wssPort;
+        const port = await this.listen(server, wanted ?? DEFAULT_TRANSPORT_PORT[transport]);
+        const url = this.urlOf(transport, port);
+        this.endpoints.push({ transport, port, url });
+        if (transport === "tls") this.tlsUrl = url;
+        else if (transport === "ws") this.wsUrl = url;
+        else this.wssUrl = url;
+      }
+    } catch (error) {
+      for (const server of [this.server, ...this.extraServers]) if (server?.listening) server.close();
       await new Promise<void>((resolve) => this.broker.close(() => resolve()));
       this.deviceLog.close();
       throw error;
+    }
+    this.url = this.endpoints[0]!.url;
+    for (const server of [this.server, ...this.extraServers]) server.on("error", (error) => this.reportError(error));
+  }
+
+  private listen(server: Server, port: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        const why = error.code === "EADDRINUSE" ? "address already in use" : error.code === "EACCES" ? "permission denied" : error.message;
+        reject(new PlatformError(`cannot listen on ${this.host}:${port}: ${why}`));
+      };
+      server.once("error", onError);
+      server.listen(port, this.host, () => {
+        server.off("error", onError);
+        const address = server.address();
+        resolve(typeof address === "object" && address ? address.port : port);
+      });
     });
-    const address = this.server.address();
-    this.port = typeof address === "object" && address ? address.port : (this.options.port ?? 0);
-    this.url = `mqtt://${this.host.includes(":") ? `[${this.host}]` : this.host}:${this.port}`;
-    this.server.on("error", (error) => this.reportError(error));
+  }
+
+  private urlOf(transport: PlatformTransport, port: number): string {
+    const host = this.host.includes(":") ? `[${this.host}]` : this.host;
+    const path = transport === "ws" || transport === "wss" ? WEBSOCKET_PATH : "";
+    return `${TRANSPORT_SCHEME[transport]}://${host}:${port}${path}`;
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
   }
 
   private reportError(error: Error): void {
@@ -283,15 +371,15 @@ class IotPlatform extends EventEmitter implements Platform {
 
   // ---- connections ----
 
-  private accept(socket: Socket): void {
+  private accept(socket: DeviceStream, peer: { address?: string; port?: number }, transport: PlatformTransport): void {
     if (this.stopping) {
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
-    socket.setNoDelay(true);
+    if (transport === "tcp") this.track(socket as Socket);
+    if ("setNoDelay" in socket && typeof socket.setNoDelay === "function") (socket as Socket).setNoDelay(true);
     const conn: WireConnection = new WireConnection(socket, {
+      peer,
       observer: {
         inbound: (packet) => this.onInbound(conn, packet),
         outbound: (packet) => this.onOutbound(conn, packet),
@@ -693,7 +781,7 @@ class IotPlatform extends EventEmitter implements Platform {
   }
 
   private async doStop(): Promise<void> {
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const serverClosed = Promise.all([this.server, ...this.extraServers].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     for (const session of this.sessions) {
       session.closeReason ??= "platform stopped";
       session.conn.sendDisconnect(V5_REASON.serverShuttingDown);

@@ -27,7 +27,6 @@
  * its body is read, so nothing is buffered for it.
  */
 import { Duplex } from "node:stream";
-import type { Socket } from "node:net";
 import * as mqttPacket from "mqtt-packet";
 import { loginReasonForReturnCode, type LoginReturnCode } from "../device/login-codes";
 import { reasonCodeNames } from "../mqtt/constants";
@@ -84,12 +83,21 @@ export interface WireConnectionOptions {
    * logged in).
    */
   maxPacketSize?: number;
+  /** The device's address when the stream has none of its own (a WebSocket's is its HTTP request's socket's). */
+  peer?: { address?: string; port?: number };
 }
 
 type Mode = "sniff" | "pass" | "translate";
 
+/**
+ * The byte stream a device connection rides on: a TCP socket, a TLS socket,
+ * or a WebSocket's message stream (ws's createWebSocketStream), which knows
+ * no peer address of its own (the platform passes the HTTP request's).
+ */
+export type DeviceStream = Duplex & { readonly remoteAddress?: string; readonly remotePort?: number };
+
 export class WireConnection extends Duplex {
-  readonly socket: Socket;
+  readonly socket: DeviceStream;
   readonly remoteAddress: string;
   readonly remotePort: number;
   /** Known once the CONNECT has arrived. */
@@ -111,11 +119,11 @@ export class WireConnection extends Duplex {
   private writeOk = true;
   private readonly sizeWatch: PacketSizeWatch | undefined;
 
-  constructor(socket: Socket, options: WireConnectionOptions = {}) {
+  constructor(socket: DeviceStream, options: WireConnectionOptions = {}) {
     super({ allowHalfOpen: false });
     this.socket = socket;
-    this.remoteAddress = normalizeAddress(socket.remoteAddress);
-    this.remotePort = socket.remotePort ?? 0;
+    this.remoteAddress = normalizeAddress(options.peer?.address ?? socket.remoteAddress);
+    this.remotePort = options.peer?.port ?? socket.remotePort ?? 0;
     this.observer = options.observer ?? {};
     this.connackProperties = options.connackProperties;
     this.maxGrantedQos = options.maxGrantedQos;

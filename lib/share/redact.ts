@@ -26,6 +26,11 @@
  *    the password left in any frame, or a CONNECT the analysis still decodes
  *    with a password, each go to `notRedacted`, and `report.clean` is false.
  *    The CLI then writes no file.
+ *
+ * A pcapng's Decryption Secrets Blocks (§4.7: a TLS key log embedded by
+ * `editcap --inject-secrets`) are session keys that decrypt every record: the
+ * copy is written from the frames alone, so it never carries them, and the
+ * report counts those left behind (`secretsRemoved`).
  */
 import { Analyzer, DEFAULT_MQTT_PORT } from "../analysis/analyzer";
 import { analyzeCapture } from "../analysis/analyze";
@@ -62,6 +67,14 @@ export interface RedactionReport {
   notRedacted: Array<{ frame: number; stream: number; field: RedactedField; reason: string }>;
   /** True when `notRedacted` is empty: only then is the copy fit to share. */
   clean: boolean;
+  /** Decryption Secrets Blocks in the original, left out of the copy (by secrets type, e.g. "TLSK"). */
+  secretsRemoved: Array<{ type: string; bytes: number }>;
+}
+
+/** A pcapng secrets type as its four characters ("TLSK" = 0x544c534b), else hex. */
+function secretsTypeName(type: number): string {
+  const chars = [24, 16, 8, 0].map((shift) => (type >>> shift) & 0xff);
+  return chars.every((c) => c >= 0x20 && c < 0x7f) ? String.fromCharCode(...chars) : `0x${type.toString(16).padStart(8, "0")}`;
 }
 
 export interface RedactedCapture {
@@ -78,11 +91,13 @@ export async function redactCapture(source: CaptureSource, options: RedactOption
   const bytes = typeof source === "string" || source instanceof Uint8Array || source instanceof ArrayBuffer ? source : await collect(source);
   let info: CaptureInfo | undefined;
   const frames: Frame[] = [];
-  for await (const frame of readFrames(bytes, { onInfo: (i) => (info = i) })) frames.push({ ...frame, bytes: Uint8Array.from(frame.bytes) });
+  const secretsRemoved: RedactionReport["secretsRemoved"] = [];
+  const onSecrets = (type: number, data: Uint8Array) => secretsRemoved.push({ type: secretsTypeName(type), bytes: data.length });
+  for await (const frame of readFrames(bytes, { onInfo: (i) => (info = i), onSecrets })) frames.push({ ...frame, bytes: Uint8Array.from(frame.bytes) });
   if (!info) throw new Error("the capture has no header");
   const filler = (options.filler ?? "*").charCodeAt(0);
   const mqttPorts = new Set([DEFAULT_MQTT_PORT, ...(options.mqttPorts ?? [])]);
-  const report: RedactionReport = { format: info.format, frames: frames.length, redacted: [], notRedacted: [], clean: false };
+  const report: RedactionReport = { format: info.format, frames: frames.length, redacted: [], notRedacted: [], clean: false, secretsRemoved };
 
   const directions = placeSegments(info, frames, options, report);
   const plan = new RedactionPlan();

@@ -13,6 +13,7 @@
  */
 import { performance } from "node:perf_hooks";
 import * as mqtt from "mqtt";
+import { isTlsUrl, transportClientOptions, type DeviceTransport } from "./transport";
 import * as mqttPacket from "mqtt-packet";
 import { signMqttCredentials, type MqttCredentials } from "../device/credentials";
 import { loginReasonCodeLabels, loginReturnCodeLabels, type LoginReasonCode, type LoginReturnCode } from "../device/login-codes";
@@ -63,6 +64,8 @@ export interface DeviceRunOptions {
   credentials?: MqttCredentials;
   /** Write the first QoS 1 PUBLISH a second time, same packet id, DUP = 0 [MQTT-3.3.1-1]. */
   resendWithoutDup?: boolean;
+  /** The CA trusted over TLS, and where the TLS secrets go. */
+  transport?: DeviceTransport;
 }
 
 export interface DeviceRunSummary {
@@ -128,7 +131,8 @@ export function runDevice(options: DeviceRunOptions): Promise<DeviceRunSummary> 
   const { device, url, protocolVersion, qos } = options;
   const identity: DeviceIdentity = { productKey: device.productKey, deviceName: device.deviceName };
   const topics = deviceTopics(device);
-  const credentials = options.credentials ?? signMqttCredentials(device, { clock: options.clock, tls: url.startsWith("mqtts:") });
+  const credentials = options.credentials ?? signMqttCredentials(device, { clock: options.clock, tls: isTlsUrl(url) });
+  const transport = transportClientOptions(url, options.transport);
   const summary: DeviceRunSummary = {
     device: identity,
     url,
@@ -163,7 +167,9 @@ export function runDevice(options: DeviceRunOptions): Promise<DeviceRunSummary> 
       reconnectPeriod: 0,
       connectTimeout: options.connectTimeoutMs,
       resubscribe: false,
+      ...transport.options,
     });
+    transport.attach(client);
 
     const finish = () => {
       for (const timer of timers) clearTimeout(timer);

@@ -5,3 +5,4 @@ export * from "./events";
 export * from "./device-run";
 export * from "./simulation";
 export * from "./misbehaviour";
+export * from "./transport";

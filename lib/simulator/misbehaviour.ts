@@ -19,6 +19,7 @@ import * as mqtt from "mqtt";
 import type { MqttCredentials } from "../device/credentials";
 import type { DeviceIdentity } from "../device/identity";
 import type { SimulatorEvent } from "./events";
+import { transportClientOptions, type DeviceTransport } from "./transport";
 
 export interface Misbehaviour {
   keepaliveViolation?: boolean;
@@ -39,6 +40,7 @@ export interface PrologueOptions {
   speed: number;
   connectTimeoutMs: number;
   misbehaviour: Misbehaviour;
+  transport?: DeviceTransport;
   emit: (event: SimulatorEvent) => void;
   base: () => { time: number; elapsedMs: number; device: DeviceIdentity };
 }
@@ -50,6 +52,7 @@ export interface PrologueResult {
 
 function connectOnce(options: PrologueOptions, keepalive: number): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {
+    const transport = transportClientOptions(options.url, options.transport);
     const client = mqtt.connect(options.url, {
       clientId: options.credentials.clientId,
       username: options.credentials.username,
@@ -59,7 +62,9 @@ function connectOnce(options: PrologueOptions, keepalive: number): Promise<mqtt.
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: options.connectTimeoutMs,
+      ...transport.options,
     });
+    transport.attach(client);
     const onError = (error: Error) => {
       client.end(true);
       reject(error);

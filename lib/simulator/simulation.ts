@@ -21,26 +21,46 @@ import type { DeviceLogEntry } from "../device/log-entry";
 import { signMqttCredentials } from "../device/credentials";
 import { describeConnectError, runDevice, SimulationError, type DeviceRunSummary } from "./device-run";
 import { runPrologue, type Misbehaviour } from "./misbehaviour";
+import { isTlsUrl, openKeylogFile, type DeviceTransport, type KeylogFile } from "./transport";
 import type { SimulatorEvent, SimulatorEventMap } from "./events";
 import { deriveSeed, mulberry32 } from "./prng";
 
 /** A broker a run is given or starts, with the log of what it saw (the embedded platform is one). */
 export interface SimulationPlatform {
   readonly url: string;
+  /** mqtts://, ws:// and wss:// URLs of a platform that serves them. */
+  readonly tlsUrl?: string;
+  readonly wsUrl?: string;
+  readonly wssUrl?: string;
+  /** The PEM certificate its TLS listeners present (devices trust it). */
+  readonly certificate?: string;
   readonly deviceLog: { readonly entries: readonly DeviceLogEntry[] };
   stop(): Promise<void>;
 }
 
 /** Starts a platform for a run that was given no broker (see lab/simulate.ts). */
-export type StartSimulationPlatform = (options: { registry: DeviceRegistry; maxQos: 1 | 2; deviceLog?: string; signatureMaxAgeMs?: false }) => Promise<SimulationPlatform>;
+export type StartSimulationPlatform = (options: { registry: DeviceRegistry; maxQos: 1 | 2; deviceLog?: string; signatureMaxAgeMs?: false; tls?: boolean; websocket?: boolean }) => Promise<SimulationPlatform>;
+
+/** What carries MQTT: TCP (the default) or WebSocket (ws://, or wss:// with tls). */
+export type SimulationTransport = "tcp" | "ws";
 
 export interface SimulationOptions {
-  /** Any mqtt:// or mqtts:// broker. */
+  /** Any mqtt://, mqtts://, ws:// or wss:// broker. */
   broker?: string;
   /** A region id (cn-shanghai…): the product's real endpoint, over TLS unless `tls: false`. */
   cloud?: string;
-  /** TLS for `cloud` (default true: the platform no longer takes new devices over plain TCP). */
+  /**
+   * TLS for `cloud` (default true: the platform no longer takes new devices
+   * over plain TCP), and for the embedded platform (default false): its
+   * mqtts:// listener (wss:// with transport "ws"), trusted through its certificate.
+   */
   tls?: boolean;
+  /** With the embedded platform: MQTT over TCP (default) or over WebSocket. */
+  transport?: SimulationTransport;
+  /** PEM certificate(s) the devices trust over TLS (default: the embedded platform's, else the system's). */
+  ca?: string;
+  /** Append the TLS session secrets to this NSS key log file (mode 0600), for decrypting a capture. */
+  keylog?: string;
   /** An embedded platform already running. */
   platform?: SimulationPlatform;
   /** How to start a platform when no broker is given (lab/simulate.ts passes the embedded one's). */
@@ -190,14 +210,34 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
         deviceLog: options.embeddedPlatform?.deviceLog,
         // Devices on a made-up clock (fixed for reproducible runs) sign timestamps the platform's real clock would call stale.
         ...(signsOnOwnClock(options) ? { signatureMaxAgeMs: false as const } : {}),
+        ...(options.tls ? { tls: true } : {}),
+        ...(options.transport === "ws" ? { websocket: true } : {}),
       });
       embedded = true;
     }
+    const embeddedUrl = (): string => {
+      const tls = options.tls === true;
+      const ws = options.transport === "ws";
+      const wanted = ws ? (tls ? platform!.wssUrl : platform!.wsUrl) : tls ? platform!.tlsUrl : platform!.url;
+      if (!wanted) throw new SimulationError(`the platform does not serve MQTT over ${ws ? (tls ? "wss" : "ws") : "TLS"}: start it with ${[tls ? "tls" : "", ws ? "websocket" : ""].filter(Boolean).join(" and ")}`);
+      return wanted;
+    };
+    let keylog: KeylogFile | undefined;
+    try {
+      keylog = options.keylog ? openKeylogFile(options.keylog) : undefined;
+    } catch (error) {
+      if (embedded) await platform!.stop();
+      throw new SimulationError(`cannot write the key log ${options.keylog}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const transport: DeviceTransport = {
+      ...(options.ca !== undefined ? { ca: options.ca } : platform?.certificate && !options.broker && !options.cloud ? { ca: platform.certificate } : {}),
+      ...(keylog ? { keylog: keylog.sink } : {}),
+    };
     const firstLog = platform ? platform.deviceLog.entries.length : 0;
     const urlFor = (device: Device): string => {
       if (options.broker) return options.broker;
       if (options.cloud) return endpointFor(options.cloud, device.productKey, { tls: options.tls ?? true }).url;
-      return platform!.url;
+      return embeddedUrl();
     };
 
     const results: DeviceRunSummary[] = new Array(devices.length);
@@ -212,7 +252,7 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
             const misbehaviour: Misbehaviour = { keepaliveViolation: options.keepaliveViolation, noBackoff: options.noBackoff, duplicateClientId: options.duplicateClientId };
             const misbehaves = misbehaviour.keepaliveViolation || misbehaviour.noBackoff || misbehaviour.duplicateClientId;
             const url = urlFor(device);
-            const credentials = misbehaves ? signMqttCredentials(device, { clock: options.clock ?? Date.now, tls: url.startsWith("mqtts:") }) : undefined;
+            const credentials = misbehaves ? signMqttCredentials(device, { clock: options.clock ?? Date.now, tls: isTlsUrl(url) }) : undefined;
             const prologue = credentials
               ? await runPrologue({
                   url,
@@ -223,6 +263,7 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
                   speed,
                   connectTimeoutMs: options.connectTimeoutMs ?? 10000,
                   misbehaviour,
+                  transport,
                   emit: (event) => this.record(event),
                   base: () => ({ time: Date.now(), elapsedMs: performance.now() - runStart, device: { productKey: device.productKey, deviceName: device.deviceName } }),
                 }).catch((error: Error & { code?: string | number }) => {
@@ -234,6 +275,7 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
               ...(options.resendWithoutDup ? { resendWithoutDup: true } : {}),
               device,
               url,
+              transport,
               protocolVersion,
               qos,
               keepalive,
@@ -258,12 +300,13 @@ export class Simulation extends EventEmitter implements AsyncIterable<SimulatorE
       const width = Math.min(options.concurrency ?? 10, devices.length);
       await Promise.all(Array.from({ length: width }, worker));
     } finally {
+      keylog?.close();
       if (embedded) await platform!.stop();
     }
 
     const endedAt = new Date();
     const summary: SimulationSummary = {
-      broker: { url: options.broker ?? (options.cloud ? urlFor(devices[0]!) : platform!.url), embedded },
+      broker: { url: options.broker ?? (options.cloud ? urlFor(devices[0]!) : embeddedUrl()), embedded },
       seed,
       protocolVersion,
       qos,

@@ -80,6 +80,14 @@ export interface TutorialOptions {
   deviceName?: string;
   /** Run folders kept under `<home>/runs` (default 10). */
   keepRuns?: number;
+  /**
+   * Run the device over TLS (the platform's mqtts:// listener, securemode=2):
+   * the session secrets are saved as an NSS key log in the run folder
+   * (TUTORIAL_KEYLOG_FILE) beside the capture, and the analysis decrypts with it.
+   */
+  tls?: boolean;
+  /** MQTT over TCP (default) or WebSocket (ws://…/mqtt; wss:// with tls). */
+  transport?: "tcp" | "ws";
   /** Receives each progress line as it happens. */
   log?: (line: string, kind: TutorialLineKind) => void;
   /** Called with the run folder after the analysis (default: [writeRunReport]). */
@@ -87,6 +95,9 @@ export interface TutorialOptions {
 }
 
 const STEPS = 8;
+
+/** The key log of a TLS run, in its run folder (a secret: `redact` refuses to share it). */
+export const TUTORIAL_KEYLOG_FILE = "tls-keylog.txt";
 
 /** The notebooks/ folder beside data/ in this installation (a clone has it; a package may not). */
 function notebooksFolder(): string | undefined {
@@ -123,7 +134,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   if (options.out) {
     mkdirSync(runDir, { recursive: true });
     // A reused --out folder: start the files of this run afresh (the device log is appended to).
-    for (const name of ["device-log.jsonl", "simulation-device-log.jsonl", "capture.pcapng", "capture.pcap", "bundled-tutorial.pcapng", "summary.json"]) rmSync(join(runDir, name), { force: true });
+    for (const name of ["device-log.jsonl", "simulation-device-log.jsonl", "capture.pcapng", "capture.pcap", "bundled-tutorial.pcapng", "summary.json", TUTORIAL_KEYLOG_FILE]) rmSync(join(runDir, name), { force: true });
   }
 
   // 1. the device
@@ -142,11 +153,15 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
 
   // 2. the platform
   const maxQos: 1 | 2 = qos === 2 ? 2 : 1;
+  const overTls = options.tls === true;
+  const overWs = options.transport === "ws";
+  const keylogFile = overTls ? join(runDir, TUTORIAL_KEYLOG_FILE) : undefined;
   const liveLog = join(runDir, "device-log.jsonl");
   let platform: Platform;
   let portNote = "";
   try {
-    const platformOptions = { registry, host: "127.0.0.1", deviceLog: liveLog, maxQos };
+    // TLS and WebSocket listen on free ports: the analysis finds them by their ClientHello and HTTP Upgrade.
+    const platformOptions = { registry, host: "127.0.0.1", deviceLog: liveLog, maxQos, tls: overTls, websocket: overWs, tlsPort: 0, wsPort: 0, wssPort: 0 };
     if (options.platformPort !== undefined) {
       platform = await startPlatform({ ...platformOptions, port: options.platformPort });
     } else {
@@ -160,6 +175,9 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   } catch (error) {
     throw new TutorialError(`cannot start the embedded platform: ${(error as Error).message}`);
   }
+  const deviceUrl = overWs ? (overTls ? platform.wssUrl! : platform.wsUrl!) : overTls ? platform.tlsUrl! : platform.url;
+  const devicePort = Number(new URL(deviceUrl).port);
+  if (deviceUrl !== platform.url) portNote = `; the device connects to ${deviceUrl}${overTls ? " (TLS with the lab certificate, securemode=2)" : ""}`;
   step(2, "platform", `embedded IoT platform listening on ${platform.url}${portNote}${maxQos === 2 ? " (QoS 2 allowed for --qos 2; the cloud platform stops at QoS 1)" : ""}`);
 
   let capture: LiveCapture | undefined;
@@ -174,7 +192,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
     } else {
       try {
         const { format } = resolveCaptureTool(options.tool ?? "auto");
-        capture = await startCapture({ port: platform.port, host: "127.0.0.1", file: join(runDir, `capture.${format}`), tool: options.tool ?? "auto" });
+        capture = await startCapture({ port: devicePort, host: "127.0.0.1", file: join(runDir, `capture.${format}`), tool: options.tool ?? "auto" });
         step(3, "capture", `${capture.tool} on ${capture.iface}, filter "${capture.filter}", writing ${capture.format}${rootless ? " (rootless mode: inside a private user+network namespace)" : ""}`);
       } catch (error) {
         if (!(error instanceof LiveCaptureError) || captureMode === "live") throw error;
@@ -189,7 +207,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
     // 4. the article's device program
     const seconds = (s: number) => formatDuration(s / speed);
     step(4, "device", `running the device program from the article at speed ${speed}: subscribe at ${seconds(3)}, publish at ${seconds(5)}, disconnect at ${seconds(8)} (the article's 3 s / 5 s / 8 s ÷ ${speed})`);
-    const simulation = simulate({ platform, registry, device, speed, protocolVersion, qos, seed: options.seed });
+    const simulation = simulate({ platform, registry, device, speed, protocolVersion, qos, seed: options.seed, ...(overTls ? { tls: true, keylog: keylogFile } : {}), ...(overWs ? { transport: "ws" as const } : {}) });
     simulation.on("event", (event) => detail(formatSimulatorEvent(event)));
     try {
       summary = await simulation.done;
@@ -235,11 +253,15 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
     captureInfo = { source: "bundled", file, format: "pcapng", rootless: false, bundledFrom: bundled.capture, speed: BUNDLED_CAPTURE_SPEED };
     if (unavailable) captureInfo.unavailable = unavailable;
   }
-  const mqttPorts = captureInfo.source === "live" ? [platform.port] : [];
-  const mqttPort = captureInfo.source === "live" ? platform.port : MQTT_PORT;
-  const analysis: Analysis = await analyzeCapture(captureInfo.file, { mqttPorts, redactPasswords: true });
+  const live = captureInfo.source === "live";
+  // Over TLS or WebSocket the port carries no bare MQTT: the stack recognises the ClientHello or the Upgrade.
+  const mqttPorts = live && !overTls && !overWs ? [platform.port] : [];
+  const mqttPort = live ? devicePort : MQTT_PORT;
+  const stackOptions = live && overTls ? { tlsPorts: [devicePort], ...(keylogFile && existsSync(keylogFile) ? { tlsKeylog: keylogFile } : {}) } : {};
+  if (live && keylogFile) captureInfo.keylog = keylogFile;
+  const analysis: Analysis = await analyzeCapture(captureInfo.file, { mqttPorts, redactPasswords: true, ...stackOptions });
   // The login as the article shows it (3.2), the password shortened at once; the analysis itself keeps it redacted.
-  const login = loginFields((await analyzeCapture(captureInfo.file, { mqttPorts, redactPasswords: false })).messages);
+  const login = loginFields((await analyzeCapture(captureInfo.file, { mqttPorts, redactPasswords: false, ...stackOptions })).messages);
   const c = analysis.capture;
   step(6, "analysis", `${captureInfo.source === "bundled" ? "BUNDLED capture " : ""}${c.frames} frames, ${formatBytes(c.bytes)}, ${c.connections} TCP connection(s), ${c.mqttMessages} MQTT messages, ${c.phases} phases`);
 
@@ -273,7 +295,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
     protocolVersion: summary.protocolVersion,
     qos: summary.qos,
     durationMs: summary.durationMs,
-    platformUrl: platform.url,
+    platformUrl: deviceUrl,
     events: summary.events,
   };
   const deviceInfo = { productKey: device.productKey, deviceName: device.deviceName, created, registry: registryPath };
@@ -281,8 +303,8 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   const summaryJson = {
     tutorial: { version: 1, startedAt: new Date(began).toISOString(), speed, protocolVersion, qos },
     device: { productKey: device.productKey, deviceName: device.deviceName, created },
-    platform: { url: platform.url, maxQos },
-    capture: { ...captureInfo, file: captureInfo.file.slice(runDir.length + 1) },
+    platform: { url: platform.url, deviceUrl, maxQos },
+    capture: { ...captureInfo, file: captureInfo.file.slice(runDir.length + 1), ...(captureInfo.keylog ? { keylog: captureInfo.keylog.slice(runDir.length + 1) } : {}) },
     simulation: { ...simulationInfo, events: summary.events.map((e) => ({ ...e })) },
     analysis: { capture: analysis.capture, connections: analysis.connections, phases: analysis.phases, issues: analysis.issues },
     deviceLog: matches.map((m) => ({ seq: m.entry.seq, event: m.entry.event, time: m.entry.time, topic: m.entry.topic, status: m.entry.status, frame: m.frame, requestFrame: m.requestFrame, stream: m.stream, messageType: m.messageType, timeOffset: m.timeOffset, note: m.note })),
@@ -294,7 +316,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   }
   const pruned = options.out ? [] : pruneRuns(runs, options.keepRuns ?? RUNS_KEPT);
   step(8, "saved", runDir);
-  for (const file of [captureInfo.file, liveLog, ...(simulationDeviceLog ? [simulationDeviceLog] : []), summaryFile, ...reports]) detail(`- ${file.slice(runDir.length + 1)}`);
+  for (const file of [captureInfo.file, ...(captureInfo.keylog ? [captureInfo.keylog] : []), liveLog, ...(simulationDeviceLog ? [simulationDeviceLog] : []), summaryFile, ...reports]) detail(`- ${file.slice(runDir.length + 1)}`);
   if (!options.out) detail(`(the newest ${options.keepRuns ?? RUNS_KEPT} runs are kept in ${runs}${pruned.length ? `; removed ${pruned.length} older` : ""})`);
   table("");
   const notebooks = notebooksFolder();

@@ -34,6 +34,8 @@ export interface TutorialCaptureInfo {
   speed: number;
   /** Why no live capture was made, and how to get one. */
   unavailable?: { reason: string; fixes: string[] };
+  /** The TLS key log beside the capture (a TLS run): an NSS key log, a secret. */
+  keylog?: string;
 }
 
 export interface TutorialSimulationInfo {

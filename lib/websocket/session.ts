@@ -242,8 +242,11 @@ export class WebSocketSession {
     while (position < end) {
       if (!d.header) {
         if (!d.synced) {
-          // After a gap there is no way to find the next frame boundary in a byte stream: wait for the stream to end.
-          return;
+          // After a gap: senders start a segment at a frame boundary far more often than not, so a
+          // delivery that starts with a plausible first frame of a message resynchronises (as the
+          // MQTT framer does); nothing is guessed from the middle of a delivery.
+          if (position !== start || !this.plausibleResync(d, bytes, position, end)) return;
+          d.synced = true;
         }
         const pending = d.headerBytes.length > 0 ? concat(d.headerBytes, bytes.subarray(position, Math.min(end, position + 14))) : bytes;
         const from = d.headerBytes.length > 0 ? 0 : position;
@@ -284,6 +287,17 @@ export class WebSocketSession {
         this.onFrameEnd(d, header, frame, time);
       }
     }
+  }
+
+  /** A whole, well-formed header of a new message (not a continuation) with this direction's masking. */
+  private plausibleResync(d: Direction, bytes: Uint8Array, position: number, end: number): boolean {
+    const decoded = decodeFrameHeader(bytes, position, end);
+    const header = decoded.header;
+    if (!header || header.masked !== d.fromClient || header.rsv2 || header.rsv3 || (header.rsv1 && !this.deflate)) return false;
+    const known = header.opcode === Opcode.text || header.opcode === Opcode.binary || header.opcode === Opcode.close || header.opcode === Opcode.ping || header.opcode === Opcode.pong;
+    if (!known || (header.opcode >= 0x8 && (!header.fin || header.payloadLength > 125))) return false;
+    // A compressed message continues a window lost in the gap: it cannot be inflated.
+    return !header.rsv1;
   }
 
   /** Checks a header against the connection's state; false stops this direction. */

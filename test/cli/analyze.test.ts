@@ -150,3 +150,22 @@ test("a capture damaged part-way: what came before, plus the issue", () => {
   assert.match(stdout, /16 frames/);
   assert.match(stdout, /file\.truncated/);
 });
+
+test("--tls-keylog: a missing or non-key-log file is one line and exit code 2, never echoing the file; a key log is accepted", () => {
+  const dir = mkdtempSync(join(tmpdir(), "iwl-keylog-"));
+  const missing = run(["analyze", tutorial, "--tls-keylog", join(dir, "nope.keylog")]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr.trim(), /^iot-wire-lab.*--tls-keylog: cannot read .*nope\.keylog: ENOENT$/);
+  const secret = "d3adb33f".repeat(12);
+  const notKeyLog = join(dir, "secret.txt");
+  writeFileSync(notKeyLog, `${secret} ${secret}\n`);
+  const refused = run(["analyze", tutorial, "--tls-keylog", notKeyLog]);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+  assert.ok(!refused.stderr.includes("d3adb33f"), "the file's contents are never printed");
+  const keyLog = join(dir, "good.keylog");
+  writeFileSync(keyLog, `CLIENT_RANDOM ${"ab".repeat(32)} ${"cd".repeat(48)}\n`);
+  const accepted = run(["analyze", tutorial, "--tls-keylog", keyLog, "--tls-port", "8884", "--no-packets"]);
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.ok(!accepted.stdout.includes("cd".repeat(48)));
+});

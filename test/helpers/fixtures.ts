@@ -20,3 +20,13 @@ export function captureFiles(): string[] {
   }
   return files;
 }
+
+/**
+ * The NSS key log recorded beside a capture (X.keylog for X.pcap/X.pcapng),
+ * as data/captures/mosquitto-tls13.keylog is for mosquitto-tls13.pcapng.
+ */
+export function keylogBeside(capture: string): string | undefined {
+  const { existsSync } = require("node:fs") as typeof import("node:fs");
+  const keylog = capture.replace(/\.(pcap|pcapng)$/, ".keylog");
+  return keylog !== capture && existsSync(keylog) ? keylog : undefined;
+}

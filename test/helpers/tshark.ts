@@ -13,6 +13,24 @@ export interface TsharkMessage {
   type: number;
   messageId?: number;
   topic?: string;
+  /** PUBLISH only: the QoS of its fixed header (mqtt.qos) and its payload's length (mqtt.msg). */
+  qos?: number;
+  payloadLength?: number;
+}
+
+/** How tshark should read TLS: the key log, and ports other than 8883 that carry MQTT over TLS. */
+export interface TsharkTlsOptions {
+  /** NSS key log (`-o tls.keylog_file:FILE`). */
+  keylog?: string;
+  /** Ports to dissect as TLS with MQTT inside (`-d tcp.port==P,tls -d tls.port==P,mqtt`); 8883 needs nothing. */
+  tlsPorts?: number[];
+}
+
+/** tshark options for TLS: the key log preference and Decode As for TLS ports other than 8883. */
+export function tsharkTlsArgs(options: TsharkTlsOptions = {}): string[] {
+  const args = options.keylog ? ["-o", `tls.keylog_file:${options.keylog}`] : [];
+  for (const port of options.tlsPorts ?? []) if (port !== 8883) args.push("-d", `tcp.port==${port},tls`, "-d", `tls.port==${port},mqtt`);
+  return args;
 }
 
 export interface TsharkStreams {
@@ -28,8 +46,8 @@ function run(tshark: string, args: string[]): string {
 }
 
 /** Every MQTT PDU tshark finds, in order, with its tcp.stream. */
-export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): TsharkStreams {
-  const decodeAs = mqttPorts.filter((p) => p !== 1883).flatMap((p) => ["-d", `tcp.port==${p},mqtt`]);
+export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[], tls: TsharkTlsOptions = {}): TsharkStreams {
+  const decodeAs = [...mqttPorts.filter((p) => p !== 1883).flatMap((p) => ["-d", `tcp.port==${p},mqtt`]), ...tsharkTlsArgs(tls)];
   const streamOf = new Map<number, number>();
   const streamsWithGaps = new Set<number>();
   // One fields pass gives tcp.stream, the gap flags and the packet list (Info last: it may hold tabs).
@@ -58,6 +76,12 @@ export function tsharkMqtt(tshark: string, file: string, mqttPorts: number[]): T
       if (pdu["mqtt.msgid"] !== undefined) message.messageId = Number(pdu["mqtt.msgid"]);
       const topic = pdu["mqtt.topic"];
       if (topic !== undefined) message.topic = Array.isArray(topic) ? topic.join(" ") : String(topic);
+      if (message.type === 3) {
+        message.qos = Number(flags["mqtt.qos"] ?? 0);
+        // mqtt.msg is the payload as colon-separated hex bytes; absent when the payload is empty.
+        const payload = pdu["mqtt.msg"];
+        message.payloadLength = typeof payload === "string" && payload.length > 0 ? payload.split(":").length : 0;
+      }
       messages.push(message);
     }
   }

@@ -85,9 +85,12 @@ test("tshark -Y selects exactly each phase's frames on every fixture capture", {
       let want: number[];
       if (kind === "tcp-handshake") want = sorted(analysis.packets.filter((p) => ((p.tcpFlags ?? 0) & 0x02) !== 0).map((p) => p.frame));
       else if (kind === "tcp-teardown") want = sorted(analysis.packets.filter((p) => ((p.tcpFlags ?? 0) & 0x05) !== 0).map((p) => p.frame));
+      else if (kind === "tls-handshake" || kind === "ws-handshake") continue; // their frames are records and HTTP, which the analysis lists only as rows
       else {
         const types = new Set(phaseMessageTypes[kind]);
-        want = sorted(analysis.messages.filter((m) => m.type !== "RESERVED" && types.has(PacketType[m.type])).map((m) => m.frame));
+        // tshark decodes no MQTT inside WebSocket (its MQTT dissector does not register there): a kind filter cannot pick those messages.
+        const overWebSocket = new Set(analysis.connections.filter((c) => c.layers?.includes("WebSocket")).map((c) => c.stream));
+        want = sorted(analysis.messages.filter((m) => m.type !== "RESERVED" && types.has(PacketType[m.type]) && !overWebSocket.has(m.stream)).map((m) => m.frame));
       }
       checks.push({ filter: wiresharkFilter(kind), want, label: `${name} kind ${kind}` });
     }
