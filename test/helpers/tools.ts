@@ -5,6 +5,7 @@ import type { TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { capabilities } from "../../lib/capture/live";
 
 export const inCI = process.env.CI === "true" || process.env.CI === "1";
 
@@ -53,4 +54,14 @@ export function needPublicCaptures(t: TestContext): string | undefined {
   if (existsSync(publicCapturesDir)) return publicCapturesDir;
   t.skip(publicCapturesHint());
   return undefined;
+}
+
+/** Live capture rights here? (CI runs as root; a developer may not.) Skips locally, fails in CI. */
+export function needCaptureRights(t: { skip(message: string): void }): boolean {
+  const caps = capabilities();
+  if (caps.live.possible && caps.live.via !== "rootless-namespace") return true;
+  const message = `no capture rights here (${caps.live.reason}); run as root or see \`iot-wire-lab capture --capabilities\``;
+  if (inCI) assert.fail(message);
+  t.skip(message);
+  return false;
 }
