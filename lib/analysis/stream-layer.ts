@@ -88,3 +88,27 @@ export class UpperLayer {
     this.consumers[fromClient ? 0 : 1]?.end();
   }
 }
+
+/** A layer's session over both directions of a connection (TlsSession, WebSocketSession). */
+export interface TwoWaySession {
+  data(fromClient: boolean, bytes: Uint8Array, start: number, end: number, frame: number, time: number): void;
+  gap(fromClient: boolean, frame: number): void;
+  end(): void;
+}
+
+/**
+ * One direction of a two-way session as a StreamConsumer: bytes timed by the
+ * host's current frame; its end ends what it carries, and the session's end
+ * comes when both directions have ended.
+ */
+export function directionConsumer(session: TwoWaySession, host: LayerHost, upper: UpperLayer, ended: boolean[], fromClient: boolean): StreamConsumer {
+  return {
+    data: (bytes, start, end, frame) => session.data(fromClient, bytes, start, end, frame, host.relativeTime),
+    gap: (_length, frame) => session.gap(fromClient, frame),
+    end: () => {
+      ended[fromClient ? 0 : 1] = true;
+      upper.end(fromClient);
+      if (ended[0] && ended[1]) session.end();
+    },
+  };
+}

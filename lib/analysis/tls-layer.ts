@@ -10,7 +10,7 @@ import { ContentType, HandshakeType, RECORD_HEADER_LENGTH } from "../tls/constan
 import { TlsSession, type TlsHandshakeSummary, type TlsListener, type TlsProblemCode, type TlsRecordEvent } from "../tls/session";
 import type { ConnectionSecrets } from "../tls/keylog";
 import type { StreamConsumer, StreamContext } from "../tcp/stream-consumer";
-import { UpperLayer, type LayerHost, type LayerProtocol, type LayerTable } from "./stream-layer";
+import { directionConsumer, UpperLayer, type LayerHost, type LayerProtocol, type LayerTable } from "./stream-layer";
 import type { TlsHandshakeInfo } from "./types";
 
 /** A client's first bytes: a handshake record (RFC 8446 §5.1) holding a ClientHello (§4.1.2). */
@@ -38,15 +38,7 @@ class TlsLayer implements TlsListener {
   }
 
   consumer(fromClient: boolean): StreamConsumer {
-    return {
-      data: (bytes, start, end, frame) => this.session.data(fromClient, bytes, start, end, frame, this.host.relativeTime),
-      gap: (_length, frame) => this.session.gap(fromClient, frame),
-      end: () => {
-        this.ended[fromClient ? 0 : 1] = true;
-        this.upper.end(fromClient);
-        if (this.ended[0] && this.ended[1]) this.session.end();
-      },
-    };
+    return directionConsumer(this.session, this.host, this.upper, this.ended, fromClient);
   }
 
   /** Wireshark's Protocol column for this connection's records. */

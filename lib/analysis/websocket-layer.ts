@@ -9,7 +9,7 @@
 import { looksLikeUpgradeRequest } from "../websocket/http-upgrade";
 import { WebSocketSession, type WebSocketFrameEvent, type WebSocketHandshake, type WebSocketListener, type WebSocketProblemCode } from "../websocket/session";
 import type { StreamConsumer, StreamContext } from "../tcp/stream-consumer";
-import { UpperLayer, type LayerHost, type LayerProtocol, type LayerTable } from "./stream-layer";
+import { directionConsumer, UpperLayer, type LayerHost, type LayerProtocol, type LayerTable } from "./stream-layer";
 import type { WebSocketHandshakeInfo } from "./types";
 
 class WebSocketLayer implements WebSocketListener {
@@ -29,15 +29,7 @@ class WebSocketLayer implements WebSocketListener {
   }
 
   consumer(fromClient: boolean): StreamConsumer {
-    return {
-      data: (bytes, start, end, frame) => this.session.data(fromClient, bytes, start, end, frame, this.host.relativeTime),
-      gap: (_length, frame) => this.session.gap(fromClient, frame),
-      end: () => {
-        this.ended[fromClient ? 0 : 1] = true;
-        this.upper.end(fromClient);
-        if (this.ended[0] && this.ended[1]) this.session.end();
-      },
-    };
+    return directionConsumer(this.session, this.host, this.upper, this.ended, fromClient);
   }
 
   http(fromClient: boolean, _frame: number, _time: number, label: string, length: number): void {

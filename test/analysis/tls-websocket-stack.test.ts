@@ -185,6 +185,17 @@ for (const version of ["tlsv1.3", "tlsv1.2"] as const) {
     assert.match(encrypted[0].message, /SSLKEYLOGFILE/);
     assert.equal(sealed.connections[0].protocol, "TLS");
     assert.ok(sealed.packets.some((p) => p.protocol === wireName && p.info.includes("Application Data")));
+    // Each TLS row reads as tshark's (Protocol and Info), keys or not.
+    for (const [analysis, keys] of [[sealed, false], [decrypted, true]] as const) {
+      const theirs: string = execFileSync(tshark, ["-r", rec.file, "-d", `tcp.port==${rec.port},tls`, ...(keys ? ["-d", `tls.port==${rec.port},mqtt`, "-o", `tls.keylog_file:${rec.keylog}`] : []), "-T", "fields", "-e", "frame.number", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+      for (const line of theirs.split("\n").filter(Boolean) as string[]) {
+        const [frame, protocol, info]: string[] = line.split("\t");
+        const ours = analysis.packets.find((p) => p.frame === Number(frame))!;
+        if (protocol === "MQTT") assert.equal(ours.protocol, "MQTT", `frame ${frame}: ${info}`);
+        if (!protocol.startsWith("TLS")) continue;
+        assert.equal(`${ours.protocol} ${ours.info}`, `${protocol} ${info.trimEnd()}`, `frame ${frame}, keys: ${keys}`);
+      }
+    }
     // Found on any port by its ClientHello, too.
     const byHeuristic = await analyzeCapture(rec.file, { tlsKeylog: rec.keylog });
     assert.deepEqual(oursTypes(byHeuristic), expected);

@@ -197,3 +197,25 @@ test("mutated WebSocket conversations never throw", async () => {
     feed(chunks, random() < 0.5 ? 0 : 1 + Math.floor(random() * 20));
   }
 });
+
+test("after a gap, decoding resumes at a segment that starts a well-formed frame, never in the middle of one", () => {
+  const data: Buffer[] = [];
+  const problems: string[] = [];
+  const session = new WebSocketSession({ data: (_c, bytes) => data.push(Buffer.from(bytes)), problem: (code) => problems.push(code) });
+  const upgrade = "GET /mqtt HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  session.data(true, Buffer.from(upgrade), 0, upgrade.length, 1, 0.001);
+  const accept = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+  session.data(false, Buffer.from(accept), 0, accept.length, 2, 0.002);
+  const key = [1, 2, 3, 4];
+  const masked = (payload: number[]) => Buffer.from([0x82, 0x80 | payload.length, ...key, ...payload.map((b, i) => b ^ key[i % 4])]);
+  session.data(true, masked([0xc0]), 0, 6 + 1, 3, 0.003);
+  session.gap(true, 4);
+  // The tail of a frame whose start was lost: not decoded.
+  const tail = masked([0x10, 0x11]).subarray(3);
+  session.data(true, tail, 0, tail.length, 5, 0.005);
+  // A segment that starts a frame: decoded again.
+  const next = masked([0xe0, 0x00]);
+  session.data(true, next, 0, next.length, 6, 0.006);
+  assert.deepEqual(data.map((b) => [...b]), [[0xc0], [0xe0, 0x00]]);
+  assert.deepEqual(problems, []);
+});
