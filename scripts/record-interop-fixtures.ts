@@ -16,7 +16,7 @@
  *
  *   node dist/scripts/record-interop-fixtures.js
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,7 +30,7 @@ const TLS_PORT = 8883;
 const WS_PORT = 9001;
 
 const RECORDER = "npm run fixtures:interop   (scripts/record-interop-fixtures.ts: test/helpers/mosquitto-interop.ts)";
-const MOSQUITTO_CONF = `mosquitto -c mosquitto.conf   # listener <free port> 127.0.0.1; listener ${TLS_PORT} 127.0.0.1 + certfile/keyfile (selfsigned P-256, made for the run) + tls_version tlsv1.2; listener ${WS_PORT} 127.0.0.1 + protocol websockets`;
+const mosquittoConf = (version: string) => `mosquitto -c mosquitto.conf   # ${version}: listener <free port> 127.0.0.1; listener ${TLS_PORT} 127.0.0.1 + certfile/keyfile (selfsigned P-256, made for the run) + tls_version tlsv1.2; listener ${WS_PORT} 127.0.0.1 + protocol websockets`;
 const PROGRAM = "device: MQTT.js 5 as clientId interop-device-1: CONNECT (MQTT 3.1.1, keepalive 60), SUBSCRIBE devices/interop-device-1/get QoS 1, PUBLISH devices/interop-device-1/telemetry QoS 1 (JSON), DISCONNECT";
 
 interface Entry {
@@ -67,6 +67,9 @@ function entry(file: string, commands: string[], description: string, packets?: 
 async function main(): Promise<void> {
   const mosquitto = need("mosquitto");
   const editcap = need("editcap");
+  // `mosquitto -h` prints its version on the first line (and exits 3).
+  const version = /mosquitto version [\d.]+/.exec(spawnSync(mosquitto, ["-h"], { encoding: "utf8" }).stdout)?.[0] ?? "mosquitto";
+  const MOSQUITTO_CONF = mosquittoConf(version);
   const broker = await startInteropBroker(mosquitto, { tlsPort: TLS_PORT, wsPort: WS_PORT });
   const entries: Entry[] = [];
   try {

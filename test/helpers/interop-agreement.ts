@@ -7,14 +7,8 @@ import type { Analysis, MqttMessage } from "../../lib/analysis/types";
 import { PacketType } from "../../lib/mqtt/constants";
 import { tsharkMqtt, tsharkTlsArgs, type TsharkMessage, type TsharkTlsOptions } from "./tshark";
 
-export interface ComparableMessage {
-  stream: number;
-  type: number;
-  messageId?: number;
-  topic?: string;
-  qos?: number;
-  payloadLength?: number;
-}
+/** A message as both sides can state it: tshark's fields without the frame number. */
+export type ComparableMessage = Omit<TsharkMessage, "frame">;
 
 /** Our message in tshark's terms: numeric type, mqtt.msgid (QoS > 0 PUBLISH and the id-carrying types), topic(s), PUBLISH QoS and payload length. */
 export function comparableOurs(message: MqttMessage): ComparableMessage {

@@ -8,18 +8,14 @@
 // Used by test/interop/*.test.ts (live, on free ports) and by
 // scripts/record-interop-fixtures.ts (the committed data/captures/mosquitto-*
 // files, on Mosquitto's usual ports 8883 and 9001).
-import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SecureVersion } from "node:tls";
 import * as mqtt from "mqtt";
-import assert from "node:assert/strict";
-import { capabilities, startCapture, type LiveCaptureResult } from "../../lib/live";
-import { freePort } from "./mosquitto";
+import { startCapture, type LiveCaptureResult } from "../../lib/live";
+import { freePort, launchMosquitto, MOSQUITTO_BASE_CONFIG } from "./mosquitto";
 import { testCertificate } from "./tls-conversation";
-import { inCI } from "./tools";
 
 export interface InteropBroker {
   /** Plain MQTT listener: Mosquitto 2.0.11 needs one beside a websockets listener (see startInteropBroker). */
@@ -41,17 +37,6 @@ export interface InteropPorts {
   wsPort?: number;
   /** Lowest TLS version the TLS listener accepts (Mosquitto's `tls_version`); default "tlsv1.2". */
   tlsVersion?: "tlsv1.2" | "tlsv1.3";
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /**
@@ -79,55 +64,19 @@ export async function startInteropBroker(binary: string, ports: InteropPorts = {
   const keyfile = join(dir, "broker-key.pem");
   writeFileSync(certfile, cert);
   writeFileSync(keyfile, key, { mode: 0o644 });
-  const config = join(dir, "mosquitto.conf");
-  writeFileSync(
-    config,
-    [
-      "allow_anonymous true",
-      "persistence false",
-      "log_dest stderr",
-      "log_type error",
-      "log_type warning",
-      "log_type notice",
-      `listener ${plainPort} 127.0.0.1`,
-      `listener ${tlsPort} 127.0.0.1`,
-      `certfile ${certfile}`,
-      `keyfile ${keyfile}`,
-      `tls_version ${ports.tlsVersion ?? "tlsv1.2"}`,
-      `listener ${wsPort} 127.0.0.1`,
-      "protocol websockets",
-      "",
-    ].join("\n"),
-  );
-  const child: ChildProcess = spawn(binary, ["-c", config], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let alive = true;
-  void exited.then(() => (alive = false));
-  const deadline = Date.now() + 5000;
-  while (!((await canConnect(tlsPort)) && (await canConnect(wsPort)))) {
-    if (!alive || Date.now() > deadline) {
-      if (alive && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`mosquitto did not start (TLS ${tlsPort}, websockets ${wsPort}): ${output.trim()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    plainPort,
-    tlsPort,
-    wsPort,
-    ca: cert,
-    output: () => output,
-    async stop() {
-      if (alive && child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const config = [
+    ...MOSQUITTO_BASE_CONFIG,
+    `listener ${plainPort} 127.0.0.1`,
+    `listener ${tlsPort} 127.0.0.1`,
+    `certfile ${certfile}`,
+    `keyfile ${keyfile}`,
+    `tls_version ${ports.tlsVersion ?? "tlsv1.2"}`,
+    `listener ${wsPort} 127.0.0.1`,
+    "protocol websockets",
+    "",
+  ].join("\n");
+  const broker = await launchMosquitto(binary, dir, config, [plainPort, tlsPort, wsPort]);
+  return { plainPort, tlsPort, wsPort, ca: cert, ...broker };
 }
 
 /** The device program's fixed parts, so a test knows what to expect on the wire. */
@@ -216,12 +165,3 @@ export async function recordDeviceRuns(port: number, transports: Transport[], fi
 /** The TLS 1.2 suite of the recordings: ECDHE with the ECDSA certificate and AES-128-GCM. */
 export const TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256";
 
-/** Live capture rights here? (CI runs as root; a developer may not.) Skips locally, fails in CI. */
-export function needCaptureRights(t: { skip(message: string): void }): boolean {
-  const caps = capabilities();
-  if (caps.live.possible && caps.live.via !== "rootless-namespace") return true;
-  const message = `no capture rights here (${caps.live.reason}); run as root or see \`iot-wire-lab capture --capabilities\``;
-  if (inCI) assert.fail(message);
-  t.skip(message);
-  return false;
-}

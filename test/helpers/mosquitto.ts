@@ -15,6 +15,9 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
+/** What every test broker's config starts with: anonymous clients, no persistence, the log on stderr. */
+export const MOSQUITTO_BASE_CONFIG = ["allow_anonymous true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", "log_type notice"];
+
 /** A port that was free a moment ago (the kernel picks it for a listener on port 0). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,12 +42,22 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startMosquitto(binary: string): Promise<Mosquitto> {
-  const dir = mkdtempSync(join(tmpdir(), "iwl-mosquitto-"));
-  const port = await freePort();
-  const config = join(dir, "mosquitto.conf");
-  writeFileSync(config, [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", "log_type notice", ""].join("\n"));
-  const child: ChildProcess = spawn(binary, ["-c", config], { stdio: ["ignore", "pipe", "pipe"] });
+export interface MosquittoProcess {
+  /** What mosquitto printed (its log goes to stderr). */
+  output(): string;
+  /** Ends the process this helper started (by its pid) and removes `dir`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `mosquitto -c DIR/mosquitto.conf` with the given config text and waits
+ * (up to 5 s) until every port in `ready` accepts connections; on failure the
+ * error carries what mosquitto printed, and `dir` is removed.
+ */
+export async function launchMosquitto(binary: string, dir: string, config: string, ready: number[]): Promise<MosquittoProcess> {
+  const file = join(dir, "mosquitto.conf");
+  writeFileSync(file, config);
+  const child: ChildProcess = spawn(binary, ["-c", file], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -53,17 +66,17 @@ export async function startMosquitto(binary: string): Promise<Mosquitto> {
   void exited.then(() => (alive = false));
 
   const deadline = Date.now() + 5000;
-  while (!(await canConnect(port))) {
+  const allReady = async () => (await Promise.all(ready.map(canConnect))).every(Boolean);
+  while (!(await allReady())) {
     if (!alive || Date.now() > deadline) {
-      if (alive) child.kill("SIGKILL");
+      if (alive && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+      await exited;
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`mosquitto did not start on port ${port}: ${output.trim()}`);
+      throw new Error(`mosquitto did not start on port(s) ${ready.join(", ")}: ${output.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url: `mqtt://127.0.0.1:${port}`,
-    port,
     output: () => output,
     async stop() {
       if (alive && child.pid !== undefined) process.kill(child.pid, "SIGTERM");
@@ -71,4 +84,12 @@ export async function startMosquitto(binary: string): Promise<Mosquitto> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export async function startMosquitto(binary: string): Promise<Mosquitto> {
+  const dir = mkdtempSync(join(tmpdir(), "iwl-mosquitto-"));
+  const port = await freePort();
+  const config = [...MOSQUITTO_BASE_CONFIG, `listener ${port} 127.0.0.1`, ""].join("\n");
+  const broker = await launchMosquitto(binary, dir, config, [port]);
+  return { url: `mqtt://127.0.0.1:${port}`, port, ...broker };
 }

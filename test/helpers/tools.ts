@@ -5,6 +5,7 @@ import type { TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { capabilities } from "../../lib/live";
 
 export const inCI = process.env.CI === "true" || process.env.CI === "1";
 
@@ -60,4 +61,14 @@ export function tsharkFieldNames(tshark: string): Set<string> {
   const listed = spawnSync(tshark, ["-G", "fields"], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
   assert.equal(listed.status, 0, listed.stderr);
   return new Set(listed.stdout.split("\n").map((line) => line.split("\t")[2]));
+}
+
+/** Live capture rights here? (CI runs as root; a developer may not.) Skips locally, fails in CI. */
+export function needCaptureRights(t: { skip(message: string): void }): boolean {
+  const caps = capabilities();
+  if (caps.live.possible && caps.live.via !== "rootless-namespace") return true;
+  const message = `no capture rights here (${caps.live.reason}); run as root or see \`iot-wire-lab capture --capabilities\``;
+  if (inCI) assert.fail(message);
+  t.skip(message);
+  return false;
 }

@@ -15,8 +15,8 @@ import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { Analysis } from "../../lib/analysis/types";
 import { fixtureDir } from "../helpers/fixtures";
 import { assertSameMqttAsTshark, assertSamePacketList } from "../helpers/interop-agreement";
-import { DEVICE_PROGRAM, needCaptureRights, recordDeviceRuns, startInteropBroker, TLS12_CIPHERS, type DeviceRun } from "../helpers/mosquitto-interop";
-import { needTool } from "../helpers/tools";
+import { DEVICE_PROGRAM, recordDeviceRuns, startInteropBroker, TLS12_CIPHERS, type DeviceRun } from "../helpers/mosquitto-interop";
+import { needCaptureRights, needTool } from "../helpers/tools";
 
 const PROGRAM_TYPES = ["CONNECT", "CONNACK", "SUBSCRIBE", "SUBACK", "PUBLISH", "PUBACK", "DISCONNECT"];
 

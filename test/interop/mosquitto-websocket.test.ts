@@ -14,9 +14,9 @@ import { analyzeCapture } from "../../lib/analysis/analyze";
 import type { Analysis } from "../../lib/analysis/types";
 import { fixtureDir } from "../helpers/fixtures";
 import { assertSamePacketList } from "../helpers/interop-agreement";
-import { DEVICE_PROGRAM, needCaptureRights, recordDeviceRuns, startInteropBroker, type DeviceRun } from "../helpers/mosquitto-interop";
+import { DEVICE_PROGRAM, recordDeviceRuns, startInteropBroker, type DeviceRun } from "../helpers/mosquitto-interop";
 import { tsharkMqtt } from "../helpers/tshark";
-import { needTool } from "../helpers/tools";
+import { needCaptureRights, needTool } from "../helpers/tools";
 
 /** The device program as MQTT over WebSocket: upgrade first, then every packet in order, no false malformed issues. */
 function assertProgramOverWebSocket(analysis: Analysis, publishMessageId?: number): void {

@@ -18,7 +18,7 @@ import { findExecutable, type CaptureTool } from "../../lib/live/tools";
 import { DeviceRegistry } from "../../lib/device/registry";
 import { startPlatform } from "../../lib/platform/platform";
 import { runSimulation } from "../../lib/simulator/simulation";
-import { inCI, needTool, which } from "../helpers/tools";
+import { needCaptureRights, needTool, which } from "../helpers/tools";
 
 const SEED_PHASES: PhaseKind[] = ["tcp-handshake", "connect", "subscribe", "publish", "disconnect", "tcp-teardown"];
 const main = join(__dirname, "..", "..", "lib", "cli", "main.js");
@@ -45,16 +45,6 @@ async function gone(pid: number, withinMs = 3000): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 25));
   }
   return !alive(pid);
-}
-
-/** Capture rights here? (CI runs as root; a developer may not.) */
-function needCaptureRights(t: { skip(message: string): void }): boolean {
-  const caps = capabilities();
-  if (caps.live.possible && caps.live.via !== "rootless-namespace") return true;
-  const message = `no capture rights here (${caps.live.reason}); run as root or see \`iot-wire-lab capture --capabilities\``;
-  if (inCI) assert.fail(message);
-  t.skip(message);
-  return false;
 }
 
 for (const tool of ["tcpdump", "dumpcap"] as CaptureTool[]) {
