@@ -34,9 +34,12 @@ export function freePort(): Promise<number> {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
+    // Close both ways before answering, so that no packet of this probe can
+    // land in a capture started right after the broker is ready.
     socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
+      socket.once("close", () => resolve(true));
+      socket.end();
+      socket.resume();
     });
     socket.once("error", () => resolve(false));
   });
