@@ -104,32 +104,45 @@ export function analyzeSegmentHeader(
   if (syn || !sender.baseSet || (hasAck && !receiver.baseSet)) setSequenceBases(sender, receiver, tcp, syn, hasAck, synWindowScale);
   out.relativeSeq = (tcp.seq - sender.base) >>> 0;
   out.relativeAck = hasAck ? (tcp.ack - receiver.base) >>> 0 : 0;
-  // RFC 7323 §2.3: the window of a SYN is never scaled; scaling needs both sides' option.
-  out.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? tcp.window * 2 ** sender.windowScale : tcp.window;
+  out.window = syn ? tcp.window : scaledWindow(sender, receiver, tcp.window);
   out.dataSeq = syn ? seqAdd(tcp.seq, 1) : tcp.seq;
   out.segmentSeqEnd = seqAdd(tcp.seq, wireLength + (syn ? 1 : 0) + ((flags & FIN) !== 0 ? 1 : 0));
   out.flags = 0;
-  // Nothing to flag (most segments): no SYN, FIN or RST, a window, no ACK
-  // beyond the peer's data, no keep-alive sequence number, and an empty
-  // segment only with a new ACK (no duplicate, no window update).
-  if (
-    (flags & (SYN | FIN | RST)) === 0 &&
+  if (!mayHaveFindings(sender, receiver, tcp, wireLength, hasAck)) {
+    if (hasAck) rememberAck(sender, tcp, frame);
+    return;
+  }
+  flagSegmentHeader(sender, receiver, tcp, wireLength, frame, counters, out);
+}
+
+/**
+ * Can step 1 find anything? Not for most segments: no SYN, FIN or RST, a
+ * window, no ACK beyond the peer's data, no keep-alive sequence number, and
+ * an empty segment only with a new ACK (no duplicate, no window update).
+ */
+function mayHaveFindings(sender: TcpDirection, receiver: TcpDirection, tcp: SegmentHeader, wireLength: number, hasAck: boolean): boolean {
+  return !(
+    (tcp.flags & (SYN | FIN | RST)) === 0 &&
     tcp.window !== 0 &&
     !(hasAck && receiver.sentAny && seqDiff(tcp.ack, receiver.nextSeq) > 0) &&
     (wireLength > 1 || !sender.sentAny || tcp.seq !== seqAdd(sender.nextSeq, -1)) &&
     (wireLength > 0 || !hasAck || tcp.ack !== sender.lastAck)
-  ) {
-    if (hasAck) {
-      if (tcp.ack !== sender.lastAck) {
-        sender.lastAck = tcp.ack;
-        sender.lastAckFrame = frame;
-        sender.dupAcks = 0;
-      }
-      sender.lastWindow = tcp.window;
-    }
-    return;
+  );
+}
+
+/** RFC 7323 §2.3: the window of a segment other than a SYN, scaled when both sides sent the option. */
+function scaledWindow(sender: TcpDirection, receiver: TcpDirection, window: number): number {
+  return sender.windowScale >= 0 && receiver.windowScale >= 0 ? window * 2 ** sender.windowScale : window;
+}
+
+/** The last ACK this side sent (a new one restarts the duplicate count) and its window. */
+function rememberAck(sender: TcpDirection, tcp: SegmentHeader, frame: number): void {
+  if (tcp.ack !== sender.lastAck) {
+    sender.lastAck = tcp.ack;
+    sender.lastAckFrame = frame;
+    sender.dupAcks = 0;
   }
-  flagSegmentHeader(sender, receiver, tcp, wireLength, frame, counters, out);
+  sender.lastWindow = tcp.window;
 }
 
 /** Relative sequence numbers: the ISN, or (without the SYN) the first seq − 1; the ACK numbers the peer's. */
@@ -182,12 +195,7 @@ function flagSegmentHeader(sender: TcpDirection, receiver: TcpDirection, tcp: Se
       found |= SequenceFlag.windowUpdate;
     }
   }
-  if (hasAck && tcp.ack !== sender.lastAck) {
-    sender.lastAck = tcp.ack;
-    sender.lastAckFrame = frame;
-    sender.dupAcks = 0;
-  }
-  if (hasAck) sender.lastWindow = tcp.window;
+  if (hasAck) rememberAck(sender, tcp, frame);
 
   // RFC 9293 §3.5: a SYN sent again with the same ISN is a retransmission.
   if (syn && sender.packets > 1 && tcp.seq === sender.isn && wireLength === 0) {
