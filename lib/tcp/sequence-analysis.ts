@@ -83,6 +83,10 @@ export class SequenceAnalysis {
  * ACKed unseen, duplicate ACK / window update, SYN retransmission. `sender`
  * sent `tcp`; `sender.packets` already counts it. `synWindowScale` is the
  * SYN's window scale option, when it has one.
+ *
+ * Small enough for V8 to inline into the caller: the findings themselves are
+ * looked for out of line (`flagSegmentHeader`), and only when the segment
+ * could have one.
  */
 export function analyzeSegmentHeader(
   sender: TcpDirection,
@@ -96,12 +100,53 @@ export function analyzeSegmentHeader(
 ): void {
   const flags = tcp.flags;
   const syn = (flags & SYN) !== 0;
-  const fin = (flags & FIN) !== 0;
-  const rst = (flags & RST) !== 0;
   const hasAck = (flags & ACK) !== 0;
-  let found = 0;
+  if (syn || !sender.baseSet || (hasAck && !receiver.baseSet)) setSequenceBases(sender, receiver, tcp, syn, hasAck, synWindowScale);
+  out.relativeSeq = (tcp.seq - sender.base) >>> 0;
+  out.relativeAck = hasAck ? (tcp.ack - receiver.base) >>> 0 : 0;
+  out.window = syn ? tcp.window : windowAfterScaling(sender, receiver, tcp.window);
+  out.dataSeq = syn ? seqAdd(tcp.seq, 1) : tcp.seq;
+  out.segmentSeqEnd = seqAdd(tcp.seq, wireLength + (syn ? 1 : 0) + ((flags & FIN) !== 0 ? 1 : 0));
+  out.flags = 0;
+  if (!mayHaveFindings(sender, receiver, tcp, wireLength, hasAck)) {
+    if (hasAck) rememberAck(sender, tcp, frame);
+    return;
+  }
+  flagSegmentHeader(sender, receiver, tcp, wireLength, frame, counters, out);
+}
 
-  // Relative sequence numbers: the ISN, or (without the SYN) the first seq − 1.
+/**
+ * Can step 1 find anything? Not for most segments: no SYN, FIN or RST, a
+ * window, no ACK beyond the peer's data, no keep-alive sequence number, and
+ * an empty segment only with a new ACK (no duplicate, no window update).
+ */
+function mayHaveFindings(sender: TcpDirection, receiver: TcpDirection, tcp: SegmentHeader, wireLength: number, hasAck: boolean): boolean {
+  return !(
+    (tcp.flags & (SYN | FIN | RST)) === 0 &&
+    tcp.window !== 0 &&
+    !(hasAck && receiver.sentAny && seqDiff(tcp.ack, receiver.nextSeq) > 0) &&
+    (wireLength > 1 || !sender.sentAny || tcp.seq !== seqAdd(sender.nextSeq, -1)) &&
+    (wireLength > 0 || !hasAck || tcp.ack !== sender.lastAck)
+  );
+}
+
+/** RFC 7323 §2.3: the window of a segment other than a SYN, scaled when both sides sent the option. */
+function windowAfterScaling(sender: TcpDirection, receiver: TcpDirection, window: number): number {
+  return sender.windowScale >= 0 && receiver.windowScale >= 0 ? scaledWindow(window, sender.windowScale) : window;
+}
+
+/** The last ACK this side sent (a new one restarts the duplicate count) and its window. */
+function rememberAck(sender: TcpDirection, tcp: SegmentHeader, frame: number): void {
+  if (tcp.ack !== sender.lastAck) {
+    sender.lastAck = tcp.ack;
+    sender.lastAckFrame = frame;
+    sender.dupAcks = 0;
+  }
+  sender.lastWindow = tcp.window;
+}
+
+/** Relative sequence numbers: the ISN, or (without the SYN) the first seq − 1; the ACK numbers the peer's. */
+function setSequenceBases(sender: TcpDirection, receiver: TcpDirection, tcp: SegmentHeader, syn: boolean, hasAck: boolean, synWindowScale: number | undefined): void {
   if (syn) {
     if (!sender.sawSyn) {
       sender.sawSyn = true;
@@ -118,14 +163,15 @@ export function analyzeSegmentHeader(
     receiver.base = (tcp.ack - 1) >>> 0;
     receiver.baseSet = true;
   }
-  out.relativeSeq = (tcp.seq - sender.base) >>> 0;
-  out.relativeAck = hasAck ? (tcp.ack - receiver.base) >>> 0 : 0;
-  // RFC 7323 §2.3: the window of a SYN is never scaled; scaling needs both sides' option.
-  out.window = !syn && sender.windowScale >= 0 && receiver.windowScale >= 0 ? scaledWindow(tcp.window, sender.windowScale) : tcp.window;
-  out.dataSeq = syn ? seqAdd(tcp.seq, 1) : tcp.seq;
-  out.segmentSeqEnd = seqAdd(tcp.seq, wireLength + (syn ? 1 : 0) + (fin ? 1 : 0));
+}
 
-  const plainSegment = !syn && !fin && !rst;
+/** Step 1's findings, for a segment that may have some. */
+function flagSegmentHeader(sender: TcpDirection, receiver: TcpDirection, tcp: SegmentHeader, wireLength: number, frame: number, counters: SequenceCounters, out: SequenceAnalysis): void {
+  const flags = tcp.flags;
+  const syn = (flags & SYN) !== 0;
+  const hasAck = (flags & ACK) !== 0;
+  const plainSegment = (flags & (SYN | FIN | RST)) === 0;
+  let found = 0;
   // Keep-alive: zero or one byte one before the next sequence number (RFC 9293 §3.8.4).
   if (plainSegment && wireLength <= 1 && sender.sentAny && tcp.seq === seqAdd(sender.nextSeq, -1)) found |= SequenceFlag.keepAlive;
   if (plainSegment && tcp.window === 0) found |= SequenceFlag.zeroWindow;
@@ -149,12 +195,7 @@ export function analyzeSegmentHeader(
       found |= SequenceFlag.windowUpdate;
     }
   }
-  if (hasAck && tcp.ack !== sender.lastAck) {
-    sender.lastAck = tcp.ack;
-    sender.lastAckFrame = frame;
-    sender.dupAcks = 0;
-  }
-  if (hasAck) sender.lastWindow = tcp.window;
+  if (hasAck) rememberAck(sender, tcp, frame);
 
   // RFC 9293 §3.5: a SYN sent again with the same ISN is a retransmission.
   if (syn && sender.packets > 1 && tcp.seq === sender.isn && wireLength === 0) {
@@ -179,41 +220,47 @@ export function classifySegmentPayload(
   counters: SequenceCounters,
   out: SequenceAnalysis,
 ): void {
+  if (verdict === SegmentVerdict.inOrder || verdict === SegmentVerdict.firstData) return;
   if (verdict !== undefined) {
-    // A resend of the very bytes the receiver asked for with two or more
-    // duplicate ACKs is a fast retransmission (RFC 5681 §3.2).
-    if (verdict !== SegmentVerdict.inOrder && verdict !== SegmentVerdict.firstData && verdict !== SegmentVerdict.previousSegmentNotCaptured && receiver.dupAcks >= 2 && tcp.seq === receiver.lastAck) {
-      counters.retransmissions++;
-      out.flags |= SequenceFlag.fastRetransmission;
-      out.askedByDuplicateAcks = receiver.dupAcks;
-      return;
-    }
-    switch (verdict) {
-      case SegmentVerdict.retransmission:
-      case SegmentVerdict.partialRetransmission:
-        counters.retransmissions++;
-        // Spurious: the receiver had already acknowledged all of it.
-        out.flags |= receiver.lastAck >= 0 && seqDiff(out.segmentSeqEnd, receiver.lastAck) <= 0 ? SequenceFlag.spuriousRetransmission : SequenceFlag.retransmission;
-        return;
-      case SegmentVerdict.outOfOrder:
-        counters.outOfOrder++;
-        out.flags |= SequenceFlag.outOfOrder;
-        return;
-      case SegmentVerdict.previousSegmentNotCaptured:
-        counters.lostSegments++;
-        out.flags |= SequenceFlag.previousSegmentNotCaptured;
-        out.skippedBytes = seqDiff(out.dataSeq, sender.nextSeq);
-        return;
-      default:
-        return;
-    }
+    classifyUnexpectedPayload(sender, receiver, tcp, verdict, counters, out);
+    return;
   }
-  const flags = tcp.flags;
-  if (wireLength === 0 && (flags & (SYN | RST | FIN)) === 0 && sender.sentAny && seqDiff(tcp.seq, sender.nextSeq) > 0) {
+  if (wireLength === 0 && (tcp.flags & (SYN | RST | FIN)) === 0 && sender.sentAny && seqDiff(tcp.seq, sender.nextSeq) > 0) {
     // A pure ACK beyond what this side sent: its data was not captured.
     counters.lostSegments++;
     out.flags |= SequenceFlag.previousSegmentNotCaptured;
     out.skippedBytes = seqDiff(tcp.seq, sender.nextSeq);
+  }
+}
+
+/** Step 2 for bytes that were not simply the next ones. */
+function classifyUnexpectedPayload(sender: TcpDirection, receiver: TcpDirection, tcp: SegmentHeader, verdict: SegmentVerdictValue, counters: SequenceCounters, out: SequenceAnalysis): void {
+  // A resend of the very bytes the receiver asked for with two or more
+  // duplicate ACKs is a fast retransmission (RFC 5681 §3.2).
+  if (verdict !== SegmentVerdict.previousSegmentNotCaptured && receiver.dupAcks >= 2 && tcp.seq === receiver.lastAck) {
+    counters.retransmissions++;
+    out.flags |= SequenceFlag.fastRetransmission;
+    out.askedByDuplicateAcks = receiver.dupAcks;
+    return;
+  }
+  switch (verdict) {
+    case SegmentVerdict.retransmission:
+    case SegmentVerdict.partialRetransmission:
+      counters.retransmissions++;
+      // Spurious: the receiver had already acknowledged all of it.
+      out.flags |= receiver.lastAck >= 0 && seqDiff(out.segmentSeqEnd, receiver.lastAck) <= 0 ? SequenceFlag.spuriousRetransmission : SequenceFlag.retransmission;
+      return;
+    case SegmentVerdict.outOfOrder:
+      counters.outOfOrder++;
+      out.flags |= SequenceFlag.outOfOrder;
+      return;
+    case SegmentVerdict.previousSegmentNotCaptured:
+      counters.lostSegments++;
+      out.flags |= SequenceFlag.previousSegmentNotCaptured;
+      out.skippedBytes = seqDiff(out.dataSeq, sender.nextSeq);
+      return;
+    default:
+      return;
   }
 }
 
