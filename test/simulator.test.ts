@@ -218,3 +218,21 @@ test("stop() ends a run early with a clean DISCONNECT", async () => {
   assert.deepEqual(types(summary.events), ["connected", "closed"]);
   assert.equal(summary.deviceLog!.at(-1)!.reason, "client disconnected");
 });
+
+test("runSimulation over wss (tls + transport ws): the device trusts the platform's certificate and the key log gets the secrets", async (t) => {
+  const { mkdtempSync, readFileSync, rmSync, statSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "iwl-sim-wss-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const registry = DeviceRegistry.inMemory();
+  const platform = await startPlatform({ registry, tls: true, websocket: true, tlsPort: 0, wsPort: 0, wssPort: 0, certificateFolder: dir });
+  t.after(() => platform.stop());
+  const keylog = join(dir, "keys.log");
+  const summary = await runSimulation({ platform, registry, tls: true, transport: "ws", keylog, speed: 20, seed: 1 });
+  assert.equal(summary.broker.url, platform.wssUrl);
+  assert.equal(summary.devices[0]!.acked, 1);
+  assert.match(summary.devices[0]!.clientId, /securemode=2/);
+  assert.equal(statSync(keylog).mode & 0o777, 0o600);
+  assert.match(readFileSync(keylog, "utf8"), /^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]+$/m);
+});

@@ -410,3 +410,16 @@ test("npm start -- --transport ws: live over WebSocket, the MQTT found behind th
   for (const kind of ["ws-handshake", "connect", "publish", "disconnect"]) assert.ok(phases.includes(kind), `phase ${kind} in ${phases}`);
   assert.equal(summary.analysis.issues.filter((i: { code: string }) => i.code === "mqtt.malformed").length, 0);
 });
+
+test("npm start -- --tls --no-capture: the bundled TLS recording, decrypted with the keys it carries", (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, "run");
+  const run = tutorial(join(dir, "home"), ["--tls", "--no-capture", "--speed", "20", "--out", out]);
+  assert.equal(run.status, 0, run.stderr);
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  assert.equal(summary.capture.source, "bundled");
+  assert.match(summary.capture.bundledFrom, /tutorial-tls\.pcapng$/);
+  const phases = summary.analysis.phases.map((p: { kind: string }) => p.kind);
+  for (const kind of ["tls-handshake", "connect", "publish", "disconnect"]) assert.ok(phases.includes(kind), `phase ${kind} in ${phases}`);
+  assert.match(prose(run.stdout), /BUNDLED capture data\/captures\/tutorial-tls\.pcapng/);
+});

@@ -21,9 +21,15 @@ export function bundledCapturesDir(start: string = __dirname): string | undefine
   }
 }
 
-/** The bundled tutorial capture and its device log, or undefined when the data folder is missing. */
-export function bundledTutorial(): BundledCapture | undefined {
+/** Which recording of the tutorial: plain MQTT, over TLS (keys embedded), or over WebSocket. */
+export type BundledTransport = "tcp" | "tls" | "ws";
+
+/** The bundled tutorial capture and its device log, or undefined when the data folder (or that recording) is missing. */
+export function bundledTutorial(transport: BundledTransport = "tcp"): BundledCapture | undefined {
   const dir = bundledCapturesDir();
   if (!dir) return undefined;
-  return { capture: join(dir, "tutorial.pcapng"), deviceLog: join(dir, "tutorial-device-log.jsonl"), readme: join(dir, "README.md") };
+  const name = transport === "tcp" ? "tutorial" : `tutorial-${transport}`;
+  const capture = join(dir, `${name}.pcapng`);
+  if (!existsSync(capture)) return undefined;
+  return { capture, deviceLog: join(dir, `${name}-device-log.jsonl`), readme: join(dir, "README.md") };
 }

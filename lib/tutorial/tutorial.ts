@@ -45,6 +45,8 @@ export const DEFAULT_TUTORIAL_SPEED = 2;
 export const TUTORIAL_DEVICE_NAME = "tutorial-device";
 /** The speed data/captures/tutorial.pcapng was recorded at (see data/captures/README.md). */
 export const BUNDLED_CAPTURE_SPEED = 1;
+/** The speed data/captures/tutorial-tls.pcapng and tutorial-ws.pcapng were recorded at. */
+export const BUNDLED_TRANSPORT_CAPTURE_SPEED = 4;
 
 /** A tutorial run that could not be carried out. */
 export class TutorialError extends Error {
@@ -156,6 +158,10 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   const overTls = options.tls === true;
   const overWs = options.transport === "ws";
   const keylogFile = overTls ? join(runDir, TUTORIAL_KEYLOG_FILE) : undefined;
+  // Without a live capture, the bundled recording of the same transport (the TLS one carries its keys).
+  const bundledTransport = overTls ? "tls" : overWs ? "ws" : "tcp";
+  const bundledSpeed = bundledTransport === "tcp" ? BUNDLED_CAPTURE_SPEED : BUNDLED_TRANSPORT_CAPTURE_SPEED;
+  const bundledName = `data/captures/${bundledTransport === "tcp" ? "tutorial" : `tutorial-${bundledTransport}`}.pcapng`;
   const liveLog = join(runDir, "device-log.jsonl");
   let platform: Platform;
   let portNote = "";
@@ -200,7 +206,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
         unavailable = { reason: reason!, fixes: error.fixes };
         step(3, "capture", `NOT POSSIBLE here: ${reason}`);
         for (const fix of error.fixes) detail(`- ${fix}`);
-        detail("Continuing with the BUNDLED capture (data/captures/tutorial.pcapng) for the analysis.");
+        detail(`Continuing with the BUNDLED capture (${bundledName}) for the analysis.`);
       }
     }
 
@@ -240,8 +246,8 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
     if (stopped.droppedByKernel !== undefined) captureInfo.droppedByKernel = stopped.droppedByKernel;
     deviceLog = platform.deviceLog.entries.slice();
   } else {
-    const bundled = bundledTutorial();
-    if (!bundled) throw new TutorialError("no live capture, and the bundled capture (data/captures/tutorial.pcapng) is missing from this installation");
+    const bundled = bundledTutorial(bundledTransport);
+    if (!bundled) throw new TutorialError(`no live capture, and the bundled capture (${bundledName}) is missing from this installation`);
     const file = join(runDir, "bundled-tutorial.pcapng");
     copyFileSync(bundled.capture, file);
     // The bundled log goes with the bundled capture; this run's own log is kept beside it.
@@ -250,7 +256,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
     rmSync(liveLog, { force: true });
     copyFileSync(bundled.deviceLog, liveLog);
     deviceLog = readDeviceLog(liveLog).entries;
-    captureInfo = { source: "bundled", file, format: "pcapng", rootless: false, bundledFrom: bundled.capture, speed: BUNDLED_CAPTURE_SPEED };
+    captureInfo = { source: "bundled", file, format: "pcapng", rootless: false, bundledFrom: bundled.capture, speed: bundledSpeed };
     if (unavailable) captureInfo.unavailable = unavailable;
   }
   const live = captureInfo.source === "live";
@@ -267,7 +273,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
 
   // 7. show
   const matches = matchDeviceLog(analysis, deviceLog);
-  step(7, "results", captureInfo.source === "bundled" ? "of the BUNDLED capture data/captures/tutorial.pcapng (recorded at speed 1 by npm run fixtures)" : "of this run's capture");
+  step(7, "results", captureInfo.source === "bundled" ? `of the BUNDLED capture ${bundledName} (recorded at speed ${bundledSpeed} by npm run fixtures)` : "of this run's capture");
   const wide = options.wide ?? false;
   const first = analysis.connections[0];
   table("");
