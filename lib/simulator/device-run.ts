@@ -13,7 +13,8 @@
  */
 import { performance } from "node:perf_hooks";
 import * as mqtt from "mqtt";
-import { isTlsUrl, transportClientOptions, type DeviceTransport } from "./transport";
+import { isTlsUrl, type DeviceTransport } from "./transport";
+import { transportClientOptions } from "./transport-options";
 import * as mqttPacket from "mqtt-packet";
 import { signMqttCredentials, type MqttCredentials } from "../device/credentials";
 import { loginReasonCodeLabels, loginReturnCodeLabels, type LoginReasonCode, type LoginReturnCode } from "../device/login-codes";

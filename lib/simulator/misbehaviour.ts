@@ -19,7 +19,8 @@ import * as mqtt from "mqtt";
 import type { MqttCredentials } from "../device/credentials";
 import type { DeviceIdentity } from "../device/identity";
 import type { SimulatorEvent } from "./events";
-import { transportClientOptions, type DeviceTransport } from "./transport";
+import type { DeviceTransport } from "./transport";
+import { transportClientOptions } from "./transport-options";
 
 export interface Misbehaviour {
   keepaliveViolation?: boolean;

@@ -8,9 +8,6 @@
  * written with mode 0600 and never printed.
  */
 import { chmodSync, closeSync, openSync, writeSync } from "node:fs";
-import { Agent } from "node:https";
-import type { TLSSocket } from "node:tls";
-import type * as mqtt from "mqtt";
 
 /** Receives each NSS key log line (one per secret, newline included). */
 export type KeylogSink = (line: Buffer) => void;
@@ -57,24 +54,4 @@ export interface DeviceTransport {
 /** Is the URL's transport TLS (mqtts://, ssl://, wss://)? */
 export function isTlsUrl(url: string): boolean {
   return /^(mqtts|ssl|wss|tls):/i.test(url);
-}
-
-/** MQTT.js options for the transport; call `attach` with the client right after mqtt.connect. */
-export function transportClientOptions(url: string, transport: DeviceTransport = {}): { options: Partial<mqtt.IClientOptions>; attach(client: mqtt.MqttClient): void } {
-  const options: Partial<mqtt.IClientOptions> = {};
-  if (transport.ca !== undefined) options.ca = transport.ca;
-  const sink = transport.keylog;
-  if (!sink || !isTlsUrl(url)) return { options, attach: () => undefined };
-  if (/^wss:/i.test(url)) {
-    // ws opens its TLS socket through an https Agent, which reports each secret.
-    const agent = new Agent({ ...(transport.ca !== undefined ? { ca: transport.ca } : {}), keepAlive: false });
-    agent.on("keylog", (line: Buffer) => sink(line));
-    options.wsOptions = { agent };
-    return { options, attach: () => undefined };
-  }
-  return {
-    options,
-    // MQTT.js builds its TLS socket synchronously in connect(); the handshake (and its secrets) come later.
-    attach: (client) => (client.stream as unknown as TLSSocket).on("keylog", (line: Buffer) => sink(line)),
-  };
 }
