@@ -1,7 +1,7 @@
 // MQTT over TLS and over WebSocket, end to end on real captures: Mosquitto
 // (a TLS listener with a self-signed certificate, a WebSocket listener),
 // MQTT.js as the client writing its key log through the TLS socket's `keylog`
-// event, tcpdump on the loopback. The analysis must find the same MQTT
+// event, dumpcap on the loopback. The analysis must find the same MQTT
 // messages as tshark decrypting with the same key log, with the layers'
 // handshakes as phases; without keys, wrong keys, embedded keys (pcapng
 // Decryption Secrets Block via editcap --inject-secrets) and mutated bytes
@@ -101,7 +101,8 @@ async function record(dir: string, name: string, port: number, url: string, with
   const keylog = join(dir, `${name}.keylog`);
   writeFileSync(keylog, "");
   const file = join(dir, `${name}.pcap`);
-  await withCapture({ port, tool: "tcpdump", file }, () => deviceSession(url, withKeys ? keylog : undefined, maxVersion));
+  // dumpcap: under load, tcpdump on lo lost segments here (a CONNACK missing from the file, tshark agreeing), which this test is not about.
+  await withCapture({ port, tool: "dumpcap", file }, () => deviceSession(url, withKeys ? keylog : undefined, maxVersion));
   return { file, keylog, port };
 }
 
@@ -136,7 +137,7 @@ for (const version of ["tlsv1.3", "tlsv1.2"] as const) {
     const binary = needTool(t, "mosquitto");
     const tshark = needTool(t, "tshark");
     const editcap = needTool(t, "editcap");
-    if (!binary || !tshark || !editcap || !needTool(t, "tcpdump") || !canCapture(t)) return;
+    if (!binary || !tshark || !editcap || !needTool(t, "dumpcap") || !canCapture(t)) return;
     const dir = mkdtempSync(join(tmpdir(), "iwl-stack-tls-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const broker = await startTlsMosquitto(binary, dir, version);
@@ -220,7 +221,7 @@ for (const version of ["tlsv1.3", "tlsv1.2"] as const) {
 
 test("MQTT over WebSocket (ws) and over WebSocket in TLS (wss): CONNECT to DISCONNECT, a ws-handshake phase, no false malformed", async (t) => {
   const binary = needTool(t, "mosquitto");
-  if (!binary || !needTool(t, "tcpdump") || !canCapture(t)) return;
+  if (!binary || !needTool(t, "dumpcap") || !canCapture(t)) return;
   const dir = mkdtempSync(join(tmpdir(), "iwl-stack-ws-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const broker = await startTlsMosquitto(binary, dir, "tlsv1.3");
