@@ -33,7 +33,8 @@ const expectedCharts: Record<string, number> = {
   "02-device-simulator": 1,
   "03-capture-packets": 2,
   "04-analyze-the-capture": 8,
-  "05-going-further": 8,
+  "05-going-further": 9,
+  "06-tls": 4,
 };
 
 const demoRegistry = join(projectRoot, "data", "captures", "demo-registry.json");
