@@ -33,7 +33,7 @@ export interface PhaseCost {
   /**
    * Seconds: a phase row's median latency (request → answer, as the phase
    * measures it); the "to CONNACK" row's median time from the first packet
-   * of a connection (its SYN) to its CONNACK. Absent when nothing was timed.
+   * of a connection (its SYN) to the frame that carried its CONNACK. Absent when nothing was timed.
    */
   latency?: number;
 }
@@ -81,7 +81,9 @@ function setupCost(phases: readonly Phase[]): PhaseCost {
     const before = streamPhases.filter((p) => p === connect || p.relativeStart < connect.relativeStart);
     for (const phase of before) addPhase(cost, phase);
     const first = Math.min(...before.map((p) => p.relativeStart));
-    if (connect.status === "complete") times.push(connect.relativeEnd - first);
+    // The CONNACK itself, not the phase's end: a delayed TCP ACK of the CONNACK can close the phase tens of milliseconds later.
+    const connack = connect.steps.find((step) => step.type === "CONNACK");
+    if (connack) times.push(connack.relativeTime - first);
   }
   const latency = median(times);
   if (latency !== undefined) cost.latency = latency;
