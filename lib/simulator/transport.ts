@@ -10,7 +10,6 @@
 import { chmodSync, closeSync, openSync, writeSync } from "node:fs";
 import { Agent } from "node:https";
 import type { TLSSocket } from "node:tls";
-import type * as mqtt from "mqtt";
 
 /** Receives each NSS key log line (one per secret, newline included). */
 export type KeylogSink = (line: Buffer) => void;
@@ -59,9 +58,20 @@ export function isTlsUrl(url: string): boolean {
   return /^(mqtts|ssl|wss|tls):/i.test(url);
 }
 
+/**
+ * The MQTT.js client options a transport sets: a subset of mqtt.IClientOptions,
+ * written out so that the lab's public declarations do not pull in MQTT.js's
+ * own, which need the DOM library (Worker, MessagePort) that tslab's
+ * compiler does not load.
+ */
+export interface TransportClientOptions {
+  ca?: string;
+  wsOptions?: { agent: Agent };
+}
+
 /** MQTT.js options for the transport; call `attach` with the client right after mqtt.connect. */
-export function transportClientOptions(url: string, transport: DeviceTransport = {}): { options: Partial<mqtt.IClientOptions>; attach(client: mqtt.MqttClient): void } {
-  const options: Partial<mqtt.IClientOptions> = {};
+export function transportClientOptions(url: string, transport: DeviceTransport = {}): { options: TransportClientOptions; attach(client: { stream: unknown }): void } {
+  const options: TransportClientOptions = {};
   if (transport.ca !== undefined) options.ca = transport.ca;
   const sink = transport.keylog;
   if (!sink || !isTlsUrl(url)) return { options, attach: () => undefined };
