@@ -14,7 +14,7 @@
  * any equivalent spelling: case, spaces, hyphens, underscores, quotes and a
  * final full stop do not count (`SHA-256` is `sha256`).
  */
-import type { Analysis } from "../analysis/types";
+import type { Analysis, PhaseKind } from "../analysis/types";
 
 export type AnswerKind = "number" | "text" | "boolean";
 
@@ -49,6 +49,12 @@ export interface CheckResult {
 }
 
 const teardown = (a: Analysis) => a.phases.find((p) => p.kind === "tcp-teardown");
+
+/** The bytes on the wire of the first phase of a kind, both directions (undefined when the capture has none). */
+const firstPhaseBytes = (kind: PhaseKind) => (a: Analysis) => {
+  const phase = a.phases.find((p) => p.kind === kind);
+  return phase ? phase.clientToServer.bytes + phase.serverToClient.bytes : undefined;
+};
 
 export const exercises: readonly Exercise[] = [
   {
@@ -200,10 +206,7 @@ export const exercises: readonly Exercise[] = [
     question: "How many bytes did the WebSocket Upgrade (the `ws-handshake` phase) put on the wire, both directions and TCP acknowledgments included?",
     hint: "firstPhase(ws, \"ws-handshake\"), then clientToServer.bytes + serverToClient.bytes; or the WebSocket column of the ws-handshake row above.",
     kind: "number",
-    compute: (a) => {
-      const upgrade = a.phases.find((p) => p.kind === "ws-handshake");
-      return upgrade ? upgrade.clientToServer.bytes + upgrade.serverToClient.bytes : undefined;
-    },
+    compute: firstPhaseBytes("ws-handshake"),
     bundledCapture: "tutorial-ws.pcapng",
     explain: "A GET with its Upgrade headers and a 101 answer (RFC 6455 §4.1 and §4.2.2), each with its TCP acknowledgment: paid once per connection, before the CONNECT.",
   },
@@ -212,10 +215,7 @@ export const exercises: readonly Exercise[] = [
     question: "How many bytes did the TLS handshake (the `tls-handshake` phase) put on the wire, both directions and TCP acknowledgments included?",
     hint: "firstPhase(tls, \"tls-handshake\"), then clientToServer.bytes + serverToClient.bytes.",
     kind: "number",
-    compute: (a) => {
-      const handshake = a.phases.find((p) => p.kind === "tls-handshake");
-      return handshake ? handshake.clientToServer.bytes + handshake.serverToClient.bytes : undefined;
-    },
+    compute: firstPhaseBytes("tls-handshake"),
     bundledCapture: "tutorial-tls.pcapng",
     explain: "Most of it is the server's certificate (RFC 8446 §4.4.2): a device that resumes a session (§2.2) skips it on its next connection.",
   },
