@@ -66,6 +66,7 @@ export { redactCapture, type RedactOptions, type RedactionReport } from "./share
 // Tables and statistics.
 export { packetColumns, phaseColumns, messageColumns, type Column } from "./output/columns";
 export { PhaseStats, type PhaseKindStats } from "./output/phase-stats";
+export { comparePhases, phaseComparisonColumns, type ComparedCapture, type PhaseComparisonRow, type PhaseCost, type ComparisonRowName } from "./output/phase-comparison";
 
 // Charts: vega-lite specs built from an Analysis (and from a simulator run).
 export { flowGraph, type FlowGraphOptions } from "./charts/flow-graph";

@@ -57,6 +57,11 @@ test("the article's sections from the bundled capture; on another port than 1883
   const next = nextStepsText({ report: "/home/me/run/report.html", notebooksDir: "/home/me/iot-wire-lab/notebooks", capture: "/home/me/run/capture.pcapng", mqttPort: 40001 });
   assert.ok(next.includes("  the HTML report:  file:///home/me/run/report.html"));
   assert.ok(next.some((l) => l.includes("wireshark -d tcp.port==40001,mqtt -r /home/me/run/capture.pcapng")));
+  assert.ok(!next.some((l) => l.includes("06-tls")), "a plain run points at no layer notebook");
+  const overTls = nextStepsText({ notebooksDir: "/home/me/iot-wire-lab/notebooks", capture: "/home/me/run/capture.pcapng", mqttPort: 8883, layer: "tls" });
+  assert.ok(overTls.some((l) => l.includes("06-tls.ipynb")), overTls.join("\n"));
+  const overWs = nextStepsText({ notebooksDir: "/home/me/iot-wire-lab/notebooks", capture: "/home/me/run/capture.pcapng", mqttPort: 8083, layer: "ws" });
+  assert.ok(overWs.some((l) => l.includes("05-going-further.ipynb") && l.includes("WebSocket")), overWs.join("\n"));
   const on1883 = nextStepsText({ capture: "/home/me/run/capture.pcapng", mqttPort: 1883 });
   assert.deepEqual(on1883, ["What to open next:", "  Wireshark:        wireshark -r /home/me/run/capture.pcapng"]);
 });

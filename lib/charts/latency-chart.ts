@@ -1,6 +1,7 @@
 /**
  * Response times per phase, as seen at the capture point: TCP handshake
- * (SYN → ACK, tcp.analysis.initial_rtt), CONNECT → CONNACK, SUBSCRIBE →
+ * (SYN → ACK, tcp.analysis.initial_rtt), TLS handshake (ClientHello → the
+ * server's Finished), WebSocket Upgrade (GET → 101), CONNECT → CONNACK, SUBSCRIBE →
  * SUBACK, UNSUBSCRIBE → UNSUBACK, PUBLISH → PUBACK (QoS 1) or → PUBCOMP
  * (QoS 2, the four-packet chain), PINGREQ → PINGRESP.
  *
@@ -42,6 +43,12 @@ function categoryOf(phase: Phase): Category | undefined {
   switch (phase.kind) {
     case "tcp-handshake":
       return { key: "tcp-handshake", kind: phase.kind, label: "TCP handshake (SYN → ACK)" };
+    case "tls-handshake":
+      // RFC 8446 §2: the client can send application data once it has the server's Finished.
+      return { key: "tls-handshake", kind: phase.kind, label: "TLS handshake (ClientHello → server Finished)" };
+    case "ws-handshake":
+      // RFC 6455 §4.1: MQTT may flow once the server has answered 101.
+      return { key: "ws-handshake", kind: phase.kind, label: "WebSocket Upgrade (GET → 101)" };
     case "connect":
       return { key: "connect", kind: phase.kind, label: "CONNECT → CONNACK" };
     case "auth":
@@ -65,7 +72,7 @@ function categoryOf(phase: Phase): Category | undefined {
   }
 }
 
-const categoryOrder = ["tcp-handshake", "connect", "auth", "subscribe", "unsubscribe", "publish-1-device", "publish-2-device", "publish-1-platform", "publish-2-platform", "ping"];
+const categoryOrder = ["tcp-handshake", "tls-handshake", "ws-handshake", "connect", "auth", "subscribe", "unsubscribe", "publish-1-device", "publish-2-device", "publish-1-platform", "publish-2-platform", "ping"];
 
 const ROW_HEIGHT = 34;
 

@@ -14,7 +14,7 @@
  * any equivalent spelling: case, spaces, hyphens, underscores, quotes and a
  * final full stop do not count (`SHA-256` is `sha256`).
  */
-import type { Analysis } from "../analysis/types";
+import type { Analysis, PhaseKind } from "../analysis/types";
 
 export type AnswerKind = "number" | "text" | "boolean";
 
@@ -49,6 +49,12 @@ export interface CheckResult {
 }
 
 const teardown = (a: Analysis) => a.phases.find((p) => p.kind === "tcp-teardown");
+
+/** The bytes on the wire of the first phase of a kind, both directions (undefined when the capture has none). */
+const firstPhaseBytes = (kind: PhaseKind) => (a: Analysis) => {
+  const phase = a.phases.find((p) => p.kind === kind);
+  return phase ? phase.clientToServer.bytes + phase.serverToClient.bytes : undefined;
+};
 
 export const exercises: readonly Exercise[] = [
   {
@@ -194,6 +200,32 @@ export const exercises: readonly Exercise[] = [
     },
     bundledCapture: "fleet-5.pcapng",
     explain: "The median is the typical device's login time: unlike the mean, one slow device does not move it.",
+  },
+  {
+    id: "05-ws-upgrade-bytes",
+    question: "How many bytes did the WebSocket Upgrade (the `ws-handshake` phase) put on the wire, both directions and TCP acknowledgments included?",
+    hint: "firstPhase(ws, \"ws-handshake\"), then clientToServer.bytes + serverToClient.bytes; or the WebSocket column of the ws-handshake row above.",
+    kind: "number",
+    compute: firstPhaseBytes("ws-handshake"),
+    bundledCapture: "tutorial-ws.pcapng",
+    explain: "A GET with its Upgrade headers and a 101 answer (RFC 6455 §4.1 and §4.2.2), each with its TCP acknowledgment: paid once per connection, before the CONNECT.",
+  },
+  {
+    id: "06-tls-handshake-bytes",
+    question: "How many bytes did the TLS handshake (the `tls-handshake` phase) put on the wire, both directions and TCP acknowledgments included?",
+    hint: "firstPhase(tls, \"tls-handshake\"), then clientToServer.bytes + serverToClient.bytes.",
+    kind: "number",
+    compute: firstPhaseBytes("tls-handshake"),
+    bundledCapture: "tutorial-tls.pcapng",
+    explain: "Most of it is the server's certificate (RFC 8446 §4.4.2): a device that resumes a session (§2.2) skips it on its next connection.",
+  },
+  {
+    id: "06-keylog-variable",
+    question: "Which environment variable do curl, browsers and other tools built on OpenSSL or NSS read to learn where to write a key log?",
+    hint: "Look at the issue the analysis gives a capture read without keys, or at the section on getting a key log from a device.",
+    kind: "text",
+    answer: "SSLKEYLOGFILE",
+    explain: "SSLKEYLOGFILE=FILE; Node programs such as MQTT.js use NODE_OPTIONS=--tls-keylog=FILE instead. Either file decrypts every session it lists: keep it as secret as a password.",
   },
 ];
 

@@ -57,6 +57,10 @@ export interface BundledFiles {
   tutorialDeviceLog: string;
   /** The same program over MQTT 5. */
   mqtt5: string;
+  /** The same program over TLS 1.3 to port 8883, its key log embedded (a pcapng Decryption Secrets Block). */
+  tutorialTls: string;
+  /** The same program over WebSocket (ws://…:8083/mqtt). */
+  tutorialWs: string;
   /** QoS 0, 1 and 2 one after the other (tcp.stream 0, 1, 2). */
   qos: string;
   /** A 2 s keep-alive: PINGREQ / PINGRESP between the steps. */
@@ -144,6 +148,8 @@ function bundledFiles(dir: string): BundledFiles {
     tutorial: at("tutorial.pcapng"),
     tutorialDeviceLog: at("tutorial-device-log.jsonl"),
     mqtt5: at("tutorial-mqtt5.pcapng"),
+    tutorialTls: at("tutorial-tls.pcapng"),
+    tutorialWs: at("tutorial-ws.pcapng"),
     qos: at("qos0-1-2.pcapng"),
     keepalive: at("keepalive-ping.pcapng"),
     fleet: at("fleet-5.pcapng"),

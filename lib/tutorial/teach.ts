@@ -222,13 +222,22 @@ export interface NextStepsContext {
   capture: string;
   /** The port MQTT ran on in `capture`. */
   mqttPort: number;
+  /** The run went over TLS, or over WebSocket: point at the notebook that explains that layer. */
+  layer?: "tls" | "ws";
 }
+
+/** The notebook that explains each layer a run can add under MQTT. */
+const layerNotebooks = {
+  tls: "06-tls.ipynb (TLS without and with the key log)",
+  ws: "05-going-further.ipynb (its section on the same device over WebSocket)",
+} as const;
 
 /** What to open next: the report as a file:// link, the notebooks, Wireshark. */
 export function nextStepsText(context: NextStepsContext, width: number = TERMINAL_COLUMNS): string[] {
   const lines = ["What to open next:"];
   if (context.report) lines.push(...wrapText(pathToFileURL(context.report).href, width, "  the HTML report:  ", "    "));
   if (context.notebooksDir) lines.push(...wrapText(`npm run notebook (then open 01-create-a-device.ipynb in ${context.notebooksDir})`, width, "  the notebooks:    ", "    "));
+  if (context.notebooksDir && context.layer) lines.push(...wrapText(`for this run's ${context.layer === "tls" ? "TLS" : "WebSocket"} layer: ${layerNotebooks[context.layer]}`, width, "                    ", "    "));
   const decodeAs = context.mqttPort === MQTT_PORT ? "" : `-d tcp.port==${context.mqttPort},mqtt `;
   lines.push(...wrapText(`wireshark ${decodeAs}-r ${context.capture}`, width, "  Wireshark:        ", "    "));
   if (decodeAs) lines.push(...wrapText(`(-d is Decode As: the platform ran on port ${context.mqttPort}, not MQTT's ${MQTT_PORT}; tshark takes the same option)`, width, "                    "));

@@ -27,6 +27,7 @@ const ROOT = `
   packetTypeNames packetsOf phaseColor phaseColors phaseColumns phaseKinds phaseTimeline phasesOf readFrames reasonCodeNames redactCapture
   renderHtmlTable renderPng renderSvg sequenceGraph show showTable streamCapture tableBundle takeFrames wiresharkFilter wiresharkFilterFor
   withDecodeAs writeReport
+  ComparedCapture ComparisonRowName PhaseComparisonRow PhaseCost comparePhases phaseComparisonColumns
   ConnackMessage ConnectMessage DamagedMessage MessageOfType PublishMessage SubackMessage SubscribeMessage isMessage messageOf
 `.split(/\s+/).filter((name) => name !== "");
 

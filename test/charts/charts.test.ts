@@ -11,6 +11,7 @@ import { phaseColors } from "../../lib/charts/palette";
 import { phaseTimeline } from "../../lib/charts/phase-timeline";
 import { sequenceGraph } from "../../lib/charts/sequence-graph";
 import type { ChartSpec } from "../../lib/charts/spec";
+import { fixtureDir } from "../helpers/fixtures";
 import { publicCapturesDir, publicCapturesHint } from "../helpers/tools";
 import { deepFreeze, syntheticAnalysis } from "./synthetic";
 
@@ -309,5 +310,22 @@ test("real captures: every builder describes what it shows", async (t) => {
       assert.ok(spec.description.length > 10, `${name}: ${spec.description}`);
       assert.ok(!spec.description.includes("\n"));
     }
+  }
+});
+
+test("latencyChart: the TLS handshake and the WebSocket Upgrade are timed rows, in the phases' colours", async () => {
+  for (const [file, kind, row] of [
+    ["tutorial-tls.pcapng", "tls-handshake", "TLS handshake (ClientHello → server Finished)"],
+    ["tutorial-ws.pcapng", "ws-handshake", "WebSocket Upgrade (GET → 101)"],
+  ] as const) {
+    const analysis = await analyzeCapture(join(fixtureDir, file));
+    const phase = analysis.phases.find((p) => p.kind === kind)!;
+    assert.ok(phase.latency !== undefined, `${file}: the ${kind} phase is timed`);
+    const spec = latencyChart(analysis);
+    const labels = datasets(spec).find((d) => d.length > 0 && "median" in d[0])!;
+    const rows = labels.map((l) => l.row);
+    // In protocol order: after the TCP handshake, before the CONNECT.
+    assert.deepEqual(rows.slice(0, 3), ["TCP handshake (SYN → ACK)", row, "CONNECT → CONNACK"], file);
+    assert.ok(JSON.stringify(spec).includes(phaseColors[kind]), `${file}: ${kind} drawn in ${phaseColors[kind]}`);
   }
 });

@@ -23,6 +23,7 @@ const answers: Record<string, unknown> = {
   "03-capture-or-display": "capture",
   "04-suback-msgtype": 9,
   "04-password-field": "password",
+  "06-keylog-variable": "SSLKEYLOGFILE",
 };
 
 /** Which bundled capture answers each computed exercise, and the answer on it. */
@@ -32,6 +33,10 @@ const computed: Record<string, [capture: string, answer: number]> = {
   "04-teardown-packets": ["tutorial.pcapng", 3],
   "05-qos2-extra-bytes": ["qos0-1-2.pcapng", 482 - 276],
   "05-ping-bytes": ["keepalive-ping.pcapng", 3 * (134 + 68)],
+  // GET (323) and 101 (225) with their ACKs (66 each), the device's ACK of the SYN/ACK being the handshake's.
+  "05-ws-upgrade-bytes": ["tutorial-ws.pcapng", 323 + 225 + 66 + 66],
+  // ClientHello (415), the server's flight (865), and an ACK each way (66).
+  "06-tls-handshake-bytes": ["tutorial-tls.pcapng", 415 + 865 + 66 + 66],
 };
 
 test("every exercise has an answer here, and ids are unique", () => {

@@ -35,7 +35,7 @@ test("Markdown sources: ```ts blocks are code cells, headings start Markdown cel
 test("every notebook has a Markdown source, and the other way round", () => {
   const stems = (files: string[]) => files.map((f) => f.split("/").pop()!.replace(/\.(md|ipynb)$/, ""));
   assert.deepEqual(stems(notebookFiles()), stems(notebookSources()));
-  assert.deepEqual(stems(notebookSources()), ["01-create-a-device", "02-device-simulator", "03-capture-packets", "04-analyze-the-capture", "05-going-further"]);
+  assert.deepEqual(stems(notebookSources()), ["01-create-a-device", "02-device-simulator", "03-capture-packets", "04-analyze-the-capture", "05-going-further", "06-tls"]);
 });
 
 test("the kernelspec runs this project's tslab with this Node, and Jupyter finds it through JUPYTER_PATH", (t) => {

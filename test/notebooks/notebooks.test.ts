@@ -33,7 +33,8 @@ const expectedCharts: Record<string, number> = {
   "02-device-simulator": 1,
   "03-capture-packets": 2,
   "04-analyze-the-capture": 8,
-  "05-going-further": 8,
+  "05-going-further": 9,
+  "06-tls": 4,
 };
 
 const demoRegistry = join(projectRoot, "data", "captures", "demo-registry.json");
@@ -104,7 +105,7 @@ test("every notebook runs top to bottom in the real kernel (live where possible)
   const out = tempDir(t, "iwl-nb-out-");
   const env = { IOT_WIRE_LAB_NOTEBOOKS: "live", IOT_WIRE_LAB_SPEED: "10", IOT_WIRE_LAB_HOME: home };
   const sources = notebookSources();
-  assert.equal(sources.length, 5);
+  assert.equal(sources.length, 6);
   const executed: string[] = [];
   // In order: notebook 4 reads the capture notebook 3 saved.
   for (const source of sources) {
@@ -134,7 +135,7 @@ test("every notebook runs top to bottom in the real kernel (live where possible)
 
 test("the committed notebooks: built from their sources, executed, without errors, secrets or machine paths", () => {
   const files = notebookFiles();
-  assert.equal(files.length, 5, "run npm run notebooks:execute");
+  assert.equal(files.length, 6, "run npm run notebooks:execute");
   const secrets = [...secretsOf(demoRegistry), bundledSeedSecret()];
   for (const file of files) {
     const name = basename(file, ".ipynb");
