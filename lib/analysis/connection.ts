@@ -93,6 +93,8 @@ class Half extends TcpDirection implements ReassemblySink, PduSink {
   layer: StreamConsumer | undefined;
   /** The layer hands this direction's bytes up (decrypted, unframed). */
   carrying = false;
+  /** Over a layer: the type of the MQTT packet being assembled (0: none), for the phase of the frames carrying its parts. */
+  layeredPartialType = 0;
   /** Layer bytes (record and frame headers, tags) not yet credited to a phase. */
   pendingLayerBytes = 0;
   /** Frame in which this side last completed a message. */
@@ -609,6 +611,10 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
     (fromClient ? this.client : this.server).carrying = true;
   }
 
+  mqttPartial(fromClient: boolean, packetType: number): void {
+    (fromClient ? this.client : this.server).layeredPartialType = packetType;
+  }
+
   problem(code: IssueCode, frame: number, message: string): void {
     this.report(code, frame > 0 ? frame : this.frameNumber || this.lastFrame, message);
   }
@@ -668,6 +674,8 @@ export class TcpConnection extends ConnectionIdentity implements PhaseMatcherHos
         sender.partialOverhead.push(this.frameOverhead);
       }
       result.partialPdu = true;
+      // Carrying part of an MQTT packet: the frame is in that packet's phase, as for plain MQTT.
+      if (sender.carrying && sender.layeredPartialType > 0) result.phase = phaseOfPacketType[sender.layeredPartialType];
       return;
     } else if (wireLength === 0) {
       // A pure ACK: it acknowledges the other side's latest message.

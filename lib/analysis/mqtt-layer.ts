@@ -28,11 +28,14 @@ class LayeredMqtt implements StreamConsumer, PduSink {
 
   data(bytes: Uint8Array, start: number, end: number, frame: number): void {
     this.framer.push(bytes, start, end, frame);
+    // The packet still being assembled names the phase of the frames that carry its parts.
+    this.host.mqttPartial(this.fromClient, this.framer.hasPartial ? this.framer.partialType : 0);
   }
 
   gap(_length: number, frame: number): void {
     if (this.framer.hasPartial) this.host.problem("mqtt.incomplete", frame, `Bytes of an MQTT packet in the ${this.direction} stream were lost below MQTT (a record that could not be decrypted, or a gap); decoding resumes at the next packet boundary`);
     this.framer.gap();
+    this.host.mqttPartial(this.fromClient, 0);
   }
 
   end(): void {

@@ -36,6 +36,8 @@ export interface LayerHost {
   layerHandshakeDone(kind: LayerHandshakeKind, status: PhaseStatus, latency: number | undefined, details: HandshakeDetails): void;
   /** From now on this direction's bytes are carried up (decrypted, unframed): frames holding part of a unit wait for the message they carry. */
   carrying(fromClient: boolean): void;
+  /** The MQTT packet type (first byte >> 4) this direction is in the middle of, 0 when between packets. */
+  mqttPartial(fromClient: boolean, packetType: number): void;
   problem(code: IssueCode, frame: number, message: string): void;
   /** MQTT over a layer: one framed packet (never decoded ahead: those bytes are not the segment's). */
   layeredPdu(fromClient: boolean, bytes: Uint8Array, start: number, end: number, headerLength: number, frames: number[] | undefined, tentative: boolean): boolean;

@@ -144,6 +144,11 @@ test("mosquitto-ws.pcapng: the program's sequence over WebSocket, the payload by
   assertProgramOverWebSocket(analysis);
   const spanning = analysis.messages.filter((m) => (m.frames?.length ?? 1) > 1).length;
   t.diagnostic(`${spanning} of ${analysis.messages.length} MQTT packets span more than one WebSocket frame (MQTT.js writes header and body separately)`);
+  // A frame that carries part of an MQTT packet is in that packet's phase, as for plain MQTT over TCP.
+  for (const message of analysis.messages.filter((m) => m.frames !== undefined)) {
+    const phases = message.frames!.map((frame) => analysis.packets.find((p) => p.frame === frame)?.phase);
+    assert.ok(phases.every((phase) => phase !== undefined && phase === phases[phases.length - 1]), `frames ${message.frames!.join(" ")} of the ${message.type}: phases ${phases.join(" ")}`);
+  }
   const tshark = needTool(t, "tshark");
   if (!tshark) return;
   assertMqttBytesEqualWebSocketPayload(tshark, fixture, analysis, 9001);
