@@ -60,8 +60,13 @@ test("the article's sections from the bundled capture; on another port than 1883
   assert.ok(!next.some((l) => l.includes("06-tls")), "a plain run points at no layer notebook");
   const overTls = nextStepsText({ notebooksDir: "/home/me/iot-wire-lab/notebooks", capture: "/home/me/run/capture.pcapng", mqttPort: 8883, layer: "tls" });
   assert.ok(overTls.some((l) => l.includes("06-tls.ipynb")), overTls.join("\n"));
+  assert.ok(overTls.some((l) => l.includes("wireshark -r /home/me/run/capture.pcapng")), "8883 needs no Decode As");
+  assert.ok(!overTls.some((l) => l.includes(",mqtt -r")), "never MQTT Decode As on a TLS port");
+  const tlsElsewhere = nextStepsText({ capture: "/home/me/run/capture.pcapng", mqttPort: 40002, layer: "tls", keylog: "/home/me/run/tls-keylog.txt" }, 200);
+  assert.ok(tlsElsewhere.some((l) => l.includes("wireshark -o tls.keylog_file:/home/me/run/tls-keylog.txt -d tcp.port==40002,tls -d tls.port==40002,mqtt -r /home/me/run/capture.pcapng")), tlsElsewhere.join("\n"));
   const overWs = nextStepsText({ notebooksDir: "/home/me/iot-wire-lab/notebooks", capture: "/home/me/run/capture.pcapng", mqttPort: 8083, layer: "ws" });
   assert.ok(overWs.some((l) => l.includes("05-going-further.ipynb") && l.includes("WebSocket")), overWs.join("\n"));
+  assert.ok(overWs.some((l) => l.includes("wireshark -d tcp.port==8083,http -r")), overWs.join("\n"));
   const on1883 = nextStepsText({ capture: "/home/me/run/capture.pcapng", mqttPort: 1883 });
   assert.deepEqual(on1883, ["What to open next:", "  Wireshark:        wireshark -r /home/me/run/capture.pcapng"]);
 });

@@ -224,6 +224,30 @@ export interface NextStepsContext {
   mqttPort: number;
   /** The run went over TLS, or over WebSocket: point at the notebook that explains that layer. */
   layer?: "tls" | "ws";
+  /** Over TLS: the run's key log, which Wireshark decrypts with (its path only: the file is a secret). */
+  keylog?: string;
+}
+
+/** Wireshark registers MQTT over TLS on 8883, and finds WebSocket from an HTTP Upgrade on 80. */
+const MQTT_TLS_PORT = 8883;
+const HTTP_PORT = 80;
+
+/** Wireshark's options for this run's capture, and why (empty when it needs none). */
+function wiresharkOptions(context: NextStepsContext): { options: string; why: string } {
+  const port = context.mqttPort;
+  if (context.layer === "tls") {
+    const keys = context.keylog ? `-o tls.keylog_file:${context.keylog} ` : "";
+    const decodeAs = port === MQTT_TLS_PORT ? "" : `-d tcp.port==${port},tls -d tls.port==${port},mqtt `;
+    const why = [keys ? "-o names the key log that decrypts the TLS records" : "", decodeAs ? `-d is Decode As: TLS ran on port ${port}, not ${MQTT_TLS_PORT}` : ""].filter(Boolean).join("; ");
+    return { options: keys + decodeAs, why };
+  }
+  if (context.layer === "ws") {
+    const decodeAs = port === HTTP_PORT ? "" : `-d tcp.port==${port},http `;
+    // Wireshark's MQTT dissector does not register on WebSocket: it stops at "WebSocket Binary".
+    return { options: decodeAs, why: `${decodeAs ? `-d reads port ${port} as HTTP, so the Upgrade leads to WebSocket; ` : ""}Wireshark shows the MQTT inside only as WebSocket Binary` };
+  }
+  const decodeAs = port === MQTT_PORT ? "" : `-d tcp.port==${port},mqtt `;
+  return { options: decodeAs, why: decodeAs ? `-d is Decode As: the platform ran on port ${port}, not MQTT's ${MQTT_PORT}` : "" };
 }
 
 /** The notebook that explains each layer a run can add under MQTT. */
@@ -238,8 +262,8 @@ export function nextStepsText(context: NextStepsContext, width: number = TERMINA
   if (context.report) lines.push(...wrapText(pathToFileURL(context.report).href, width, "  the HTML report:  ", "    "));
   if (context.notebooksDir) lines.push(...wrapText(`npm run notebook (then open 01-create-a-device.ipynb in ${context.notebooksDir})`, width, "  the notebooks:    ", "    "));
   if (context.notebooksDir && context.layer) lines.push(...wrapText(`for this run's ${context.layer === "tls" ? "TLS" : "WebSocket"} layer: ${layerNotebooks[context.layer]}`, width, "                    ", "    "));
-  const decodeAs = context.mqttPort === MQTT_PORT ? "" : `-d tcp.port==${context.mqttPort},mqtt `;
-  lines.push(...wrapText(`wireshark ${decodeAs}-r ${context.capture}`, width, "  Wireshark:        ", "    "));
-  if (decodeAs) lines.push(...wrapText(`(-d is Decode As: the platform ran on port ${context.mqttPort}, not MQTT's ${MQTT_PORT}; tshark takes the same option)`, width, "                    "));
+  const { options, why } = wiresharkOptions(context);
+  lines.push(...wrapText(`wireshark ${options}-r ${context.capture}`, width, "  Wireshark:        ", "    "));
+  if (why) lines.push(...wrapText(`(${why}; tshark takes the same options)`, width, "                    "));
   return lines;
 }

@@ -326,7 +326,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   if (!options.out) detail(`(the newest ${options.keepRuns ?? RUNS_KEPT} runs are kept in ${runs}${pruned.length ? `; removed ${pruned.length} older` : ""})`);
   table("");
   const notebooks = notebooksFolder();
-  for (const line of nextStepsText({ report: reports.find((r) => r.endsWith(".html")), ...(notebooks ? { notebooksDir: notebooks } : {}), capture: captureInfo.file, mqttPort, ...(overTls ? { layer: "tls" as const } : overWs ? { layer: "ws" as const } : {}) }, width)) table(line);
+  for (const line of nextStepsText({ report: reports.find((r) => r.endsWith(".html")), ...(notebooks ? { notebooksDir: notebooks } : {}), capture: captureInfo.file, mqttPort, ...(overTls ? { layer: "tls" as const, ...(captureInfo.keylog ? { keylog: captureInfo.keylog } : {}) } : overWs ? { layer: "ws" as const } : {}) }, width)) table(line);
 
   return {
     runDir,
