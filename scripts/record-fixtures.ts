@@ -42,6 +42,7 @@ import { runSimulation } from "../lib/lab/simulate";
 import { startCapture, type LiveCapture, type LiveCaptureOptions, type LiveCaptureResult } from "../lib/live/capture";
 import { findExecutable, toolVersion } from "../lib/live/tools";
 import { analyzeCapture } from "../lib/analysis/analyze";
+import type { ManifestEntry } from "./fixture-manifest";
 
 const root = join(__dirname, "..", "..");
 const OUT = join(root, "data", "captures");
@@ -85,18 +86,6 @@ const DESCRIPTIONS: Record<string, string> = {
     "The made-up demo product (productKey a1WireLabDm) and its devices: demo-device, other-device and fleet-0001 … fleet-0005. The secrets are derived from the device names (sha256 of a fixed text), so the file can be rebuilt identically; they exist only for this lab, and no tool prints them.",
 };
 
-interface ManifestEntry {
-  file: string;
-  /** Shell commands, run from data/captures/. */
-  commands: string[];
-  recordedAt: string;
-  bytes: number;
-  sha256: string;
-  /** Packets the capture tool reported. */
-  packets?: number;
-  /** What the file shows, for files recorded by another script (record-interop-fixtures.ts). */
-  description?: string;
-}
 
 interface Manifest {
   port: number;

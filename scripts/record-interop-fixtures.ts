@@ -22,6 +22,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findExecutable } from "../lib/live/tools";
 import { recordDeviceRuns, startInteropBroker, TLS12_CIPHERS, type Transport } from "../test/helpers/mosquitto-interop";
+import type { ManifestEntry } from "./fixture-manifest";
 
 const root = join(__dirname, "..", "..");
 const OUT = join(root, "data", "captures");
@@ -33,23 +34,13 @@ const RECORDER = "npm run fixtures:interop   (scripts/record-interop-fixtures.ts
 const mosquittoConf = (version: string) => `mosquitto -c mosquitto.conf   # ${version}: listener <free port> 127.0.0.1; listener ${TLS_PORT} 127.0.0.1 + certfile/keyfile (selfsigned P-256, made for the run) + tls_version tlsv1.2; listener ${WS_PORT} 127.0.0.1 + protocol websockets`;
 const PROGRAM = "device: MQTT.js 5 as clientId interop-device-1: CONNECT (MQTT 3.1.1, keepalive 60), SUBSCRIBE devices/interop-device-1/get QoS 1, PUBLISH devices/interop-device-1/telemetry QoS 1 (JSON), DISCONNECT";
 
-interface Entry {
-  file: string;
-  commands: string[];
-  recordedAt: string;
-  bytes: number;
-  sha256: string;
-  packets?: number;
-  description?: string;
-}
-
 function need(name: string): string {
   const path = findExecutable(name);
   if (!path) throw new Error(`${name} is not installed`);
   return path;
 }
 
-function entry(file: string, commands: string[], description: string, packets?: number): Entry {
+function entry(file: string, commands: string[], description: string, packets?: number): ManifestEntry {
   const path = join(OUT, file);
   chmodSync(path, 0o644);
   const bytes = readFileSync(path);
@@ -71,7 +62,7 @@ async function main(): Promise<void> {
   const version = /mosquitto version [\d.]+/.exec(spawnSync(mosquitto, ["-h"], { encoding: "utf8" }).stdout)?.[0] ?? "mosquitto";
   const MOSQUITTO_CONF = mosquittoConf(version);
   const broker = await startInteropBroker(mosquitto, { tlsPort: TLS_PORT, wsPort: WS_PORT });
-  const entries: Entry[] = [];
+  const entries: ManifestEntry[] = [];
   try {
     const tls = (maxVersion: "TLSv1.3" | "TLSv1.2"): Transport => ({ kind: "tls", port: TLS_PORT, ca: broker.ca, maxVersion, ...(maxVersion === "TLSv1.2" ? { ciphers: TLS12_CIPHERS } : {}) });
     for (const [name, version] of [
@@ -115,7 +106,7 @@ async function main(): Promise<void> {
   } finally {
     await broker.stop();
   }
-  const manifest = JSON.parse(readFileSync(MANIFEST, "utf8")) as { files: Record<string, Entry> };
+  const manifest = JSON.parse(readFileSync(MANIFEST, "utf8")) as { files: Record<string, ManifestEntry> };
   for (const e of entries) manifest.files[e.file] = e;
   writeFileSync(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
 }
