@@ -79,3 +79,15 @@ test("withDecodeAs: MQTT filters carry the Decode As option for ports other than
   assert.equal(withDecodeAs("mqtt", [40002]), "mqtt   (Decode As first: -d tcp.port==40002,mqtt)");
   assert.equal(withDecodeAs("mqtt.topic contains \"x\"", [40001, 40002]), "mqtt.topic contains \"x\"   (Decode As first: -d tcp.port==40001,mqtt -d tcp.port==40002,mqtt)");
 });
+
+test("articleNotes over TLS and WebSocket: filters Wireshark can apply to such a capture", async () => {
+  const overWs = articleNotes({ analysis: await analyzeCapture(bundledTutorial("ws")!.capture), matches: [], mqttPort: 8083, layer: "ws" });
+  const wsConnect = overWs.find((n) => n.section === "3.2")!;
+  // Wireshark's MQTT dissector does not run over WebSocket: the steps are named by frame, never by mqtt.* or a Decode As to MQTT.
+  assert.match(wsConnect.filter!, /frame\.number == \d+/);
+  assert.ok(overWs.every((n) => !/mqtt/.test(n.filter ?? "")), overWs.map((n) => n.filter).join("\n"));
+  const overTls = articleNotes({ analysis: await analyzeCapture(bundledTutorial("tls")!.capture), matches: [], mqttPort: 8883, layer: "tls" });
+  assert.equal(overTls.find((n) => n.section === "3.2")!.filter, "mqtt.msgtype == 1 || mqtt.msgtype == 2", "8883: Wireshark decodes MQTT in TLS itself, given the keys");
+  const tlsElsewhere = articleNotes({ analysis: await analyzeCapture(bundledTutorial("tls")!.capture), matches: [], mqttPort: 40003, layer: "tls" });
+  assert.match(tlsElsewhere.find((n) => n.section === "3.2")!.filter!, /-d tcp\.port==40003,tls -d tls\.port==40003,mqtt/);
+});

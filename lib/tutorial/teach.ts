@@ -80,6 +80,8 @@ export interface ArticleNotesContext {
   matches: readonly DeviceLogMatch[];
   /** The TCP port the platform listened on. */
   mqttPort: number;
+  /** The run went over TLS or WebSocket (the filters differ: see filterFor). */
+  layer?: "tls" | "ws";
 }
 
 /** The article's device port in its section 3.1. */
@@ -101,9 +103,24 @@ function stepFrame(phase: Phase, type: string): number | undefined {
   return phase.steps.find((s) => s.type === type)?.frame;
 }
 
-/** Filters on mqtt.* fields need Decode As when MQTT ran on another port than 1883. */
-function filterFor(kind: PhaseKind, mqttPort: number): string {
-  return withDecodeAs(wiresharkFilter(kind), [mqttPort]);
+/**
+ * The display filter for one kind of step. Filters on mqtt.* fields need
+ * Decode As when MQTT ran on another port than 1883; over TLS, Wireshark
+ * finds MQTT on 8883 once it has the key log, and elsewhere needs the port
+ * decoded as TLS first; over WebSocket its MQTT dissector never runs, so the
+ * MQTT steps are named by their frames.
+ */
+function filterFor(kind: PhaseKind, mqttPort: number, layer: ArticleNotesContext["layer"], analysis: Analysis): string {
+  const filter = wiresharkFilter(kind);
+  if (layer === "ws" && /\bmqtt\b/.test(filter)) {
+    const phase = analysis.phases.find((p) => p.kind === kind);
+    return phase ? wiresharkFilter(phase, analysis) : filter;
+  }
+  if (layer === "tls") {
+    if (mqttPort === MQTT_TLS_PORT || !/\bmqtt\b/.test(filter)) return filter;
+    return `${filter}   (Decode As first: -d tcp.port==${mqttPort},tls -d tls.port==${mqttPort},mqtt)`;
+  }
+  return withDecodeAs(filter, [mqttPort]);
 }
 
 /**
@@ -112,7 +129,7 @@ function filterFor(kind: PhaseKind, mqttPort: number): string {
  * capture are left out.
  */
 export function articleNotes(context: ArticleNotesContext): ArticleNote[] {
-  const { analysis, login, matches, mqttPort } = context;
+  const { analysis, login, matches, mqttPort, layer } = context;
   const connect = analysis.phases.find((p) => p.kind === "connect");
   const stream = connect?.stream ?? analysis.phases[0]?.stream ?? 0;
   const phase = (kind: PhaseKind) => analysis.phases.find((p) => p.stream === stream && p.kind === kind);
@@ -127,7 +144,7 @@ export function articleNotes(context: ArticleNotesContext): ArticleNote[] {
       section: "3.1",
       title: "TCP three-way handshake",
       text: `The device opens a TCP connection to the platform with SYN, SYN/ACK, ACK (${frames(handshake)}). The device's port is ${devicePort ?? "?"}: the source port of its SYN${chose}; the platform's is ${syn?.dstPort ?? mqttPort}.`,
-      filter: filterFor("tcp-handshake", mqttPort),
+      filter: filterFor("tcp-handshake", mqttPort, layer, analysis),
     });
   }
 
@@ -139,7 +156,7 @@ export function articleNotes(context: ArticleNotesContext): ArticleNote[] {
       section: "3.2",
       title: "MQTT CONNECT",
       text: `The device logs in with CONNECT (frame ${connect.startFrame}): ${who}. The password is an HMAC of the other fields signed with the deviceSecret, which never travels; the platform checked it, and ${verdict}.`,
-      filter: filterFor("connect", mqttPort),
+      filter: filterFor("connect", mqttPort, layer, analysis),
     });
   }
 
@@ -150,7 +167,7 @@ export function articleNotes(context: ArticleNotesContext): ArticleNote[] {
       section: "3.3",
       title: "MQTT SUBSCRIBE",
       text: `The device subscribes to ${subscribe.topics?.join(", ") ?? "?"} (frame ${subscribe.startFrame}) to receive commands; SUBACK ${granted === undefined ? "was not captured" : granted >= 0x80 ? `refuses it (0x${granted.toString(16)})` : `grants QoS ${granted}`}.`,
-      filter: filterFor("subscribe", mqttPort),
+      filter: filterFor("subscribe", mqttPort, layer, analysis),
     });
   }
 
@@ -167,7 +184,7 @@ export function articleNotes(context: ArticleNotesContext): ArticleNote[] {
       section: "3.4",
       title: "MQTT PUBLISH",
       text: `The device publishes ${content} to ${publish.topic ?? "?"} with QoS ${publish.qos ?? "?"} (frame ${publish.startFrame})${ack ? `; the platform confirms it with PUBACK (frame ${ack})` : ""}.${logText}`,
-      filter: filterFor("publish", mqttPort),
+      filter: filterFor("publish", mqttPort, layer, analysis),
     });
   }
 
@@ -178,12 +195,12 @@ export function articleNotes(context: ArticleNotesContext): ArticleNote[] {
       section: "3.5",
       title: "MQTT DISCONNECT",
       text: `The device says goodbye with DISCONNECT (frame ${disconnect.startFrame}); MQTT sends no answer to it.${offline ? ` The device log records the device as offline (entry ${offline.entry.seq}).` : ""}`,
-      filter: filterFor("disconnect", mqttPort),
+      filter: filterFor("disconnect", mqttPort, layer, analysis),
     });
   }
 
   const teardown = phase("tcp-teardown");
-  if (teardown) notes.push({ section: "3.6", title: "TCP teardown", text: teardownText(analysis, teardown), filter: filterFor("tcp-teardown", mqttPort) });
+  if (teardown) notes.push({ section: "3.6", title: "TCP teardown", text: teardownText(analysis, teardown), filter: filterFor("tcp-teardown", mqttPort, layer, analysis) });
   return notes;
 }
 

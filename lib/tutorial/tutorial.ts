@@ -282,7 +282,7 @@ export async function runTutorial(options: TutorialOptions = {}): Promise<Tutori
   table(packetListText(analysis, { wide }));
   table("");
   paragraph("What the article shows, in this capture (its section numbers):");
-  for (const line of articleNotesText(articleNotes({ analysis, login, matches, mqttPort }), width)) table(line);
+  for (const line of articleNotesText(articleNotes({ analysis, login, matches, mqttPort, ...(overTls ? { layer: "tls" as const } : overWs ? { layer: "ws" as const } : {}) }), width)) table(line);
   table("");
   paragraph("Phases and their timings:");
   table(phasesText(analysis, { wide }));
