@@ -42,7 +42,7 @@ import { runSimulation } from "../lib/lab/simulate";
 import { startCapture, type LiveCapture, type LiveCaptureOptions, type LiveCaptureResult } from "../lib/live/capture";
 import { findExecutable, toolVersion } from "../lib/live/tools";
 import { analyzeCapture } from "../lib/analysis/analyze";
-import type { ManifestEntry } from "./fixture-manifest";
+import { manifestEntry, type ManifestEntry } from "./fixture-manifest";
 
 const root = join(__dirname, "..", "..");
 const OUT = join(root, "data", "captures");
@@ -114,15 +114,7 @@ function normalize(file: string): void {
 function note(manifest: Manifest, file: string, commands: string[], packets?: number): void {
   const path = join(OUT, file);
   normalize(path);
-  const bytes = readFileSync(path);
-  manifest.files[file] = {
-    file,
-    commands,
-    recordedAt: new Date().toISOString(),
-    bytes: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    ...(packets !== undefined ? { packets } : {}),
-  };
+  manifest.files[file] = { ...manifestEntry(path, commands, packets), file };
 }
 
 /** The demo certificates: secrets derived from the device names, so the file can be rebuilt identically. */

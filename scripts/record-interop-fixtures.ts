@@ -17,12 +17,11 @@
  *   node dist/scripts/record-interop-fixtures.js
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findExecutable } from "../lib/live/tools";
 import { recordDeviceRuns, startInteropBroker, TLS12_CIPHERS, type Transport } from "../test/helpers/mosquitto-interop";
-import type { ManifestEntry } from "./fixture-manifest";
+import { manifestEntry, type ManifestEntry } from "./fixture-manifest";
 
 const root = join(__dirname, "..", "..");
 const OUT = join(root, "data", "captures");
@@ -43,16 +42,7 @@ function need(name: string): string {
 function entry(file: string, commands: string[], description: string, packets?: number): ManifestEntry {
   const path = join(OUT, file);
   chmodSync(path, 0o644);
-  const bytes = readFileSync(path);
-  return {
-    file,
-    commands,
-    recordedAt: new Date().toISOString(),
-    bytes: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    ...(packets !== undefined ? { packets } : {}),
-    description,
-  };
+  return { ...manifestEntry(path, commands, packets, description), file };
 }
 
 async function main(): Promise<void> {
